@@ -1,0 +1,44 @@
+# 業務改善提案システム — the README's two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test install migrate lint format messages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python -m app migrate
+
+## Serve the app with demo data on http://$(HOST):$(PORT)
+run: migrate
+	DEMO=$${DEMO:-true} $(BIN)/uvicorn app.main:create_app --factory --host $(HOST) --port $(PORT)
+
+## The whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL)
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Re-extract UI strings and update the English catalogue
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ValueError -k field:2 -k NotFound -k Forbidden -k Invalid -o app/locale/messages.pot app
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale -l en --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

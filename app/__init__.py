@@ -1,0 +1,1 @@
+"""業務改善提案システム — the staff business-improvement proposal system."""

@@ -1,0 +1,79 @@
+"""Command line: python -m app <command>.
+
+create-admin --email E --password P [--name N]   create or reset an admin (idempotent)
+migrate                                          alembic upgrade head
+load-demo                                        load the demo data (idempotent)
+"""
+
+import argparse
+import sys
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.config import get_settings
+from app.db import make_engine
+from app.errors import DomainError
+
+
+def _create_admin(args: argparse.Namespace) -> int:
+    from app.models.types import normalise_email
+    from app.models.user import check_password
+    from app.services.users import ensure_admin
+
+    try:
+        email = normalise_email(args.email)
+        check_password(args.password)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(get_settings())
+    with Session(engine) as session:
+        try:
+            user, created = ensure_admin(
+                session, email=email, password=args.password, name=args.name
+            )
+        except (DomainError, ValidationError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{'created' if created else 'updated'} admin {user.email} (id {user.id})")
+    return 0
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    from app.migrate import upgrade_head
+
+    upgrade_head()
+    return 0
+
+
+def _load_demo(_args: argparse.Namespace) -> int:
+    from app.demo import load_demo
+
+    engine = make_engine(get_settings())
+    with Session(engine) as session:
+        loaded = load_demo(session)
+    print("demo data loaded" if loaded else "demo data already present")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m app",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    admin = commands.add_parser("create-admin", help="create or reset an admin account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    admin.add_argument("--name")
+    admin.set_defaults(run=_create_admin)
+    commands.add_parser("migrate", help="alembic upgrade head").set_defaults(run=_migrate)
+    commands.add_parser("load-demo", help="load demo data").set_defaults(run=_load_demo)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

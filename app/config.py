@@ -1,0 +1,70 @@
+"""Settings, read from the environment (and an optional `.env` file)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "change-me-insecure-development-key"
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. Environment variables use the upper-case names."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite:///{BASE_DIR / 'data' / 'app.db'}"
+    secret_key: str = DEFAULT_SECRET_KEY
+    demo: bool = False
+
+    session_lifetime_minutes: int = Field(default=480, ge=5)
+    token_lifetime_minutes: int = Field(default=60, ge=1)
+    session_cookie_secure: bool = False
+    session_cookie_name: str = "teian_session"
+
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_failure_window_minutes: int = Field(default=15, ge=1)
+
+    upload_dir: Path = BASE_DIR / "data" / "uploads"
+    upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+
+    default_locale: Literal["ja", "en"] = "ja"
+    timezone: str = "Asia/Tokyo"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "Settings":
+        if (
+            self.environment == "production"
+            and not self.demo
+            and self.secret_key == DEFAULT_SECRET_KEY
+        ):
+            raise ValueError(
+                "SECRET_KEY is still the development default; set a long random value "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if self.environment == "production" and len(self.secret_key) < 32 and not self.demo:
+            raise ValueError("SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The URL with the psycopg 3 driver named, whatever form the operator wrote."""
+        url = self.database_url
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,107 @@
+"""Demo data for `make run`: departments and one account per role (README lists them)."""
+
+from sqlmodel import Session, select
+
+from app.models import Department, User
+from app.models.department import DepartmentCreate
+from app.models.enums import EmploymentType, Role
+from app.models.user import UserCreate
+from app.services.departments import create_department
+from app.services.users import create_user
+
+DEMO_PASSWORD = "demo-pass-2025"
+DEMO_DOMAIN = "nagi-town.example"
+
+DEPARTMENTS = [
+    ("010", "総務課"),
+    ("020", "企画財政課"),
+    ("030", "住民税務課"),
+    ("040", "保健相談課"),
+    ("050", "福祉課"),
+    ("060", "産業振興課"),
+    ("070", "建設課"),
+    ("080", "教育委員会事務局"),
+]
+
+# (local part, name, kana, department code, position, employment type, roles)
+ACCOUNTS = [
+    ("admin", "奈義 太郎", "なぎ たろう", "010", "主幹", EmploymentType.regular, [Role.admin]),
+    (
+        "secretariat",
+        "総務 花子",
+        "そうむ はなこ",
+        "010",
+        "主査",
+        EmploymentType.regular,
+        [Role.secretariat],
+    ),
+    ("staff", "山田 一郎", "やまだ いちろう", "030", "主事", EmploymentType.regular, []),
+    (
+        "parttime",
+        "佐藤 美咲",
+        "さとう みさき",
+        "040",
+        "事務補助員",
+        EmploymentType.fiscal_year_appointed,
+        [],
+    ),
+    (
+        "supervisor",
+        "住民 課長",
+        "じゅうみん かちょう",
+        "030",
+        "課長",
+        EmploymentType.regular,
+        [Role.supervisor],
+    ),
+    (
+        "reviewer",
+        "審査 進",
+        "しんさ すすむ",
+        "060",
+        "課長補佐",
+        EmploymentType.regular,
+        [Role.reviewer],
+    ),
+    (
+        "reviewer2",
+        "評価 里美",
+        "ひょうか さとみ",
+        "070",
+        "主幹",
+        EmploymentType.regular,
+        [Role.reviewer],
+    ),
+    ("finance", "財政 健", "ざいせい けん", "020", "主査", EmploymentType.regular, [Role.finance]),
+]
+
+
+def demo_email(local: str) -> str:
+    return f"{local}@{DEMO_DOMAIN}"
+
+
+def load_demo(session: Session) -> bool:
+    """Loads the demo data unless it is already there. Returns True when it loaded."""
+    if session.exec(select(User).where(User.email == demo_email("admin"))).first():
+        return False
+    departments: dict[str, Department] = {}
+    for code, name in DEPARTMENTS:
+        existing = session.exec(select(Department).where(Department.code == code)).first()
+        departments[code] = existing or create_department(
+            session, data=DepartmentCreate(code=code, name=name)
+        )
+    for local, name, kana, code, position, employment, roles in ACCOUNTS:
+        create_user(
+            session,
+            data=UserCreate(
+                email=demo_email(local),
+                name=name,
+                name_kana=kana,
+                password=DEMO_PASSWORD,
+                department_id=departments[code].id,
+                position=position,
+                employment_type=employment,
+                roles=[Role.staff, *roles],
+            ),
+        )
+    return True

@@ -1,0 +1,100 @@
+"""Dependencies shared by the routers: the session, the current user and role gates."""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlmodel import Session
+
+from app.config import Settings
+from app.errors import Forbidden, NotAuthenticated
+from app.i18n import N_
+from app.models import User
+from app.models.enums import Role
+from app.security import read_token
+from app.services.auth import active_user
+from app.services.concurrency import parse_if_match
+
+NOT_SIGNED_IN = N_("ログインしてください。")
+NOT_ALLOWED = N_("この操作を行う権限がありません。")
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def _bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def get_api_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
+    """The caller of an API request: a bearer token, or the page session (whose unsafe
+    requests the CSRF middleware has already checked). 401 for anything else."""
+    token = _bearer_token(request)
+    if token is not None:
+        user_id = read_token(settings.secret_key, token, settings.token_lifetime_minutes * 60)
+    elif request.headers.get("authorization"):
+        user_id = None
+    else:
+        user_id = request.session.get("uid")
+    user = active_user(session, user_id)
+    if user is None:
+        raise NotAuthenticated(NOT_SIGNED_IN, headers={"WWW-Authenticate": "Bearer"})
+    request.state.user = user
+    return user
+
+
+class LoginRequired(Exception):
+    """A page needs a signed-in user; main.py redirects to the login page."""
+
+
+def get_page_user_optional(request: Request, session: SessionDep) -> User | None:
+    user = active_user(session, request.session.get("uid"))
+    if user is None and request.session.get("uid") is not None:
+        request.session.pop("uid", None)
+    request.state.user = user
+    return user
+
+
+def get_page_user(user: Annotated[User | None, Depends(get_page_user_optional)]) -> User:
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+ApiUser = Annotated[User, Depends(get_api_user)]
+PageUser = Annotated[User, Depends(get_page_user)]
+OptionalPageUser = Annotated[User | None, Depends(get_page_user_optional)]
+
+
+def require_roles(*roles: Role, page: bool = False) -> Callable[..., User]:
+    """A dependency that lets through only holders of one of `roles` (403 otherwise)."""
+    base = get_page_user if page else get_api_user
+
+    def gate(user: Annotated[User, Depends(base)]) -> User:
+        if not user.has_role(*roles):
+            raise Forbidden(NOT_ALLOWED)
+        return user
+
+    return gate
+
+
+AdminApiUser = Annotated[User, Depends(require_roles(Role.admin))]
+AdminPageUser = Annotated[User, Depends(require_roles(Role.admin, page=True))]
+
+
+def if_match_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    return parse_if_match(if_match)
+
+
+IfMatch = Annotated[int | None, Depends(if_match_version)]

@@ -1,0 +1,216 @@
+"""The application factory: routers, static files, middleware and error handling."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import Receive, Scope, Send
+
+from app.config import Settings, get_settings
+from app.db import make_engine
+from app.deps import LoginRequired
+from app.errors import DomainError
+from app.htmx import is_htmx, render, retarget
+from app.i18n import N_
+from app.i18n import gettext as _
+from app.middleware import (
+    SECURITY_HEADERS,
+    CSRFMiddleware,
+    LocaleMiddleware,
+    SecurityHeadersMiddleware,
+)
+from app.routers import api, pages
+from app.validation import VALIDATION_FAILED, error_items
+
+log = logging.getLogger("app")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+HTTP_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    412: "Precondition Failed",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+}
+PAGE_MESSAGES = {
+    400: N_("リクエストの形式が正しくありません。"),
+    401: N_("ログインしてください。"),
+    403: N_("このページを表示する権限がありません。"),
+    404: N_("お探しのページは見つかりませんでした。URL をご確認ください。"),
+    405: N_("この方法ではアクセスできません。"),
+    422: VALIDATION_FAILED,
+    500: N_("システムエラーが発生しました。時間をおいて再度お試しください。"),
+}
+CSRF_FAILED = N_(
+    "フォームの有効期限が切れたか、不正な送信です。"
+    "ページを再読み込みしてからもう一度お試しください。"
+)
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    errors: list[dict] | None = None,
+    headers: dict[str, str] | None = None,
+    title: str | None = None,
+) -> JSONResponse:
+    """An RFC 9457 problem document."""
+    body: dict = {
+        "type": "about:blank",
+        "title": title or HTTP_TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(
+        body, status_code=status, headers=headers, media_type="application/problem+json"
+    )
+
+
+def error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """A Japanese error page, or for htmx an error message swapped into the flash area."""
+    context = {"status": status, "message": message}
+    if is_htmx(request):
+        response = render(
+            request, "partials/_error.html", context, status_code=status, headers=headers
+        )
+        return retarget(response, "#flash")
+    return render(request, "errors/error.html", context, status_code=status, headers=headers)
+
+
+def _translated(exc: DomainError) -> str:
+    return _(exc.detail, **exc.params)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        detail = _translated(exc)
+        if is_api(request):
+            errors = None
+            if exc.errors is not None:
+                errors = [
+                    {"loc": e["loc"], "msg": _(e["msg"], **e.get("params", {}))} for e in exc.errors
+                ]
+            return problem(exc.status_code, detail, errors=errors, headers=exc.headers)
+        return error_page(request, exc.status_code, detail, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if is_api(request):
+            return problem(422, _(VALIDATION_FAILED), errors=error_items(list(exc.errors())))
+        return error_page(request, 422, _(VALIDATION_FAILED))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        status = exc.status_code
+        if is_api(request):
+            detail = exc.detail if isinstance(exc.detail, str) else None
+            if status == 404 and detail == "Not Found":
+                detail = _("指定されたリソースが見つかりません。")
+            return problem(status, detail or HTTP_TITLES.get(status, "Error"), headers=exc.headers)
+        message = _(PAGE_MESSAGES.get(status, "エラーが発生しました。"))
+        return error_page(request, status, message, exc.headers)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        url = f"/login?next={quote(target, safe='')}"
+        if is_htmx(request):
+            return Response(status_code=401, headers={"HX-Redirect": url})
+        return RedirectResponse(url, status_code=303)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if is_api(request):
+            response: Response = problem(500, _(PAGE_MESSAGES[500]))
+        else:
+            from app.templating import templates
+
+            response = templates.TemplateResponse(
+                request, "errors/500.html", {"message": _(PAGE_MESSAGES[500])}, status_code=500
+            )
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+
+async def csrf_failure(scope: Scope, receive: Receive, send: Send) -> None:
+    request = Request(scope, receive)
+    if is_api(request):
+        response: Response = problem(403, _(CSRF_FAILED))
+    else:
+        request.state.user = None
+        response = error_page(request, 403, _(CSRF_FAILED))
+    await response(scope, receive, send)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    if app.state.settings.demo:
+        from sqlmodel import Session
+
+        from app.demo import load_demo
+
+        with Session(app.state.engine) as session:
+            if load_demo(session):
+                log.info("demo data loaded")
+    yield
+    app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        lifespan=lifespan,
+        title="業務改善提案システム API",
+        version="1.0",
+        description="The town's staff business-improvement proposal system (API.md).",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+
+    install_error_handlers(app)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    # Added innermost first: CSRF needs the session, which needs nothing.
+    app.add_middleware(CSRFMiddleware, on_failure=csrf_failure)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=settings.session_cookie_name,
+        max_age=settings.session_lifetime_minutes * 60,
+        same_site="lax",
+        https_only=settings.session_cookie_secure,
+    )
+    app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

@@ -1,0 +1,18 @@
+"""All tables, imported here so `SQLModel.metadata` (and Alembic) sees every one."""
+
+from sqlmodel import SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+from app.models.department import Department  # noqa: E402
+from app.models.initiative import Initiative  # noqa: E402
+from app.models.login_failure import LoginFailure  # noqa: E402
+from app.models.user import User, UserRole  # noqa: E402
+
+__all__ = ["Department", "Initiative", "LoginFailure", "SQLModel", "User", "UserRole"]

@@ -1,0 +1,43 @@
+"""Departments (課・室): the unit proposals are counted by and carried out in."""
+
+from datetime import datetime
+
+from pydantic import ConfigDict
+from sqlmodel import Field, SQLModel
+
+from app.models.types import Line, UTCDateTime, utcnow
+
+
+class DepartmentBase(SQLModel):
+    code: Line = Field(min_length=1, max_length=20)
+    name: Line = Field(min_length=1, max_length=100)
+
+
+class Department(DepartmentBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    name: str = Field(max_length=100)
+    is_active: bool = Field(default=True)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DepartmentCreate(DepartmentBase):
+    model_config = ConfigDict(extra="forbid")
+    is_active: bool = True
+
+
+class DepartmentUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Line | None = Field(default=None, min_length=1, max_length=20)
+    name: Line | None = Field(default=None, min_length=1, max_length=100)
+    is_active: bool | None = None
+
+
+class DepartmentPublic(SQLModel):
+    id: int
+    code: str
+    name: str
+    is_active: bool
+    version: int

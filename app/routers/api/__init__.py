@@ -1,0 +1,9 @@
+"""The JSON API under /api/v1 (API.md): thin handlers around the services."""
+
+from fastapi import APIRouter
+
+from app.routers.api import auth, departments, health, initiatives, users
+
+router = APIRouter(prefix="/api/v1")
+for module in (auth, users, departments, initiatives, health):
+    router.include_router(module.router)

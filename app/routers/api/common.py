@@ -1,0 +1,19 @@
+"""Helpers shared by the API routers."""
+
+from typing import Any
+
+from fastapi import Response
+from pydantic import BaseModel
+
+from app.services.concurrency import etag
+from app.services.pagination import PageParams
+
+
+def envelope(items: list[Any], total: int, page: PageParams) -> dict[str, Any]:
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+def with_etag(response: Response, model: BaseModel) -> BaseModel:
+    """Sets the ETag header from the resource's version and returns the resource."""
+    response.headers["ETag"] = etag(model.version)  # type: ignore[attr-defined]
+    return model

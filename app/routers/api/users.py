@@ -1,0 +1,64 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from app.deps import AdminApiUser, IfMatch, SessionDep
+from app.models.enums import Role
+from app.models.user import UserCreate, UserPublic, UserUpdate
+from app.routers.api.common import envelope, with_etag
+from app.services import users as users_service
+from app.services.pagination import Envelope, PageParams, page_params
+
+router = APIRouter(tags=["users"])
+
+
+def _public(user) -> UserPublic:
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+@router.get("/users", response_model=Envelope[UserPublic])
+def read_users(
+    session: SessionDep,
+    _admin: AdminApiUser,
+    page: Annotated[PageParams, Depends(page_params)],
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    department_id: int | None = None,
+    role: Role | None = None,
+    is_active: bool | None = None,
+) -> dict:
+    """Users, filtered by name or e-mail (`q`), department, role and active flag."""
+    rows, total = users_service.list_users(
+        session, page=page, q=q, department_id=department_id, role=role, is_active=is_active
+    )
+    return envelope([_public(user) for user in rows], total, page)
+
+
+@router.post("/users", response_model=UserPublic, status_code=201)
+def create_user(
+    data: UserCreate, session: SessionDep, _admin: AdminApiUser, response: Response
+) -> UserPublic:
+    """Create a user with a password and roles (`staff` is always included)."""
+    user = users_service.create_user(session, data=data)
+    return with_etag(response, _public(user))
+
+
+@router.get("/users/{user_id}", response_model=UserPublic)
+def read_user(user_id: int, session: SessionDep, _admin: AdminApiUser, response: Response):
+    """One user."""
+    return with_etag(response, _public(users_service.get_user(session, user_id=user_id)))
+
+
+@router.patch("/users/{user_id}", response_model=UserPublic)
+def update_user(
+    user_id: int,
+    data: UserUpdate,
+    session: SessionDep,
+    admin: AdminApiUser,
+    if_match: IfMatch,
+    response: Response,
+) -> UserPublic:
+    """Change a user's fields, roles, password or active flag (If-Match honoured)."""
+    user = users_service.update_user(
+        session, user_id=user_id, data=data, actor=admin, expected_version=if_match
+    )
+    return with_etag(response, _public(user))

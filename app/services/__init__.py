@@ -1,0 +1,1 @@
+"""Domain services: plain functions with keyword-only arguments; the only place with rules."""

@@ -1,0 +1,40 @@
+"""The collection envelope of API.md: {items, total, limit, offset}."""
+
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+class PageParams(BaseModel):
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
+class Envelope(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+def paginate(session: Session, query: SelectOfScalar, page: PageParams) -> tuple[list, int]:
+    """One page of `query`'s rows and the count of all of them."""
+    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    rows = list(session.exec(query.limit(page.limit).offset(page.offset)).all())
+    return rows, total

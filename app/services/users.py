@@ -1,0 +1,166 @@
+"""Users: created and edited by admins; everyone can read themselves."""
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from app.errors import Invalid, NotFound
+from app.i18n import N_
+from app.models import Department, User, UserRole
+from app.models.enums import Role
+from app.models.types import utcnow
+from app.models.user import UserCreate, UserUpdate
+from app.security import hash_password
+from app.services.concurrency import check_version
+from app.services.pagination import PageParams, paginate
+
+EMAIL_TAKEN = N_("このメールアドレスは既に登録されています。")
+UNKNOWN_DEPARTMENT = N_("指定された課が見つかりません。")
+NOT_FOUND = N_("指定された職員が見つかりません。")
+KEEP_OWN_ADMIN = N_("自分自身の管理者権限や有効状態は変更できません（締め出し防止）。")
+
+
+def list_users(
+    session: Session,
+    *,
+    page: PageParams,
+    q: str | None = None,
+    department_id: int | None = None,
+    role: Role | None = None,
+    is_active: bool | None = None,
+) -> tuple[list[User], int]:
+    query = select(User).order_by(col(User.department_id), col(User.id))
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(User.name).like(pattern),
+                func.lower(User.email).like(pattern),
+                func.lower(func.coalesce(User.name_kana, "")).like(pattern),
+            )
+        )
+    if department_id is not None:
+        query = query.where(User.department_id == department_id)
+    if role is not None and role != Role.staff:
+        query = query.where(
+            col(User.id).in_(select(UserRole.user_id).where(UserRole.role == role.value))
+        )
+    if is_active is not None:
+        query = query.where(col(User.is_active).is_(is_active))
+    return paginate(session, query, page)
+
+
+def get_user(session: Session, *, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(NOT_FOUND)
+    return user
+
+
+def _check_department(session: Session, department_id: int | None) -> None:
+    if department_id is not None and session.get(Department, department_id) is None:
+        raise Invalid.field("department_id", UNKNOWN_DEPARTMENT)
+
+
+def _check_email_free(session: Session, email: str, *, except_id: int | None = None) -> None:
+    query = select(User.id).where(User.email == email)
+    if except_id is not None:
+        query = query.where(User.id != except_id)
+    if session.exec(query).first() is not None:
+        raise Invalid.field("email", EMAIL_TAKEN)
+
+
+def _set_roles(user: User, roles: list[Role]) -> None:
+    wanted = {Role.staff.value} | {role.value for role in roles}
+    user.role_rows = [row for row in user.role_rows if row.role in wanted]
+    held = {row.role for row in user.role_rows}
+    for role in Role:
+        if role.value in wanted and role.value not in held:
+            user.role_rows.append(UserRole(role=role.value))
+
+
+def create_user(session: Session, *, data: UserCreate) -> User:
+    """Raises Invalid (422) for a taken e-mail or an unknown department."""
+    _check_email_free(session, data.email)
+    _check_department(session, data.department_id)
+    user = User(
+        email=data.email,
+        name=data.name,
+        name_kana=data.name_kana,
+        department_id=data.department_id,
+        position=data.position,
+        employment_type=data.employment_type.value,
+        is_active=data.is_active,
+        password_hash=hash_password(data.password),
+    )
+    _set_roles(user, data.roles)
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def update_user(
+    session: Session,
+    *,
+    user_id: int,
+    data: UserUpdate,
+    actor: User,
+    expected_version: int | None,
+) -> User:
+    """Raises NotFound, PreconditionFailed (stale version), or Invalid for a taken e-mail,
+    an unknown department, or an admin removing their own admin role or access."""
+    user = get_user(session, user_id=user_id)
+    check_version(user.version, expected_version)
+    changes = data.model_dump(exclude_unset=True)
+    for field in ("email", "name", "employment_type", "roles", "is_active"):
+        if field in changes and changes[field] is None:
+            raise Invalid.field(field, "この項目は空にできません。")
+    if "email" in changes:
+        _check_email_free(session, changes["email"], except_id=user.id)
+    if "department_id" in changes:
+        _check_department(session, changes["department_id"])
+    if user.id == actor.id and (
+        changes.get("is_active") is False or ("roles" in changes and Role.admin not in data.roles)
+    ):
+        raise Invalid.field("roles" if "roles" in changes else "is_active", KEEP_OWN_ADMIN)
+
+    password = changes.pop("password", None)
+    if password:
+        user.password_hash = hash_password(password)
+    if "roles" in changes:
+        _set_roles(user, data.roles or [])
+        changes.pop("roles")
+    if "employment_type" in changes:
+        changes["employment_type"] = data.employment_type.value
+    for field, value in changes.items():
+        setattr(user, field, value)
+    user.version += 1
+    user.updated_at = utcnow()
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def ensure_admin(
+    session: Session, *, email: str, password: str, name: str | None
+) -> tuple[User, bool]:
+    """The CLI's create-admin: creates the admin, or makes an existing user an active admin
+    with this password. Returns (user, created)."""
+    existing = session.exec(select(User).where(User.email == email)).first()
+    if existing is None:
+        data = UserCreate(
+            email=email, name=name or "システム管理者", password=password, roles=[Role.admin]
+        )
+        return create_user(session, data=data), True
+    _set_roles(existing, [Role(r) for r in existing.roles] + [Role.admin])
+    existing.password_hash = hash_password(password)
+    existing.is_active = True
+    if name:
+        existing.name = name
+    existing.version += 1
+    existing.updated_at = utcnow()
+    session.add(existing)
+    session.commit()
+    session.refresh(existing)
+    return existing, False

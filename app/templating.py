@@ -1,0 +1,83 @@
+"""The Jinja2 environment: gettext, 和暦 filters and the globals every page uses."""
+
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+
+from app.i18n import current_locale, translations
+from app.models.enums import EMPLOYMENT_TYPE_LABELS, ROLE_LABELS, EmploymentType, Role
+from app.security import csrf_token_for
+from app.wareki import fiscal_year_label, local_datetime, wareki_date
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+STATIC_VERSION = "1"
+FLASH_KEY = "flashes"
+
+
+def _gettext(message: str) -> str:
+    return translations(current_locale()).gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_locale()).ngettext(singular, plural, n)
+
+
+def yen(value: int | None) -> str:
+    """1,200円; '—' when there is no amount."""
+    return "—" if value is None else f"{value:,}円"
+
+
+def role_label(role: str) -> str:
+    try:
+        return _gettext(ROLE_LABELS[Role(role)])
+    except ValueError:
+        return role
+
+
+def employment_type_label(value: str) -> str:
+    try:
+        return _gettext(EMPLOYMENT_TYPE_LABELS[EmploymentType(value)])
+    except ValueError:
+        return value
+
+
+def flash(request: Request, message: str, level: str = "success") -> None:
+    """Queue a message (already translated) for the next full page."""
+    request.session.setdefault(FLASH_KEY, []).append({"level": level, "message": message})
+
+
+def pop_flashes(request: Request) -> list[dict[str, str]]:
+    return request.session.pop(FLASH_KEY, None) or []
+
+
+def static_url(path: str) -> str:
+    return f"/static/{path}?v={STATIC_VERSION}"
+
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATE_DIR),
+    autoescape=select_autoescape(["html"]),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates = Jinja2Templates(env=env)
+env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)
+env.filters.update(
+    wareki_date=wareki_date,
+    wareki_datetime=local_datetime,
+    fiscal_year_label=fiscal_year_label,
+    yen=yen,
+    role_label=role_label,
+    employment_type_label=employment_type_label,
+)
+env.globals.update(
+    csrf_token=lambda request: csrf_token_for(request.session),
+    pop_flashes=pop_flashes,
+    static_url=static_url,
+    current_locale=current_locale,
+    ROLES=list(Role),
+    EMPLOYMENT_TYPES=list(EmploymentType),
+)
