@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import Receive, Scope, Send
@@ -56,6 +57,7 @@ PAGE_MESSAGES = {
     422: VALIDATION_FAILED,
     500: N_("システムエラーが発生しました。時間をおいて再度お試しください。"),
 }
+MALFORMED_JSON = N_("リクエスト本文が JSON として読み取れません。")
 CSRF_FAILED = N_(
     "フォームの有効期限が切れたか、不正な送信です。"
     "ページを再読み込みしてからもう一度お試しください。"
@@ -120,8 +122,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = list(exc.errors())
+        if any(error.get("type") == "json_invalid" for error in errors):
+            # A body that is not JSON at all is malformed (400), not an invalid value.
+            if is_api(request):
+                return problem(400, _(MALFORMED_JSON), errors=error_items(errors))
+            return error_page(request, 400, _(PAGE_MESSAGES[400]))
         if is_api(request):
-            return problem(422, _(VALIDATION_FAILED), errors=error_items(list(exc.errors())))
+            return problem(422, _(VALIDATION_FAILED), errors=error_items(errors))
         return error_page(request, 422, _(VALIDATION_FAILED))
 
     @app.exception_handler(StarletteHTTPException)
@@ -182,7 +190,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine.dispose()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The application; tests pass their own settings and a shared engine."""
     settings = settings or get_settings()
     app = FastAPI(
         lifespan=lifespan,
@@ -194,7 +203,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings)
+    app.state.engine = engine or make_engine(settings)
 
     install_error_handlers(app)
     app.include_router(api.router)
