@@ -37,8 +37,8 @@ format: install
 
 ## Re-extract UI strings and update the English catalogue
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ValueError -k field:2 -k NotFound -k Forbidden -k Invalid -o app/locale/messages.pot app
-	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale -l en --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k field:2 -k NotFound -k Forbidden -k Invalid --no-location --sort-output --omit-header -o app/locale/messages.pot .
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale -l en --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -65,3 +65,9 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
         name = str(loc[0]) if loc else "__all__"
         result.setdefault(name, _message(error))
     return result
+
+
+def translate_error(error: dict[str, Any]) -> dict[str, Any]:
+    """A service's {loc, msg, params} error with its message translated."""
+    message: str = error["msg"]
+    return {"loc": error["loc"], "msg": _(message, **error.get("params", {}))}

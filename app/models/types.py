@@ -9,6 +9,8 @@ from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+from app.i18n import N_
+
 
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC on both databases (SQLite stores no offset of its own)."""
@@ -44,14 +46,14 @@ _LINE_BREAK = re.compile(r"[\r\n\t]")
 
 def refuse_control_characters(value: str) -> str:
     if _CONTROL.search(value):
-        raise ValueError("制御文字（NUL など）は使用できません")
+        raise ValueError(N_("制御文字（NUL など）は使用できません"))
     return value
 
 
 def _single_line(value: str) -> str:
     value = refuse_control_characters(value).strip()
     if _LINE_BREAK.search(value):
-        raise ValueError("改行やタブは使用できません")
+        raise ValueError(N_("改行やタブは使用できません"))
     return value
 
 
@@ -70,7 +72,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def normalise_email(value: str) -> str:
     value = unicodedata.normalize("NFKC", value).strip().lower()
     if len(value) > 254 or not _EMAIL.match(value):
-        raise ValueError("メールアドレスの形式が正しくありません")
+        raise ValueError(N_("メールアドレスの形式が正しくありません"))
     return value
 
 

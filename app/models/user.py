@@ -6,6 +6,7 @@ from pydantic import ConfigDict, field_validator
 from sqlalchemy import ForeignKey, String
 from sqlmodel import Column, Field, Relationship, SQLModel
 
+from app.i18n import N_
 from app.models.enums import EmploymentType, Role
 from app.models.types import Email, Line, UTCDateTime, utcnow
 
@@ -54,9 +55,9 @@ class User(SQLModel, table=True):
 
 def check_password(value: str) -> str:
     if len(value) < PASSWORD_MIN_LENGTH:
-        raise ValueError("パスワードは10文字以上にしてください")
+        raise ValueError(N_("パスワードは10文字以上にしてください"))
     if len(value) > 128:
-        raise ValueError("パスワードは128文字以内にしてください")
+        raise ValueError(N_("パスワードは128文字以内にしてください"))
     return value
 
 

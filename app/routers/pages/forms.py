@@ -8,7 +8,7 @@ from starlette.datastructures import FormData
 from app.errors import Invalid
 from app.i18n import gettext as _
 from app.security import CSRF_FORM_FIELD
-from app.validation import field_errors
+from app.validation import field_errors, translate_error
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -54,9 +54,7 @@ def invalid_errors(exc: Invalid) -> dict[str, str]:
     if not exc.errors:
         return {"__all__": _(exc.detail, **exc.params)}
     result: dict[str, str] = {}
-    for error in exc.errors:
+    for error in map(translate_error, exc.errors):
         loc = [part for part in error["loc"] if part != "body"]
-        result.setdefault(
-            str(loc[0]) if loc else "__all__", _(error["msg"], **error.get("params", {}))
-        )
+        result.setdefault(str(loc[0]) if loc else "__all__", error["msg"])
     return result

@@ -2,12 +2,11 @@
 (function () {
   "use strict";
 
-  // After htmx swaps in a form with errors, move focus to the first invalid field.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail.target;
-    if (!target || !target.querySelector) return;
-    var invalid = target.querySelector("[aria-invalid='true']");
-    if (invalid) invalid.focus();
+  // After htmx swaps in a form with errors, move focus to the first invalid field
+  // (the swapped-out element is detached by then, so look in the document).
+  document.addEventListener("htmx:afterSettle", function () {
+    var invalid = document.querySelector("[aria-invalid='true']");
+    if (invalid && document.activeElement !== invalid) invalid.focus();
   });
 
   // Plain forms may ask for confirmation with data-confirm="...".

@@ -1,0 +1,74 @@
+"""The message catalogue: every UI string has its English translation, Japanese is the
+default, and the language switch works on pages and Accept-Language on the API."""
+
+import re
+from pathlib import Path
+
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
+
+from app.config import BASE_DIR
+from app.i18n import choose_locale
+from tests.conftest import PageClient
+
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
+# The same keywords as `make messages`.
+KEYWORDS = ["N_", "field:2", "NotFound", "Forbidden", "Invalid"]
+
+
+def extract(tmp_path: Path) -> set[str]:
+    output = tmp_path / "messages.pot"
+    args = ["pybabel", "-q", "extract", "-F", str(BASE_DIR / "babel.cfg"), "-o", str(output)]
+    for keyword in KEYWORDS:
+        args += ["-k", keyword]
+    CommandLineInterface().run([*args, str(BASE_DIR)])
+    with output.open("rb") as handle:
+        return {m.id for m in read_po(handle) if m.id}
+
+
+def english_catalogue():
+    with (BASE_DIR / "app/locale/en/LC_MESSAGES/messages.po").open("rb") as handle:
+        return read_po(handle, locale="en")
+
+
+def test_every_ui_string_has_an_english_translation(tmp_path: Path) -> None:
+    msgids = extract(tmp_path)
+    assert len(msgids) > 100
+    catalogue = english_catalogue()
+    missing = sorted(m for m in msgids if not (catalogue.get(m) and catalogue.get(m).string))
+    assert missing == [], "run `make messages` and translate these"
+    for message in catalogue:
+        if message.id:
+            assert not message.fuzzy, message.id
+            assert sorted(PLACEHOLDER.findall(message.id)) == sorted(
+                PLACEHOLDER.findall(message.string)
+            ), message.id
+
+
+def test_choose_locale() -> None:
+    assert choose_locale(None, None, "ja") == "ja"
+    assert choose_locale("en", "ja", "ja") == "en"
+    assert choose_locale(None, "en-US,en;q=0.9", "ja") == "en"
+    assert choose_locale("fr", "fr-FR", "ja") == "ja"
+
+
+def test_pages_are_japanese_by_default_and_switch_to_english(page_as, make_user) -> None:
+    page: PageClient = page_as(make_user(name="山田 花子"))
+    japanese = page.get("/", headers={"Accept-Language": "en-US"}).text
+    assert "山田 花子さんのホーム" in japanese and '<html lang="ja">' in japanese
+    switched = page.post_form("/lang", {"lang": "en", "next": "/initiatives"})
+    assert switched.status_code == 303 and switched.headers["location"] == "/initiatives"
+    english = page.get("/").text
+    assert '<html lang="en">' in english
+    assert "山田 花子's home" in english
+    assert "ホーム" not in english.split("<main")[0]  # the header and menu are English
+    back = page.post_form("/lang", {"lang": "ja", "next": "/"})
+    assert back.status_code == 303
+    assert "山田 花子さんのホーム" in page.get("/").text
+
+
+def test_api_errors_follow_accept_language(client) -> None:
+    japanese = client.get("/api/v1/users/me").json()["detail"]
+    english = client.get("/api/v1/users/me", headers={"Accept-Language": "en"}).json()["detail"]
+    assert japanese == "ログインしてください。"
+    assert english != japanese and english.isascii()

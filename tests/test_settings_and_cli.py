@@ -1,0 +1,84 @@
+"""Settings refuse a default secret in production; `python -m app create-admin` is
+idempotent; the demo data has one account per role."""
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app import __main__ as cli
+from app.config import DEFAULT_SECRET_KEY, Settings, get_settings
+from app.demo import ACCOUNTS, DEMO_PASSWORD, demo_email, load_demo
+from app.models import User
+from app.models.enums import Role
+from app.security import verify_password
+
+
+def test_default_secret_is_refused_in_production() -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(_env_file=None, environment="production", secret_key=DEFAULT_SECRET_KEY)
+    with pytest.raises(ValidationError, match="32 characters"):
+        Settings(_env_file=None, environment="production", secret_key="short")
+    ok = Settings(_env_file=None, environment="production", secret_key="x" * 40)
+    assert ok.secret_key == "x" * 40
+    # Development and demo runs may keep the default.
+    assert Settings(_env_file=None, environment="development").secret_key == DEFAULT_SECRET_KEY
+    assert Settings(_env_file=None, environment="production", demo=True).demo is True
+
+
+def test_database_url_forms() -> None:
+    assert Settings(_env_file=None).sqlalchemy_url.startswith("sqlite:///")
+    assert Settings(_env_file=None).sqlalchemy_url.endswith("/data/app.db")
+    for url in ("postgres://u:p@h/db", "postgresql://u:p@h/db"):
+        assert Settings(_env_file=None, database_url=url).sqlalchemy_url == (
+            "postgresql+psycopg://u:p@h/db"
+        )
+
+
+def test_settings_from_environment(monkeypatch) -> None:
+    monkeypatch.setenv("SESSION_LIFETIME_MINUTES", "30")
+    monkeypatch.setenv("UPLOAD_MAX_BYTES", "1048576")
+    monkeypatch.setenv("DEMO", "true")
+    settings = Settings(_env_file=None)
+    assert settings.session_lifetime_minutes == 30
+    assert settings.upload_max_bytes == 1048576
+    assert settings.demo is True
+
+
+@pytest.fixture
+def cli_env(monkeypatch, settings, db_engine):
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_create_admin_is_idempotent(cli_env, session: Session, capsys) -> None:
+    args = ["create-admin", "--email", "Chief@Test.Example", "--password", "first-password-1"]
+    assert cli.main(args) == 0
+    assert "created admin chief@test.example" in capsys.readouterr().out
+    assert cli.main([*args[:3], "--password", "second-password", "--name", "管理 者"]) == 0
+    assert "updated admin" in capsys.readouterr().out
+    session.expire_all()
+    admins = session.exec(select(User).where(User.email == "chief@test.example")).all()
+    assert len(admins) == 1
+    assert admins[0].roles == ["staff", "admin"] and admins[0].name == "管理 者"
+    assert verify_password("second-password", admins[0].password_hash)
+
+
+def test_create_admin_refuses_bad_input(cli_env, session: Session, capsys) -> None:
+    assert cli.main(["create-admin", "--email", "nope", "--password", "long-password"]) == 2
+    assert cli.main(["create-admin", "--email", "a@test.example", "--password", "short"]) == 2
+    assert session.exec(select(func.count()).select_from(User)).one() == 0
+
+
+def test_demo_data_has_every_role_and_loads_once(session: Session) -> None:
+    assert load_demo(session) is True
+    assert load_demo(session) is False
+    users = session.exec(select(User)).all()
+    assert len(users) == len(ACCOUNTS)
+    held = {role for user in users for role in user.roles}
+    assert held == {role.value for role in Role}
+    staff = session.exec(select(User).where(User.email == demo_email("staff"))).one()
+    assert verify_password(DEMO_PASSWORD, staff.password_hash)
+    assert any(u.employment_type == "fiscal_year_appointed" for u in users)
