@@ -34,7 +34,6 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
 
     default_locale: Literal["ja", "en"] = "ja"
-    timezone: str = "Asia/Tokyo"
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
