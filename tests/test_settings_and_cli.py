@@ -14,7 +14,8 @@ from app.models.enums import Role
 from app.security import verify_password
 
 
-def test_default_secret_is_refused_in_production() -> None:
+def test_default_secret_is_refused_in_production(monkeypatch) -> None:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(_env_file=None, environment="production", secret_key=DEFAULT_SECRET_KEY)
     with pytest.raises(ValidationError, match="32 characters"):
@@ -26,7 +27,8 @@ def test_default_secret_is_refused_in_production() -> None:
     assert Settings(_env_file=None, environment="production", demo=True).demo is True
 
 
-def test_database_url_forms() -> None:
+def test_database_url_forms(monkeypatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     assert Settings(_env_file=None).sqlalchemy_url.startswith("sqlite:///")
     assert Settings(_env_file=None).sqlalchemy_url.endswith("/data/app.db")
     for url in ("postgres://u:p@h/db", "postgresql://u:p@h/db"):
