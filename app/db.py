@@ -35,3 +35,14 @@ def make_engine(settings: Settings) -> Engine:
 def session_scope(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def insert_if_absent(session, table, values: dict, conflict_columns: list[str]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on either database: safe when two requests race."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(
+        insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+    )

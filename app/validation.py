@@ -1,9 +1,9 @@
 """Validation errors in the shape of API.md ({loc, msg}), with Japanese messages
 (translated to the request's locale) for the common pydantic error types."""
 
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.i18n import N_
 from app.i18n import gettext as _
@@ -34,6 +34,7 @@ MESSAGES: dict[str, str] = {
     "dict_type": N_("オブジェクトで指定してください。"),
 }
 VALIDATION_FAILED = N_("入力内容に誤りがあります。")
+M = TypeVar("M", bound=BaseModel)
 
 
 def _message(error: dict[str, Any]) -> str:
@@ -71,3 +72,18 @@ def translate_error(error: dict[str, Any]) -> dict[str, Any]:
     """A service's {loc, msg, params} error with its message translated."""
     message: str = error["msg"]
     return {"loc": error["loc"], "msg": _(message, **error.get("params", {}))}
+
+
+def validate_body(model: type[M], raw: Any) -> M:
+    """Validates a request body after the 404/403 checks (API.md orders 422 after them);
+    raises Invalid with the errors located under `body`."""
+    from app.errors import Invalid
+
+    try:
+        return model.model_validate(raw if raw is not None else {})
+    except ValidationError as exc:
+        errors = [
+            {"loc": ["body", *error.get("loc", ())], "msg": _message(error)}
+            for error in exc.errors()
+        ]
+        raise Invalid(VALIDATION_FAILED, errors=errors) from None

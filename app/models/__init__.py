@@ -10,9 +10,26 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+from app.models.attachment import Attachment  # noqa: E402
 from app.models.department import Department  # noqa: E402
+from app.models.event import ProposalEvent  # noqa: E402
 from app.models.initiative import Initiative  # noqa: E402
 from app.models.login_failure import LoginFailure  # noqa: E402
+from app.models.proposal import Proposal, ProposalCoAuthor, ProposalCounter  # noqa: E402
+from app.models.round import Round  # noqa: E402
 from app.models.user import User, UserRole  # noqa: E402
 
-__all__ = ["Department", "Initiative", "LoginFailure", "SQLModel", "User", "UserRole"]
+__all__ = [
+    "Attachment",
+    "Department",
+    "Initiative",
+    "LoginFailure",
+    "Proposal",
+    "ProposalCoAuthor",
+    "ProposalCounter",
+    "ProposalEvent",
+    "Round",
+    "SQLModel",
+    "User",
+    "UserRole",
+]

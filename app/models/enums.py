@@ -37,3 +37,75 @@ EMPLOYMENT_TYPE_LABELS: dict[EmploymentType, str] = {
     EmploymentType.reappointed: N_("再任用職員"),
     EmploymentType.other: N_("その他"),
 }
+
+
+class Status(StrEnum):
+    """Proposal status strings (API.md); stored as plain strings."""
+
+    draft = "draft"
+    submitted = "submitted"
+    returned = "returned"
+    not_accepted = "not_accepted"
+    in_review = "in_review"
+    adopted = "adopted"
+    deferred = "deferred"
+    rejected = "rejected"
+    budgeted = "budgeted"
+    in_progress = "in_progress"
+    completed = "completed"
+    withdrawn = "withdrawn"
+
+
+STATUS_LABELS: dict[Status, str] = {
+    Status.draft: N_("下書き"),
+    Status.submitted: N_("提出済み（受付待ち）"),
+    Status.returned: N_("差戻し"),
+    Status.not_accepted: N_("不受理"),
+    Status.in_review: N_("審査中"),
+    Status.adopted: N_("採用"),
+    Status.deferred: N_("保留"),
+    Status.rejected: N_("不採用"),
+    Status.budgeted: N_("予算化済み"),
+    Status.in_progress: N_("実施中"),
+    Status.completed: N_("完了"),
+    Status.withdrawn: N_("取下げ"),
+}
+
+
+class Kind(StrEnum):
+    improvement = "improvement"
+    policy = "policy"
+
+
+KIND_LABELS: dict[Kind, str] = {
+    Kind.improvement: N_("業務改善提案"),
+    Kind.policy: N_("行政施策提案"),
+}
+
+
+class Category(StrEnum):
+    """The regulation's four fields (分野)."""
+
+    efficiency = "efficiency"
+    satisfaction = "satisfaction"
+    savings = "savings"
+    other = "other"
+
+
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.efficiency: N_("事務事業の改善及び能率向上"),
+    Category.satisfaction: N_("町民満足度の向上"),
+    Category.savings: N_("経費の節減及び収入の増加"),
+    Category.other: N_("その他"),
+}
+
+
+class RoundKind(StrEnum):
+    standing = "standing"
+    theme = "theme"
+
+
+ROUND_KIND_LABELS: dict[RoundKind, str] = {
+    RoundKind.standing: N_("随時募集"),
+    RoundKind.theme: N_("課題提案"),
+}

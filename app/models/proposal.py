@@ -1,0 +1,179 @@
+"""Proposals (提案), their co-authors and the fiscal-year number counter."""
+
+from datetime import datetime
+
+from pydantic import ConfigDict
+from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy import Text as SAText
+from sqlmodel import Field, Relationship, SQLModel
+
+from app.models.enums import Category, Kind, Status
+from app.models.numbers import Hours, Yen
+from app.models.types import Line, Text, UTCDateTime, utcnow
+
+TITLE_MAX = 200
+TEXT_MAX = 10_000
+TEXT_FIELDS = ("summary", "current_situation", "proposal_text", "expected_effect")
+
+
+class Proposal(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    number: str | None = Field(default=None, max_length=20, unique=True)
+    version: int = Field(default=1)
+
+    title: str = Field(max_length=TITLE_MAX)
+    summary: str = Field(default="", sa_type=SAText)
+    current_situation: str = Field(default="", sa_type=SAText)
+    proposal_text: str = Field(default="", sa_type=SAText)
+    expected_effect: str = Field(default="", sa_type=SAText)
+    kind: str = Field(default=Kind.improvement.value, max_length=20)
+    category: str = Field(default=Category.other.value, max_length=20)
+    already_implemented: bool = Field(default=False)
+
+    initiative_id: int | None = Field(default=None, foreign_key="initiative.id", index=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    author_id: int = Field(foreign_key="user.id", index=True)
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+
+    estimated_cost_yen: int | None = None
+    estimated_hours_saved_per_year_hours: float | None = None
+    estimated_savings_yen_per_year: int | None = None
+
+    supervisor_opinion: str | None = Field(default=None, sa_type=SAText)
+    supervisor_opinion_by_id: int | None = Field(default=None, foreign_key="user.id")
+    supervisor_opinion_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    status: str = Field(default=Status.draft.value, max_length=20, index=True)
+    fiscal_year: int = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    co_author_rows: list["ProposalCoAuthor"] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}
+    )
+
+    @property
+    def co_author_ids(self) -> list[int]:
+        return sorted(row.user_id for row in self.co_author_rows)
+
+    def is_author(self, user_id: int | None) -> bool:
+        """The author or one of the co-authors."""
+        return user_id == self.author_id or user_id in self.co_author_ids
+
+
+class ProposalCoAuthor(SQLModel, table=True):
+    __tablename__ = "proposal_co_author"
+
+    proposal_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True)
+    )
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("user.id"), primary_key=True, index=True)
+    )
+
+
+class ProposalCounter(SQLModel, table=True):
+    """The last serial handed out per fiscal year (R7-0003 → 3)."""
+
+    __tablename__ = "proposal_counter"
+
+    fiscal_year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last_serial: int = Field(default=0)
+
+
+class ProposalWrite(SQLModel):
+    """Fields an author may set; status, number, author and timestamps are not among them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    summary: Text = Field(default="", max_length=TEXT_MAX)
+    current_situation: Text = Field(default="", max_length=TEXT_MAX)
+    proposal_text: Text = Field(default="", max_length=TEXT_MAX)
+    expected_effect: Text = Field(default="", max_length=TEXT_MAX)
+    kind: Kind = Kind.improvement
+    category: Category = Category.other
+    already_implemented: bool = False
+    initiative_id: int | None = None
+    round_id: int | None = None
+    co_author_ids: list[int] = Field(default_factory=list, max_length=20)
+    estimated_cost_yen: Yen | None = None
+    estimated_hours_saved_per_year_hours: Hours | None = None
+    estimated_savings_yen_per_year: Yen | None = None
+
+
+class ProposalCreate(ProposalWrite):
+    title: Line = Field(min_length=1, max_length=TITLE_MAX)
+
+
+class ProposalUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Line | None = Field(default=None, min_length=1, max_length=TITLE_MAX)
+    summary: Text | None = Field(default=None, max_length=TEXT_MAX)
+    current_situation: Text | None = Field(default=None, max_length=TEXT_MAX)
+    proposal_text: Text | None = Field(default=None, max_length=TEXT_MAX)
+    expected_effect: Text | None = Field(default=None, max_length=TEXT_MAX)
+    kind: Kind | None = None
+    category: Category | None = None
+    already_implemented: bool | None = None
+    initiative_id: int | None = None
+    round_id: int | None = None
+    co_author_ids: list[int] | None = Field(default=None, max_length=20)
+    estimated_cost_yen: Yen | None = None
+    estimated_hours_saved_per_year_hours: Hours | None = None
+    estimated_savings_yen_per_year: Yen | None = None
+
+
+class ReasonBody(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Text | None = Field(default=None, max_length=TEXT_MAX)
+
+
+class EmptyBody(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OpinionBody(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+    opinion: Text = Field(min_length=1, max_length=TEXT_MAX)
+
+
+class ProposalPublic(SQLModel):
+    id: int
+    number: str | None
+    version: int
+    title: str
+    summary: str
+    current_situation: str
+    proposal_text: str
+    expected_effect: str
+    kind: Kind
+    category: Category
+    already_implemented: bool
+    initiative_id: int | None
+    round_id: int
+    author_id: int | None
+    co_author_ids: list[int] | None
+    department_id: int | None
+    estimated_cost_yen: int | None
+    estimated_hours_saved_per_year_hours: float | None
+    estimated_savings_yen_per_year: int | None
+    supervisor_opinion: str | None
+    supervisor_opinion_at: datetime | None
+    status: Status
+    fiscal_year: int
+    fiscal_year_label: str
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    accepted_at: datetime | None
+    decided_at: datetime | None
+    completed_at: datetime | None
+    score: float | None
+    allowed_actions: list[str]
+    progress_percent: int | None
+    overdue: bool

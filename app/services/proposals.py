@@ -1,0 +1,371 @@
+"""Proposals: writing, editing, listing, and the intake actions (submit, return,
+not-accept, accept, withdraw) performed through the lifecycle table."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from app.db import insert_if_absent
+from app.errors import Forbidden, Invalid, InvalidTransition
+from app.i18n import N_
+from app.models import Initiative, Proposal, ProposalCoAuthor, ProposalCounter, Round, User
+from app.models.enums import Category, Kind, Role, RoundKind, Status
+from app.models.proposal import (
+    TEXT_FIELDS,
+    EmptyBody,
+    OpinionBody,
+    ProposalCreate,
+    ProposalUpdate,
+    ReasonBody,
+)
+from app.models.types import utcnow
+from app.services import rounds as rounds_service
+from app.services.concurrency import check_version
+from app.services.events import record_event
+from app.services.lifecycle import Action, allowed_actions, claim, performs
+from app.services.pagination import PageParams, paginate
+from app.services.search import search_clause
+from app.services.visibility import get_visible_proposal, visible_clause
+from app.validation import validate_body
+from app.wareki import fiscal_year_label, fiscal_year_of, fiscal_year_short
+
+UNKNOWN_INITIATIVE = N_("指定されたDX推進計画の取組みが見つかりません。")
+UNKNOWN_CO_AUTHOR = N_("共同提案者に指定された職員が見つからないか、無効です。")
+SELF_CO_AUTHOR = N_("提案者本人は共同提案者に指定できません。")
+ONLY_AUTHOR_EDITS = N_("この提案を編集できるのは提案者と共同提案者だけです。")
+ONLY_MAIN_AUTHOR_CO_AUTHORS = N_("共同提案者を変更できるのは提案者本人だけです。")
+NOT_EDITABLE = N_(
+    "現在の状態（%(status)s）では編集できません。編集できるのは下書きと差戻しの提案です。"
+)
+REQUIRED_TO_SUBMIT = N_("提出するには入力してください。")
+NOT_SUPERVISOR = N_("所属長意見を書けるのは、提案者の所属の所属長だけです。")
+OPINION_STATUS = N_("所属長意見は、提出済みまたは審査中の提案にだけ書けます（現在: %(status)s）。")
+
+EDITABLE = (Status.draft, Status.returned)
+# Fields that must be filled before a proposal can be submitted.
+REQUIRED_FOR_SUBMIT = ("title", *TEXT_FIELDS)
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def get_proposal(session: Session, *, proposal_id: int, user: User) -> Proposal:
+    return get_visible_proposal(session, proposal_id=proposal_id, user=user)
+
+
+@dataclass
+class ProposalFilters:
+    status: list[Status] | None = None
+    initiative_id: int | None = None
+    no_initiative: bool = False
+    fiscal_year: int | None = None
+    department_id: int | None = None
+    kind: Kind | None = None
+    category: Category | None = None
+    round_id: int | None = None
+    mine: bool = False
+    q: str | None = None
+
+
+def list_proposals(
+    session: Session, *, user: User, filters: ProposalFilters, page: PageParams
+) -> tuple[list[Proposal], int]:
+    """The proposals this user may see, filtered, newest first."""
+    query = select(Proposal).where(visible_clause(user))
+    if filters.status:
+        query = query.where(col(Proposal.status).in_([s.value for s in filters.status]))
+    if filters.no_initiative:
+        query = query.where(col(Proposal.initiative_id).is_(None))
+    elif filters.initiative_id is not None:
+        query = query.where(Proposal.initiative_id == filters.initiative_id)
+    if filters.fiscal_year is not None:
+        query = query.where(Proposal.fiscal_year == filters.fiscal_year)
+    if filters.department_id is not None:
+        query = query.where(Proposal.department_id == filters.department_id)
+    if filters.kind is not None:
+        query = query.where(Proposal.kind == filters.kind.value)
+    if filters.category is not None:
+        query = query.where(Proposal.category == filters.category.value)
+    if filters.round_id is not None:
+        query = query.where(Proposal.round_id == filters.round_id)
+    if filters.mine:
+        co_authored = select(ProposalCoAuthor.proposal_id).where(
+            ProposalCoAuthor.user_id == user.id
+        )
+        query = query.where((Proposal.author_id == user.id) | col(Proposal.id).in_(co_authored))
+    if filters.q:
+        condition = search_clause(filters.q, session.get_bind().dialect.name)
+        if condition is not None:
+            query = query.where(condition)
+    query = query.order_by(col(Proposal.updated_at).desc(), col(Proposal.id).desc())
+    return paginate(session, query, page)
+
+
+def to_public(proposal: Proposal, user: User) -> dict[str, Any]:
+    """The API's view of a proposal for this user (derived fields included)."""
+    data = proposal.model_dump()
+    data.update(
+        co_author_ids=proposal.co_author_ids,
+        fiscal_year_label=fiscal_year_label(proposal.fiscal_year),
+        allowed_actions=allowed_actions(proposal, user),
+        score=None,
+        progress_percent=None,
+        overdue=False,
+    )
+    return data
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def _check_initiative(session: Session, initiative_id: int | None) -> None:
+    if initiative_id is not None and session.get(Initiative, initiative_id) is None:
+        raise Invalid.field("initiative_id", UNKNOWN_INITIATIVE)
+
+
+def _check_co_authors(session: Session, ids: list[int], author_id: int) -> list[int]:
+    unique = sorted(set(ids))
+    if author_id in unique:
+        raise Invalid.field("co_author_ids", SELF_CO_AUTHOR)
+    if unique:
+        found = session.exec(
+            select(func.count())
+            .select_from(User)
+            .where(col(User.id).in_(unique))
+            .where(col(User.is_active).is_(True))
+        ).one()
+        if found != len(unique):
+            raise Invalid.field("co_author_ids", UNKNOWN_CO_AUTHOR)
+    return unique
+
+
+def _resolve_round(session: Session, round_id: int | None, fiscal_year: int):
+    if round_id is None:
+        return rounds_service.standing_round(session, fiscal_year=fiscal_year)
+    round_ = rounds_service.get_round(session, round_id=round_id)
+    rounds_service.check_open(round_)
+    return round_
+
+
+def create_proposal(session: Session, *, data: ProposalCreate, user: User) -> Proposal:
+    """A new draft by `user`. Raises Invalid (422) for an unknown initiative, round or
+    co-author, or a theme round outside its dates."""
+    now = utcnow()
+    fiscal_year = fiscal_year_of(now)
+    _check_initiative(session, data.initiative_id)
+    co_authors = _check_co_authors(session, data.co_author_ids, user.id)
+    round_ = _resolve_round(session, data.round_id, fiscal_year)
+    values = data.model_dump(exclude={"co_author_ids", "round_id", "kind", "category"})
+    proposal = Proposal(
+        **values,
+        kind=data.kind.value,
+        category=data.category.value,
+        round_id=round_.id,
+        author_id=user.id,
+        fiscal_year=fiscal_year,
+        created_at=now,
+        updated_at=now,
+    )
+    proposal.co_author_rows = [ProposalCoAuthor(user_id=uid) for uid in co_authors]
+    session.add(proposal)
+    session.flush()
+    record_event(
+        session,
+        proposal=proposal,
+        actor=user,
+        action="create",
+        to_status=Status.draft.value,
+        changes={"title": proposal.title, "co_author_ids": co_authors},
+    )
+    session.commit()
+    session.refresh(proposal)
+    return proposal
+
+
+def update_proposal(
+    session: Session,
+    *,
+    proposal_id: int,
+    changes: dict[str, Any],
+    user: User,
+    expected_version: int | None,
+) -> Proposal:
+    """Edits a draft or returned proposal with the fields given (ProposalUpdate). 404 when not visible; 403 for anyone but its
+    authors (and co-author changes by anyone but the main author); 422 for bad values;
+    409 outside draft/returned; 412 for a stale version."""
+    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
+    if not proposal.is_author(user.id):
+        raise Forbidden(ONLY_AUTHOR_EDITS)
+    if isinstance(changes, dict) and "co_author_ids" in changes and user.id != proposal.author_id:
+        raise Forbidden(ONLY_MAIN_AUTHOR_CO_AUTHORS)
+    changes_in = validate_body(ProposalUpdate, changes).model_dump(exclude_unset=True)
+    if "co_author_ids" in changes_in and user.id != proposal.author_id:
+        raise Forbidden(ONLY_MAIN_AUTHOR_CO_AUTHORS)
+    for name in ("title", "kind", "category", "already_implemented", "co_author_ids"):
+        if name in changes_in and changes_in[name] is None:
+            raise Invalid.field(name, N_("この項目は空にできません。"))
+    for name in TEXT_FIELDS:
+        if name in changes_in and changes_in[name] is None:
+            changes_in[name] = ""
+    if "initiative_id" in changes_in:
+        _check_initiative(session, changes_in["initiative_id"])
+    if "co_author_ids" in changes_in:
+        changes_in["co_author_ids"] = _check_co_authors(
+            session, changes_in["co_author_ids"], proposal.author_id
+        )
+    if changes_in.get("round_id") is not None and changes_in["round_id"] != proposal.round_id:
+        _resolve_round(session, changes_in["round_id"], proposal.fiscal_year)
+    elif "round_id" in changes_in:
+        changes_in.pop("round_id")
+    if Status(proposal.status) not in EDITABLE:
+        raise InvalidTransition(NOT_EDITABLE, status=proposal.status)
+    check_version(proposal.version, expected_version)
+
+    changed: dict[str, list[Any]] = {}
+    for name, value in changes_in.items():
+        if isinstance(value, Kind | Category):
+            value = value.value
+        if name == "co_author_ids":
+            old = proposal.co_author_ids
+            if old != value:
+                proposal.co_author_rows = [ProposalCoAuthor(user_id=uid) for uid in value]
+                changed[name] = [old, value]
+            continue
+        old = getattr(proposal, name)
+        if old != value:
+            setattr(proposal, name, value)
+            changed[name] = [old, value]
+    if not changed:
+        return proposal
+    claim(session, proposal)
+    record_event(session, proposal=proposal, actor=user, action="update", changes=changed)
+    session.commit()
+    session.refresh(proposal)
+    return proposal
+
+
+# -- intake actions (performers for the lifecycle table) -----------------------------------
+
+
+def _validate_submit(session: Session, *, proposal: Proposal, user: User, body: Any) -> None:
+    missing = [name for name in REQUIRED_FOR_SUBMIT if not (getattr(proposal, name) or "").strip()]
+    if missing:
+        raise Invalid(
+            REQUIRED_TO_SUBMIT,
+            errors=[{"loc": ["body", name], "msg": REQUIRED_TO_SUBMIT} for name in missing],
+        )
+    round_ = session.get(Round, proposal.round_id)
+    if round_ is not None and round_.kind != RoundKind.standing.value:
+        rounds_service.check_open(round_)
+
+
+@performs(Action.submit, body=EmptyBody)
+def submit(session: Session, *, proposal: Proposal, user: User, body: Any) -> dict[str, Any]:
+    """Snapshots the author's department and sets the fiscal year of submission."""
+    now = utcnow()
+    author = session.get(User, proposal.author_id)
+    proposal.submitted_at = now
+    proposal.fiscal_year = fiscal_year_of(now)
+    proposal.department_id = author.department_id if author else None
+    round_ = session.get(Round, proposal.round_id)
+    if (
+        round_ is not None
+        and round_.kind == "standing"
+        and round_.fiscal_year != proposal.fiscal_year
+    ):
+        proposal.round_id = rounds_service.standing_round(
+            session, fiscal_year=proposal.fiscal_year
+        ).id
+    return {"department_id": proposal.department_id, "fiscal_year": proposal.fiscal_year}
+
+
+submit.validate = _validate_submit  # type: ignore[attr-defined]
+
+
+@performs(Action.return_, body=ReasonBody)
+def return_for_revision(session: Session, *, proposal: Proposal, user: User, body: Any) -> None:
+    """Back to the authors; nothing else changes."""
+
+
+@performs(Action.not_accept, body=ReasonBody)
+def not_accept(session: Session, *, proposal: Proposal, user: User, body: Any) -> None:
+    """Refused under the regulation (complaints only, personnel matters, …)."""
+
+
+@performs(Action.withdraw, body=ReasonBody)
+def withdraw(session: Session, *, proposal: Proposal, user: User, body: Any) -> None:
+    """The author takes the proposal back."""
+
+
+def next_number(session: Session, *, fiscal_year: int) -> str:
+    """The next number of the fiscal year (R7-0003). The counter row's UPDATE is atomic
+    and holds its lock until commit, so concurrent accepts never share a serial."""
+    insert_if_absent(
+        session, ProposalCounter, {"fiscal_year": fiscal_year, "last_serial": 0}, ["fiscal_year"]
+    )
+    serial = session.execute(
+        update(ProposalCounter)
+        .where(ProposalCounter.fiscal_year == fiscal_year)
+        .values(last_serial=ProposalCounter.last_serial + 1)
+        .returning(ProposalCounter.last_serial)
+    ).scalar_one()
+    return f"{fiscal_year_short(fiscal_year)}-{serial:04d}"
+
+
+@performs(Action.accept, body=EmptyBody)
+def accept(session: Session, *, proposal: Proposal, user: User, body: Any) -> dict[str, Any]:
+    """Gives the proposal its number for its fiscal year."""
+    proposal.number = next_number(session, fiscal_year=proposal.fiscal_year)
+    proposal.accepted_at = utcnow()
+    return {"number": proposal.number}
+
+
+# -- the supervisor's opinion (所属長意見) ------------------------------------------------
+
+OPINION_STATUSES = (Status.submitted, Status.in_review)
+
+
+def can_give_opinion(proposal: Proposal, user: User) -> bool:
+    return (
+        user.has_role(Role.supervisor)
+        and user.department_id is not None
+        and user.department_id == proposal.department_id
+    )
+
+
+def set_supervisor_opinion(
+    session: Session,
+    *,
+    proposal_id: int,
+    user: User,
+    body: Any,
+    expected_version: int | None,
+) -> Proposal:
+    """404 when not visible, 403 unless a supervisor of the proposal's department,
+    422 for a blank opinion, 409 outside submitted/in_review, 412 when stale."""
+    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
+    if not can_give_opinion(proposal, user):
+        raise Forbidden(NOT_SUPERVISOR)
+    opinion = validate_body(OpinionBody, body).opinion
+    if not opinion.strip():
+        raise Invalid.field("opinion", N_("意見を入力してください。"))
+    if Status(proposal.status) not in OPINION_STATUSES:
+        raise InvalidTransition(OPINION_STATUS, status=proposal.status)
+    check_version(proposal.version, expected_version)
+    old = proposal.supervisor_opinion
+    proposal.supervisor_opinion = opinion
+    proposal.supervisor_opinion_by_id = user.id
+    proposal.supervisor_opinion_at = utcnow()
+    claim(session, proposal)
+    record_event(
+        session,
+        proposal=proposal,
+        actor=user,
+        action="opinion",
+        changes={"supervisor_opinion": [old, opinion]},
+    )
+    session.commit()
+    session.refresh(proposal)
+    return proposal
