@@ -1,5 +1,6 @@
 """The Jinja2 environment: gettext, 和暦 filters and the globals every page uses."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
@@ -7,7 +8,20 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 
 from app.i18n import current_locale, translations
-from app.models.enums import EMPLOYMENT_TYPE_LABELS, ROLE_LABELS, EmploymentType, Role
+from app.models.enums import (
+    CATEGORY_LABELS,
+    EMPLOYMENT_TYPE_LABELS,
+    KIND_LABELS,
+    ROLE_LABELS,
+    ROUND_KIND_LABELS,
+    STATUS_LABELS,
+    Category,
+    EmploymentType,
+    Kind,
+    Role,
+    RoundKind,
+    Status,
+)
 from app.security import csrf_token_for
 from app.wareki import fiscal_year_label, local_datetime, wareki_date
 
@@ -43,6 +57,26 @@ def employment_type_label(value: str) -> str:
         return value
 
 
+def _labeller(labels: dict, enum: type) -> Callable[[str], str]:
+    def label(value: str) -> str:
+        try:
+            return _gettext(labels[enum(value)])
+        except ValueError:
+            return value
+
+    return label
+
+
+def _dict_labeller(labels: dict[str, str]) -> Callable[[str], str]:
+    return lambda value: _gettext(labels[value]) if value in labels else value
+
+
+def hours(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.1f}".rstrip("0").rstrip(".") + _gettext("時間")
+
+
 def flash(request: Request, message: str, level: str = "success") -> None:
     """Queue a message (already translated) for the next full page."""
     request.session.setdefault(FLASH_KEY, []).append({"level": level, "message": message})
@@ -72,6 +106,11 @@ env.filters.update(
     yen=yen,
     role_label=role_label,
     employment_type_label=employment_type_label,
+    status_label=_labeller(STATUS_LABELS, Status),
+    kind_label=_labeller(KIND_LABELS, Kind),
+    category_label=_labeller(CATEGORY_LABELS, Category),
+    round_kind_label=_labeller(ROUND_KIND_LABELS, RoundKind),
+    hours=hours,
 )
 env.globals.update(
     csrf_token=lambda request: csrf_token_for(request.session),
@@ -80,4 +119,7 @@ env.globals.update(
     current_locale=current_locale,
     ROLES=list(Role),
     EMPLOYMENT_TYPES=list(EmploymentType),
+    STATUSES=list(Status),
+    KINDS=list(Kind),
+    CATEGORIES=list(Category),
 )

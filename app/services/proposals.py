@@ -328,11 +328,22 @@ OPINION_STATUSES = (Status.submitted, Status.in_review)
 
 
 def can_give_opinion(proposal: Proposal, user: User) -> bool:
+    """A supervisor of the department the proposal was submitted from."""
     return (
         user.has_role(Role.supervisor)
         and user.department_id is not None
         and user.department_id == proposal.department_id
     )
+
+
+def can_write_opinion(proposal: Proposal, user: User) -> bool:
+    """Whether the opinion form applies now (role and status)."""
+    return can_give_opinion(proposal, user) and Status(proposal.status) in OPINION_STATUSES
+
+
+def can_edit(proposal: Proposal, user: User) -> bool:
+    """Its authors, while draft or returned."""
+    return proposal.is_author(user.id) and Status(proposal.status) in EDITABLE
 
 
 def set_supervisor_opinion(
@@ -369,3 +380,15 @@ def set_supervisor_opinion(
     session.commit()
     session.refresh(proposal)
     return proposal
+
+
+def intake_queue(session: Session, *, user: User) -> list[Proposal]:
+    """受付待ち: submitted proposals, oldest submission first (it decides priority
+    between near-identical proposals)."""
+    query = (
+        select(Proposal)
+        .where(visible_clause(user))
+        .where(Proposal.status == Status.submitted.value)
+        .order_by(col(Proposal.submitted_at), col(Proposal.id))
+    )
+    return list(session.exec(query).all())

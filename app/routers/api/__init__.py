@@ -2,8 +2,17 @@
 
 from fastapi import APIRouter
 
-from app.routers.api import auth, departments, health, initiatives, proposals, rounds, users
+from app.routers.api import (
+    attachments,
+    auth,
+    departments,
+    health,
+    initiatives,
+    proposals,
+    rounds,
+    users,
+)
 
 router = APIRouter(prefix="/api/v1")
-for module in (auth, users, departments, initiatives, proposals, rounds, health):
+for module in (auth, users, departments, initiatives, proposals, attachments, rounds, health):
     router.include_router(module.router)

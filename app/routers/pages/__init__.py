@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from app.routers.pages import admin, auth, docs, home, initiatives
+from app.routers.pages import admin, auth, docs, home, initiatives, intake, proposals
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, home, initiatives, admin, docs):
+for module in (auth, home, proposals, intake, initiatives, admin, docs):
     router.include_router(module.router)

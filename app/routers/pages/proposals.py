@@ -1,0 +1,304 @@
+"""Proposal pages: list, my proposals, new/edit forms, the detail page with its timeline
+and action buttons, actions and the supervisor's opinion."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlmodel import Session, col, select
+
+from app.deps import PageUser, SessionDep
+from app.errors import Invalid, InvalidTransition, NotFound, PreconditionFailed
+from app.htmx import redirect, render
+from app.i18n import gettext as _
+from app.models import Department, Initiative, User
+from app.models.enums import Category, Kind, Status
+from app.models.proposal import ProposalCreate
+from app.routers.pages.forms import form_values, invalid_errors, validate
+from app.services import lifecycle
+from app.services import proposals as proposals_service
+from app.services import rounds as rounds_service
+from app.services.lifecycle import Action
+from app.services.pagination import PageParams
+from app.services.proposal_view import (
+    ACTION_LABELS,
+    FIELD_LABELS,
+    detail_context,
+    load_names,
+)
+from app.services.proposals import ProposalFilters
+from app.services.visibility import NOT_FOUND
+from app.templating import env, flash
+from app.wareki import fiscal_year_of, today_jst
+
+router = APIRouter()
+PAGE_SIZE = 20
+
+env.filters.update(
+    action_label=lambda name: _(ACTION_LABELS[name]) if name in ACTION_LABELS else name,
+    field_label=lambda name: _(FIELD_LABELS[name]) if name in FIELD_LABELS else name,
+)
+
+PROPOSAL_FIELDS = (
+    "title",
+    "summary",
+    "current_situation",
+    "proposal_text",
+    "expected_effect",
+    "kind",
+    "category",
+    "already_implemented",
+    "initiative_id",
+    "round_id",
+    "co_author_ids",
+    "estimated_cost_yen",
+    "estimated_hours_saved_per_year_hours",
+    "estimated_savings_yen_per_year",
+)
+OPTIONAL = (
+    "initiative_id",
+    "round_id",
+    "estimated_cost_yen",
+    "estimated_hours_saved_per_year_hours",
+    "estimated_savings_yen_per_year",
+)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _form_context(session: Session, user: User, **extra: Any) -> dict[str, Any]:
+    """Choices for the proposal form: initiatives, open rounds and possible co-authors."""
+    colleagues = session.exec(
+        select(User)
+        .where(col(User.is_active).is_(True))
+        .where(User.id != user.id)
+        .order_by(col(User.department_id), col(User.name_kana), col(User.name))
+    ).all()
+    departments = {d.id: d.name for d in session.exec(select(Department)).all()}
+    return {
+        "initiatives": session.exec(select(Initiative).order_by(col(Initiative.number))).all(),
+        "rounds": rounds_service.open_rounds(session),
+        "colleagues": colleagues,
+        "department_names": departments,
+        "errors": {},
+        **extra,
+    }
+
+
+def _read_proposal_form(form) -> dict[str, Any]:
+    return form_values(
+        form,
+        fields=PROPOSAL_FIELDS,
+        lists=("co_author_ids",),
+        checkboxes=("already_implemented",),
+        optional=OPTIONAL,
+    )
+
+
+@router.get("/proposals")
+def proposals_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    status: Annotated[str | None, Query()] = None,
+    initiative: Annotated[str | None, Query()] = None,
+    fiscal_year: Annotated[str | None, Query()] = None,
+    department_id: Annotated[str | None, Query()] = None,
+    kind: Annotated[str | None, Query()] = None,
+    round_id: Annotated[str | None, Query()] = None,
+    mine: Annotated[bool, Query()] = False,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    """提案一覧: search and filter the proposals the user may see."""
+    filters = ProposalFilters(
+        q=q or None,
+        status=[Status(status)] if status in Status.__members__ else None,
+        initiative_id=_int(initiative),
+        no_initiative=initiative == "none",
+        fiscal_year=_int(fiscal_year),
+        department_id=_int(department_id),
+        kind=Kind(kind) if kind in Kind.__members__ else None,
+        round_id=_int(round_id),
+        mine=mine,
+    )
+    params = PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    rows, total = proposals_service.list_proposals(session, user=user, filters=filters, page=params)
+    current_fy = fiscal_year_of(today_jst())
+    context = {
+        "proposals": rows,
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "names": load_names(session, rows),
+        "rounds": rounds_service.list_rounds(session),
+        "fiscal_years": list(range(current_fy, current_fy - 6, -1)),
+        "mine": mine,
+        "filters": {
+            "q": q or "",
+            "status": status or "",
+            "initiative": initiative or "",
+            "fiscal_year": fiscal_year or "",
+            "department_id": department_id or "",
+            "kind": kind or "",
+            "round_id": round_id or "",
+        },
+        "query_string": str(request.query_params.remove("page"))
+        if "page" in request.query_params
+        else str(request.query_params),
+    }
+    return render(request, "pages/proposals/list.html", context, block="results")
+
+
+@router.get("/proposals/mine")
+def my_proposals_page(request: Request) -> Response:
+    """自分の提案."""
+    return redirect(request, "/proposals?mine=true")
+
+
+@router.get("/proposals/new")
+def new_proposal_page(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """新規提案 form."""
+    values = {"kind": Kind.improvement.value, "category": Category.other.value}
+    context = _form_context(session, user, values=values, target=None)
+    return render(request, "pages/proposals/form.html", context)
+
+
+@router.post("/proposals/new")
+async def create_proposal(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """Save a new draft from the form."""
+    values = _read_proposal_form(await request.form())
+    data, errors = validate(ProposalCreate, values)
+    if data is not None:
+        try:
+            proposal = proposals_service.create_proposal(session, data=data, user=user)
+        except Invalid as exc:
+            errors = invalid_errors(exc)
+        else:
+            flash(request, _("下書きを保存しました。内容を確かめて「提出する」を押してください。"))
+            return redirect(request, f"/proposals/{proposal.id}")
+    context = _form_context(session, user, values=values, errors=errors, target=None)
+    return render(request, "pages/proposals/form.html", context, block="form", status_code=422)
+
+
+@router.get("/proposals/{proposal_id}")
+def proposal_page(
+    proposal_id: int, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    """The proposal, its attachments, timeline and the actions open to the user."""
+    proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
+    return render(request, "pages/proposals/detail.html", detail_context(session, proposal, user))
+
+
+@router.get("/proposals/{proposal_id}/edit")
+def edit_proposal_page(
+    proposal_id: int, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    """Edit form for a draft or returned proposal."""
+    proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
+    values = proposal.model_dump()
+    values["co_author_ids"] = [str(i) for i in proposal.co_author_ids]
+    context = _form_context(session, user, values=values, target=proposal)
+    if proposal.round_id not in {r.id for r in context["rounds"]}:
+        context["rounds"] = [
+            *context["rounds"],
+            rounds_service.get_round(session, round_id=proposal.round_id),
+        ]
+    return render(request, "pages/proposals/form.html", context)
+
+
+@router.post("/proposals/{proposal_id}/edit")
+async def update_proposal(
+    proposal_id: int, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    """Save the edited proposal."""
+    proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
+    form = await request.form()
+    values = _read_proposal_form(form)
+    changes = dict(values)
+    if user.id != proposal.author_id:
+        changes.pop("co_author_ids", None)  # only the main author manages co-authors
+    try:
+        proposals_service.update_proposal(
+            session,
+            proposal_id=proposal_id,
+            changes=changes,
+            user=user,
+            expected_version=_int(form.get("version")),  # type: ignore[arg-type]
+        )
+    except Invalid as exc:
+        errors = invalid_errors(exc)
+    except (PreconditionFailed, InvalidTransition) as exc:
+        errors = {"__all__": _(exc.detail, **exc.params)}
+    else:
+        flash(request, _("提案を保存しました。"))
+        return redirect(request, f"/proposals/{proposal_id}")
+    context = _form_context(session, user, values=values, errors=errors, target=proposal)
+    return render(request, "pages/proposals/form.html", context, block="form", status_code=422)
+
+
+@router.post("/proposals/{proposal_id}/actions/{action}")
+async def take_action(
+    proposal_id: int, action: str, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    """Submit, return, not-accept, accept or withdraw from the detail page or the queue."""
+    proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
+    form = await request.form()
+    back = form.get("next") if form.get("next") == "/intake" else f"/proposals/{proposal_id}"
+    if action not in {a.value for a in Action}:
+        raise NotFound(NOT_FOUND)
+    chosen = Action(action)
+    body: dict[str, Any] = {}
+    if lifecycle.TRANSITIONS[chosen].reason != lifecycle.Reason.none:
+        body["reason"] = form.get("reason") or None
+    try:
+        proposal = lifecycle.perform(
+            session,
+            proposal=proposal,
+            user=user,
+            action=chosen,
+            body=body,
+            expected_version=_int(form.get("version")),  # type: ignore[arg-type]
+        )
+    except (Invalid, InvalidTransition, PreconditionFailed) as exc:
+        if isinstance(exc, Invalid) and exc.errors:
+            message = "; ".join(
+                f"{_(FIELD_LABELS.get(e['loc'][-1], str(e['loc'][-1])))}: {_(e['msg'])}"
+                for e in exc.errors
+            )
+        else:
+            message = _(exc.detail, **exc.params)
+        flash(request, message, level="error")
+        return redirect(request, back)
+    messages = {
+        "submit": _("提案を提出しました。事務局の受付をお待ちください。"),
+        "return": _("提案を差し戻しました。"),
+        "not-accept": _("提案を不受理としました。"),
+        "accept": _("提案を受理しました。提案番号: %(number)s", number=proposal.number or "—"),
+        "withdraw": _("提案を取り下げました。"),
+    }
+    flash(request, messages.get(chosen.value, _("操作を完了しました。")))
+    return redirect(request, back)
+
+
+@router.post("/proposals/{proposal_id}/opinion")
+async def save_opinion(
+    proposal_id: int, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    """The supervisor's opinion (所属長意見)."""
+    form = await request.form()
+    try:
+        proposals_service.set_supervisor_opinion(
+            session,
+            proposal_id=proposal_id,
+            user=user,
+            body={"opinion": form.get("opinion") or ""},
+            expected_version=_int(form.get("version")),  # type: ignore[arg-type]
+        )
+    except (Invalid, InvalidTransition, PreconditionFailed) as exc:
+        flash(request, _(exc.detail, **exc.params), level="error")
+    else:
+        flash(request, _("所属長意見を保存しました。"))
+    return redirect(request, f"/proposals/{proposal_id}")

@@ -1,0 +1,148 @@
+"""What the proposal pages show: labels and the names behind ids, loaded in a few batched
+queries (never one per row)."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.i18n import N_
+from app.models import Department, Initiative, Proposal, ProposalEvent, Round, User
+from app.services.events import list_events
+from app.services.lifecycle import TRANSITIONS, Action, Reason, allowed_actions
+from app.services.proposals import can_edit, can_write_opinion
+
+ACTION_LABELS: dict[str, str] = {
+    "create": N_("作成"),
+    "update": N_("編集"),
+    "submit": N_("提出"),
+    "return": N_("差戻し"),
+    "not-accept": N_("不受理"),
+    "accept": N_("受理"),
+    "withdraw": N_("取下げ"),
+    "decide": N_("審査結果の決定"),
+    "reopen-review": N_("再審査"),
+    "approve-budget": N_("予算の承認"),
+    "start": N_("実施開始"),
+    "complete": N_("完了報告"),
+    "attach": N_("ファイル添付"),
+    "detach": N_("添付ファイル削除"),
+    "opinion": N_("所属長意見"),
+}
+BUTTON_LABELS: dict[str, str] = {
+    "submit": N_("提出する"),
+    "return": N_("差し戻す"),
+    "not-accept": N_("不受理にする"),
+    "accept": N_("受理する"),
+    "withdraw": N_("取り下げる"),
+}
+FIELD_LABELS: dict[str, str] = {
+    "title": N_("件名"),
+    "summary": N_("提案の要旨"),
+    "current_situation": N_("現状と問題点"),
+    "proposal_text": N_("提案の内容"),
+    "expected_effect": N_("期待される効果"),
+    "kind": N_("種類"),
+    "category": N_("分野"),
+    "already_implemented": N_("実施済み報告"),
+    "initiative_id": N_("DX推進計画の取組み"),
+    "round_id": N_("募集回"),
+    "co_author_ids": N_("共同提案者"),
+    "estimated_cost_yen": N_("概算経費（円）"),
+    "estimated_hours_saved_per_year_hours": N_("削減見込み時間（時間／年）"),
+    "estimated_savings_yen_per_year": N_("削減見込み額（円／年）"),
+    "supervisor_opinion": N_("所属長意見"),
+    "department_id": N_("提案時の所属"),
+    "fiscal_year": N_("年度"),
+    "number": N_("提案番号"),
+    "reason": N_("理由"),
+}
+
+
+@dataclass
+class Names:
+    users: dict[int, User] = field(default_factory=dict)
+    departments: dict[int, Department] = field(default_factory=dict)
+    initiatives: dict[int, Initiative] = field(default_factory=dict)
+    rounds: dict[int, Round] = field(default_factory=dict)
+
+    def user(self, user_id: int | None) -> str:
+        user = self.users.get(user_id) if user_id is not None else None
+        return user.name if user else "—"
+
+    def department(self, department_id: int | None) -> str:
+        department = self.departments.get(department_id) if department_id else None
+        return department.name if department else "—"
+
+
+def load_names(
+    session: Session,
+    proposals: list[Proposal],
+    *,
+    extra_user_ids: set[int] | None = None,
+) -> Names:
+    """Users, departments, initiatives and rounds referred to by these proposals."""
+    user_ids = set(extra_user_ids or set())
+    round_ids = set()
+    for proposal in proposals:
+        user_ids.add(proposal.author_id)
+        user_ids.update(proposal.co_author_ids)
+        if proposal.supervisor_opinion_by_id:
+            user_ids.add(proposal.supervisor_opinion_by_id)
+        round_ids.add(proposal.round_id)
+    names = Names()
+    if user_ids:
+        names.users = {
+            u.id: u for u in session.exec(select(User).where(col(User.id).in_(user_ids))).all()
+        }
+    names.departments = {d.id: d for d in session.exec(select(Department)).all()}
+    names.initiatives = {i.id: i for i in session.exec(select(Initiative)).all()}
+    if round_ids:
+        names.rounds = {
+            r.id: r for r in session.exec(select(Round).where(col(Round.id).in_(round_ids))).all()
+        }
+    return names
+
+
+@dataclass
+class ActionButton:
+    action: str
+    label: str
+    reason: str  # "required" | "optional" | "none"
+    primary: bool
+
+
+def action_buttons(proposal: Proposal, user: User) -> list[ActionButton]:
+    """The buttons the detail page shows: exactly the lifecycle's allowed actions."""
+    buttons = []
+    for name in allowed_actions(proposal, user):
+        action = Action(name)
+        if name not in BUTTON_LABELS:
+            continue
+        buttons.append(
+            ActionButton(
+                action=name,
+                label=BUTTON_LABELS[name],
+                reason=TRANSITIONS[action].reason.value,
+                primary=TRANSITIONS[action].reason == Reason.none,
+            )
+        )
+    return buttons
+
+
+def timeline(session: Session, proposal: Proposal) -> tuple[list[ProposalEvent], set[int]]:
+    events = list_events(session, proposal_id=proposal.id)
+    return events, {e.actor_id for e in events if e.actor_id is not None}
+
+
+def detail_context(session: Session, proposal: Proposal, user: User) -> dict[str, Any]:
+    events, actor_ids = timeline(session, proposal)
+    names = load_names(session, [proposal], extra_user_ids=actor_ids)
+    return {
+        "proposal": proposal,
+        "names": names,
+        "events": events,
+        "buttons": action_buttons(proposal, user),
+        "can_edit": can_edit(proposal, user),
+        "can_write_opinion": can_write_opinion(proposal, user),
+    }

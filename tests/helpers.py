@@ -1,0 +1,63 @@
+"""Builders shared by the proposal tests."""
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from app.models import Proposal, User
+from app.models.enums import Status
+from app.models.proposal import ProposalCreate
+from app.models.types import utcnow
+from app.services.proposals import create_proposal
+
+COMPLETE = {
+    "summary": "窓口の受付を予約制にする",
+    "current_situation": "窓口が混雑している",
+    "proposal_text": "オンライン予約を導入する",
+    "expected_effect": "待ち時間の短縮",
+}
+SUBMITTED_OR_LATER = {
+    Status.submitted,
+    Status.not_accepted,
+    Status.in_review,
+    Status.adopted,
+    Status.deferred,
+    Status.rejected,
+    Status.budgeted,
+    Status.in_progress,
+    Status.completed,
+}
+
+
+def proposal_in(
+    session: Session,
+    status: Status,
+    *,
+    author: User,
+    co_authors: list[User] = (),
+    title: str = "窓口予約システムの導入",
+    **fields,
+) -> Proposal:
+    """A proposal written by `author`, put straight into `status` (as the earlier
+    transitions would have left it) so a test can start from any state."""
+    data = ProposalCreate(
+        title=title, co_author_ids=[u.id for u in co_authors], **{**COMPLETE, **fields}
+    )
+    proposal = create_proposal(session, data=data, user=author)
+    if status in SUBMITTED_OR_LATER or status == Status.returned:
+        proposal.submitted_at = utcnow() - timedelta(days=1)
+        proposal.department_id = author.department_id
+    if status not in (
+        Status.draft,
+        Status.submitted,
+        Status.returned,
+        Status.not_accepted,
+        Status.withdrawn,
+    ):
+        proposal.number = f"R8-{proposal.id:04d}"
+        proposal.accepted_at = utcnow()
+    proposal.status = status.value
+    session.add(proposal)
+    session.commit()
+    session.refresh(proposal)
+    return proposal

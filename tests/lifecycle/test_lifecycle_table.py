@@ -1,0 +1,141 @@
+"""Every (status, action, role) of the intake part of the lifecycle, through the API.
+
+The expectations are written out here from API.md, independently of the lifecycle module:
+allowed pairs answer 200 and write exactly one event; the others answer 404 (cannot see),
+403 (can see, not theirs to do) or 409 (theirs, but not in this status) and write nothing.
+"""
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.models import Proposal, ProposalEvent
+from app.models.enums import Role, Status
+from tests.helpers import SUBMITTED_OR_LATER, proposal_in
+
+PUBLIC = {Status.adopted, Status.budgeted, Status.in_progress, Status.completed}
+ACTORS = (
+    "author",
+    "co_author",
+    "secretariat",
+    "supervisor",  # of the author's department
+    "other_supervisor",
+    "reviewer",
+    "finance",
+    "other_staff",
+    "admin",
+)
+# action -> (who may take it, from which statuses, to which status)
+TABLE = {
+    "submit": ({"author", "co_author"}, {Status.draft, Status.returned}, Status.submitted),
+    "return": ({"secretariat"}, {Status.submitted}, Status.returned),
+    "not-accept": ({"secretariat"}, {Status.submitted}, Status.not_accepted),
+    "accept": ({"secretariat"}, {Status.submitted}, Status.in_review),
+    "withdraw": (
+        {"author"},
+        {Status.draft, Status.submitted, Status.returned, Status.in_review},
+        Status.withdrawn,
+    ),
+}
+
+
+def can_see(actor: str, status: Status) -> bool:
+    if actor in ("author", "co_author") or status in PUBLIC:
+        return True
+    if actor in ("secretariat", "supervisor"):
+        return status in SUBMITTED_OR_LATER
+    return False
+
+
+def expected(actor: str, status: Status, action: str) -> int:
+    who, sources, _ = TABLE[action]
+    if not can_see(actor, status):
+        return 404
+    if actor not in who:
+        return 403
+    if status not in sources:
+        return 409
+    return 200
+
+
+@pytest.fixture
+def cast(make_user, make_department):
+    home = make_department("住民税務課")
+    elsewhere = make_department("建設課")
+    return {
+        "author": make_user(department=home, name="提案 太郎"),
+        "co_author": make_user(department=elsewhere, name="共同 花子"),
+        "secretariat": make_user(Role.secretariat, department=elsewhere),
+        "supervisor": make_user(Role.supervisor, department=home),
+        "other_supervisor": make_user(Role.supervisor, department=elsewhere),
+        "reviewer": make_user(Role.reviewer, department=elsewhere),
+        "finance": make_user(Role.finance, department=elsewhere),
+        "other_staff": make_user(department=home),
+        "admin": make_user(Role.admin, department=elsewhere),
+    }
+
+
+def event_count(session: Session, proposal_id: int) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(ProposalEvent)
+        .where(ProposalEvent.proposal_id == proposal_id)
+    ).one()
+
+
+@pytest.mark.parametrize("action", list(TABLE))
+@pytest.mark.parametrize("status", list(Status))
+def test_every_role_in_every_status(
+    status: Status, action: str, cast, api_as, session: Session
+) -> None:
+    for actor in ACTORS:
+        proposal = proposal_in(
+            session, status, author=cast["author"], co_authors=[cast["co_author"]]
+        )
+        before_events = event_count(session, proposal.id)
+        version_before = proposal.version
+        api = api_as(cast[actor])
+        want = expected(actor, status, action)
+        body = {"reason": "理由です"} if action in ("return", "not-accept", "withdraw") else {}
+        response = api.post(f"/api/v1/proposals/{proposal.id}/{action}", json=body)
+        assert response.status_code == want, (actor, status, action, response.text)
+        assert response.headers["content-type"].startswith(
+            "application/json" if want == 200 else "application/problem+json"
+        )
+        session.expire_all()
+        stored = session.get(Proposal, proposal.id)
+        if want == 200:
+            assert stored.status == TABLE[action][2].value
+            assert stored.version == version_before + 1
+            assert event_count(session, proposal.id) == before_events + 1
+            last = session.exec(
+                select(ProposalEvent)
+                .where(ProposalEvent.proposal_id == proposal.id)
+                .order_by(ProposalEvent.id.desc())
+            ).first()
+            assert (last.action, last.from_status, last.to_status, last.actor_id) == (
+                action,
+                status.value,
+                TABLE[action][2].value,
+                cast[actor].id,
+            )
+        else:
+            assert stored.status == status.value
+            assert stored.version == version_before
+            assert event_count(session, proposal.id) == before_events
+        if want == 409:
+            detail = response.json()["detail"]
+            assert status.value in detail  # names the current status
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_allowed_actions_lists_exactly_the_permitted_intake_actions(
+    status: Status, cast, api_as, session: Session
+) -> None:
+    proposal = proposal_in(session, status, author=cast["author"], co_authors=[cast["co_author"]])
+    for actor in ACTORS:
+        if not can_see(actor, status):
+            continue
+        body = api_as(cast[actor]).get(f"/api/v1/proposals/{proposal.id}").json()
+        want = {a for a in TABLE if expected(actor, status, a) == 200}
+        assert set(body["allowed_actions"]) == want, (actor, status)
