@@ -1,10 +1,14 @@
-"""Running Alembic from code (the CLI, start-up in Docker, the tests)."""
+"""Running Alembic from code (the CLI, start-up in Docker, the tests), and the filter that
+keeps autogenerate's comparison to what the models describe."""
+
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 
 from app.config import BASE_DIR
+from app.services.search import DATABASE_ONLY_INDEXES, DATABASE_ONLY_TABLE_PREFIX
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -19,3 +23,33 @@ def alembic_config(connection: Connection | None = None) -> Config:
 def upgrade_head(connection: Connection | None = None) -> None:
     """`alembic upgrade head` on the configured database (or on the given connection)."""
     command.upgrade(alembic_config(connection), "head")
+
+
+def _database_only(name: str | None, type_: str) -> bool:
+    if name is None:
+        return False
+    if type_ == "table":
+        return name.startswith(DATABASE_ONLY_TABLE_PREFIX)
+    if type_ == "index":
+        return name in DATABASE_ONLY_INDEXES
+    return False
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Autogenerate's name filter: skips what exists only in the database and never in the
+    models: the search's FTS5 table with its shadow tables, and the trigram expression
+    indexes (app/services/search.py). Triggers are never compared."""
+    return not _database_only(name, type_)
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
+    """The same filter on objects, for comparisons that do not apply include_name."""
+    return not (reflected and _database_only(name, type_))
+
+
+# Options for MigrationContext.configure / context.configure (env.py and the drift test).
+COMPARE_OPTIONS: dict[str, Any] = {
+    "compare_type": True,
+    "include_name": include_name,
+    "include_object": include_object,
+}

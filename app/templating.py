@@ -79,7 +79,9 @@ def hours(value: float | None) -> str:
 
 def flash(request: Request, message: str, level: str = "success") -> None:
     """Queue a message (already translated) for the next full page."""
-    request.session.setdefault(FLASH_KEY, []).append({"level": level, "message": message})
+    # Reassign rather than append in place: the session only notices assignments.
+    flashes = [*request.session.get(FLASH_KEY, []), {"level": level, "message": message}]
+    request.session[FLASH_KEY] = flashes
 
 
 def pop_flashes(request: Request) -> list[dict[str, str]]:

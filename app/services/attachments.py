@@ -242,6 +242,7 @@ def content_disposition(filename: str) -> str:
     stem, dot, extension = ascii_name.rpartition(".")
     if not dot:
         stem, extension = ascii_name, ""
+    stem = re.sub(r"\s+", " ", stem).strip(" ._")
     if not re.search(r"[A-Za-z0-9]", stem):
         stem = "attachment"  # nothing readable survived (a wholly Japanese name)
     ascii_name = stem + (f".{extension}" if extension else "")
@@ -251,7 +252,7 @@ def content_disposition(filename: str) -> str:
 def _limit_label(limit: int) -> str:
     for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
         if limit >= size:
-            return f"{limit / size:.3g} {unit}"
+            return f"{limit / size:.1f}".removesuffix(".0") + f" {unit}"
     return f"{limit} B"
 
 

@@ -8,8 +8,10 @@ from sqlmodel import Session, col, select
 
 from app.i18n import N_
 from app.models import Department, Initiative, Proposal, ProposalEvent, Round, User
+from app.services.attachments import list_attachments
 from app.services.events import list_events
 from app.services.lifecycle import TRANSITIONS, Action, Reason, allowed_actions
+from app.services.pagination import PageParams
 from app.services.proposals import can_edit, can_write_opinion
 
 ACTION_LABELS: dict[str, str] = {
@@ -145,4 +147,7 @@ def detail_context(session: Session, proposal: Proposal, user: User) -> dict[str
         "buttons": action_buttons(proposal, user),
         "can_edit": can_edit(proposal, user),
         "can_write_opinion": can_write_opinion(proposal, user),
+        "attachments": list_attachments(
+            session, proposal_id=proposal.id, user=user, page=PageParams(limit=200)
+        )[0],
     }

@@ -1,38 +1,253 @@
 """Japanese full-text search over proposal titles and texts.
 
-Terms are split on (full- or half-width) spaces and all must match. Each term matches
-case-insensitively as a substring of the title or any text field.
+A query is split on half- or full-width spaces into at most eight terms; a proposal matches
+when every term occurs (as a substring, case-insensitively for Latin letters) in its title
+or one of its four texts. Full- and half-width forms match each other: "RPA" finds "ＲＰＡ",
+"ｶﾞｲﾄﾞ" finds "ガイド", and the other way round. User input is always data: LIKE wildcards
+(`%`, `_`) are escaped and FTS5 terms are quoted, so `"`, `*`, `OR` or `NEAR` are literal.
+
+Japanese has no spaces between words, so both databases index character trigrams:
+
+SQLite — an FTS5 table `proposal_fts(title, body)` with the `trigram` tokenizer (its rowid
+is the proposal's id; body is the four texts joined by newlines). Triggers on `proposal`
+keep it in step on insert, update of the searched columns, and delete. SQLite has no NFKC,
+so the triggers store the text *width-folded*: every character of the Halfwidth and
+Fullwidth Forms block (and the ideographic space U+3000) is replaced by its NFKC form,
+voiced half-width kana pairs (ｶﾞ → ガ) first. That is the part of NFKC in which typed
+Japanese text varies. The query terms go through the very same table (`fold`), so both
+sides agree exactly. The fold is a chain of `replace()` calls generated from `FOLDS`; as
+SQLite's parser allows only about thirty nested calls, the triggers apply it in steps of
+`FOLD_STEP` characters, each an UPDATE of the just-inserted FTS row that runs only when
+the row contains one of that step's characters (plain text costs one INSERT).
+Terms of three or more characters are ANDed into one quoted FTS5 MATCH (served by the
+trigram index, case-insensitive); shorter terms, which trigrams cannot serve, fall back
+to LIKE over the folded FTS columns (ASCII case-insensitive).
+
+PostgreSQL — the pg_trgm extension and a GIN `gin_trgm_ops` index on
+`normalize(title || ' ' || summary || ' ' || … , NFKC)` (`PG_SEARCH_SQL`); every term,
+NFKC-normalised in Python, is an `ILIKE '%term%'` on that same expression, which the index
+serves for terms of three or more characters; for shorter ones PostgreSQL reads the whole
+index (still correct). A second index on `normalize(title, NFKC)` serves the
+similar-proposal hints (app/services/similar.py). `normalize()` needs a UTF-8 database.
+
+The migration 0004_search.py creates these objects with the functions below; they exist
+only in the database, so app/migrate.py's `include_object` hides them from autogenerate.
+Changing `FOLDS` or the DDL needs a new migration that re-creates the table and triggers.
+On SQLite a batch migration that rebuilds `proposal` drops its triggers: call
+`sqlite_search_ddl(create_table=False)` again afterwards.
 """
 
 import unicodedata
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, column, func, literal_column, or_, select, table
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.models import Proposal
 
 SEARCHED = ("title", "summary", "current_situation", "proposal_text", "expected_effect")
+TEXTS = SEARCHED[1:]
 MAX_TERMS = 8
+TRIGRAM = 3  # terms shorter than this cannot use a trigram index
+
+FTS_TABLE = "proposal_fts"
+FTS_TRIGGERS = ("proposal_fts_insert", "proposal_fts_update", "proposal_fts_delete")
+PG_SEARCH_INDEX = "ix_proposal_search_trgm"
+PG_TITLE_INDEX = "ix_proposal_title_trgm"
+# Objects that exist only in the database (never in SQLModel.metadata).
+DATABASE_ONLY_TABLE_PREFIX = FTS_TABLE  # the FTS table and its shadow tables
+DATABASE_ONLY_INDEXES = frozenset({PG_SEARCH_INDEX, PG_TITLE_INDEX})
+
+fts = table(FTS_TABLE, column("rowid"), column("title"), column("body"))
 
 
-def terms_of(q: str) -> list[str]:
-    """'ＲＰＡ　窓口' → ['rpa', '窓口']: NFKC, lower-case, split on any space."""
-    text = unicodedata.normalize("NFKC", q).lower()
+# -- width folding (SQLite) ---------------------------------------------------------------
+
+
+def _folds() -> tuple[tuple[str, str], ...]:
+    """(from, to) pairs, applied in order: voiced half-width kana pairs, then single
+    characters of U+3000 and U+FF01–FF9F, U+FFE0–FFEE (half-width Hangul left out)."""
+    pairs = []
+    for base in range(0xFF66, 0xFF9E):  # ｦ … ﾝ
+        for mark in ("\uff9e", "\uff9f"):  # ﾞ ﾟ
+            source = chr(base) + mark
+            target = unicodedata.normalize("NFKC", source)
+            if len(target) == 1:
+                pairs.append((source, target))
+    singles = []
+    for code in (0x3000, *range(0xFF01, 0xFFA0), *range(0xFFE0, 0xFFEF)):
+        source = chr(code)
+        target = unicodedata.normalize("NFKC", source)
+        if target != source:
+            singles.append((source, target))
+    return (*pairs, *singles)
+
+
+FOLDS = _folds()
+_PAIRS = tuple((s, t) for s, t in FOLDS if len(s) == 2)
+_SINGLES = str.maketrans({s: t for s, t in FOLDS if len(s) == 1})
+_MARKS = ("\uff9e", "\uff9f")
+FOLD_STEP = 20  # replace() calls per SQL expression (SQLite's parser nests ~30 at most)
+
+
+def fold(text: str) -> str:
+    """The width fold the SQLite triggers apply: 'ＲＰＡ　ｶﾞｲﾄﾞ' → 'RPA ガイド'."""
+    if any(mark in text for mark in _MARKS):
+        for source, target in _PAIRS:
+            text = text.replace(source, target)
+    return text.translate(_SINGLES)
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _fold_updates(where: str) -> list[str]:
+    """UPDATE statements folding the FTS row(s) chosen by `where`, FOLD_STEP pairs each."""
+    statements = []
+    for start in range(0, len(FOLDS), FOLD_STEP):
+        step = FOLDS[start : start + FOLD_STEP]
+        chars = "".join(sorted({c for source, _ in step for c in source}))
+        assignments = []
+        guards = []
+        for name in ("title", "body"):
+            expression = name
+            for source, target in step:
+                expression = f"replace({expression}, {_sql_string(source)}, {_sql_string(target)})"
+            assignments.append(f"{name} = {expression}")
+            guards.append(f"{name} GLOB {_sql_string(f'*[{chars}]*')}")
+        statements.append(
+            f"UPDATE {FTS_TABLE} SET {', '.join(assignments)} "
+            f"WHERE {where} AND ({' OR '.join(guards)})"
+        )
+    return statements
+
+
+def _body_of(row: str) -> str:
+    return " || char(10) || ".join(f"coalesce({row}.{name}, '')" for name in TEXTS)
+
+
+def _insert_row(row: str) -> str:
+    return (
+        f"INSERT INTO {FTS_TABLE}(rowid, title, body) "
+        f"VALUES ({row}.id, coalesce({row}.title, ''), {_body_of(row)})"
+    )
+
+
+def sqlite_search_ddl(*, create_table: bool = True) -> list[str]:
+    """The FTS5 table (optional) and the three triggers keeping it in step with `proposal`."""
+    folds = "; ".join(_fold_updates("rowid = new.id"))
+    statements = []
+    if create_table:
+        statements.append(
+            f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(title, body, tokenize='trigram')"
+        )
+    columns = ", ".join(SEARCHED)
+    statements += [
+        f"CREATE TRIGGER {FTS_TRIGGERS[0]} AFTER INSERT ON proposal BEGIN "
+        f"{_insert_row('new')}; {folds}; END",
+        f"CREATE TRIGGER {FTS_TRIGGERS[1]} AFTER UPDATE OF {columns} ON proposal BEGIN "
+        f"DELETE FROM {FTS_TABLE} WHERE rowid = old.id; {_insert_row('new')}; {folds}; END",
+        f"CREATE TRIGGER {FTS_TRIGGERS[2]} AFTER DELETE ON proposal BEGIN "
+        f"DELETE FROM {FTS_TABLE} WHERE rowid = old.id; END",
+    ]
+    return statements
+
+
+def sqlite_backfill() -> list[str]:
+    """(Re)fill the FTS table from every proposal."""
+    return [
+        f"DELETE FROM {FTS_TABLE}",
+        f"INSERT INTO {FTS_TABLE}(rowid, title, body) "
+        f"SELECT id, coalesce(title, ''), {_body_of('proposal')} FROM proposal",
+        *_fold_updates("1 = 1"),
+    ]
+
+
+def sqlite_drop_ddl() -> list[str]:
+    return [
+        *(f"DROP TRIGGER IF EXISTS {name}" for name in FTS_TRIGGERS),
+        f"DROP TABLE IF EXISTS {FTS_TABLE}",
+    ]
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+
+PG_SEARCH_SQL = "normalize({}, NFKC)".format(" || ' ' || ".join(SEARCHED))
+PG_TITLE_SQL = "normalize(title, NFKC)"
+
+
+def pg_search_ddl(opclass: str) -> list[str]:
+    """The two GIN trigram indexes; `opclass` is gin_trgm_ops qualified by its schema."""
+    return [
+        f"CREATE INDEX {PG_SEARCH_INDEX} ON proposal USING gin ({PG_SEARCH_SQL} {opclass})",
+        f"CREATE INDEX {PG_TITLE_INDEX} ON proposal USING gin ({PG_TITLE_SQL} {opclass})",
+    ]
+
+
+def _nfkc(expression) -> ColumnElement[str]:
+    return func.normalize(expression, literal_column("NFKC"))
+
+
+def pg_search_expression() -> ColumnElement[str]:
+    """The indexed expression, built from the columns (so it matches PG_SEARCH_SQL)."""
+    space = literal_column("' '")
+    combined = getattr(Proposal, SEARCHED[0])
+    for name in SEARCHED[1:]:
+        combined = combined.op("||")(space).op("||")(getattr(Proposal, name))
+    return _nfkc(combined)
+
+
+def pg_title_expression() -> ColumnElement[str]:
+    return _nfkc(Proposal.title)
+
+
+# -- queries ------------------------------------------------------------------------------
+
+
+def terms_of(q: str, dialect: str = "") -> list[str]:
+    """'ＲＰＡ　窓口' → ['RPA', '窓口']: normalised as the dialect's index is, split on spaces."""
+    text = fold(q) if dialect == "sqlite" else unicodedata.normalize("NFKC", q)
+    if dialect not in ("sqlite", "postgresql"):
+        text = text.lower()
     return [t for t in text.split() if t][:MAX_TERMS]
 
 
-def _escape_like(term: str) -> str:
+def escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_clause(q: str, dialect: str) -> ColumnElement[bool] | None:
-    """A condition matching proposals that contain every term; None for a blank query."""
-    terms = terms_of(q)
-    if not terms:
-        return None
+def fts_phrase(text: str) -> str:
+    """An FTS5 string: everything inside double quotes is literal ("" is a quote)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def fts_match(expression: str) -> ColumnElement[bool]:
+    return literal_column(FTS_TABLE).op("MATCH")(expression)
+
+
+def _sqlite_clause(terms: list[str]) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = []
+    long_terms = [t for t in terms if len(t) >= TRIGRAM]
+    if long_terms:
+        conditions.append(fts_match(" AND ".join(fts_phrase(t) for t in long_terms)))
+    for term in terms:
+        if len(term) < TRIGRAM:
+            pattern = f"%{escape_like(term)}%"
+            conditions.append(
+                or_(fts.c.title.like(pattern, escape="\\"), fts.c.body.like(pattern, escape="\\"))
+            )
+    return Proposal.id.in_(select(fts.c.rowid).where(*conditions))  # type: ignore[union-attr]
+
+
+def _postgres_clause(terms: list[str]) -> ColumnElement[bool]:
+    searched = pg_search_expression()
+    return and_(*(searched.ilike(f"%{escape_like(t)}%", escape="\\") for t in terms))
+
+
+def _generic_clause(terms: list[str]) -> ColumnElement[bool]:
     conditions = []
     for term in terms:
-        pattern = f"%{_escape_like(term)}%"
+        pattern = f"%{escape_like(term)}%"
         conditions.append(
             or_(
                 *(
@@ -42,3 +257,15 @@ def search_clause(q: str, dialect: str) -> ColumnElement[bool] | None:
             )
         )
     return and_(*conditions)
+
+
+def search_clause(q: str, dialect: str) -> ColumnElement[bool] | None:
+    """A condition matching proposals that contain every term; None for a blank query."""
+    terms = terms_of(q, dialect)
+    if not terms:
+        return None
+    if dialect == "sqlite":
+        return _sqlite_clause(terms)
+    if dialect == "postgresql":
+        return _postgres_clause(terms)
+    return _generic_clause(terms)

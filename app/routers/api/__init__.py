@@ -10,9 +10,20 @@ from app.routers.api import (
     initiatives,
     proposals,
     rounds,
+    search,
     users,
 )
 
 router = APIRouter(prefix="/api/v1")
-for module in (auth, users, departments, initiatives, proposals, attachments, rounds, health):
+for module in (
+    auth,
+    users,
+    departments,
+    initiatives,
+    search,
+    proposals,
+    attachments,
+    rounds,
+    health,
+):
     router.include_router(module.router)

@@ -6,15 +6,25 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
+from starlette.datastructures import UploadFile
 
-from app.deps import PageUser, SessionDep
-from app.errors import Invalid, InvalidTransition, NotFound, PreconditionFailed
+from app.deps import PageUser, SessionDep, SettingsDep
+from app.errors import (
+    Invalid,
+    InvalidTransition,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    UnsupportedMediaType,
+)
 from app.htmx import redirect, render
+from app.i18n import N_
 from app.i18n import gettext as _
 from app.models import Department, Initiative, User
 from app.models.enums import Category, Kind, Status
 from app.models.proposal import ProposalCreate
 from app.routers.pages.forms import form_values, invalid_errors, validate
+from app.services import attachments as attachments_service
 from app.services import lifecycle
 from app.services import proposals as proposals_service
 from app.services import rounds as rounds_service
@@ -185,11 +195,13 @@ async def create_proposal(request: Request, session: SessionDep, user: PageUser)
 
 @router.get("/proposals/{proposal_id}")
 def proposal_page(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser
+    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
     """The proposal, its attachments, timeline and the actions open to the user."""
     proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
-    return render(request, "pages/proposals/detail.html", detail_context(session, proposal, user))
+    context = detail_context(session, proposal, user)
+    context["upload_limit_mb"] = settings.upload_max_bytes // (1024 * 1024)
+    return render(request, "pages/proposals/detail.html", context)
 
 
 @router.get("/proposals/{proposal_id}/edit")
@@ -302,3 +314,62 @@ async def save_opinion(
     else:
         flash(request, _("所属長意見を保存しました。"))
     return redirect(request, f"/proposals/{proposal_id}")
+
+
+@router.post("/proposals/{proposal_id}/attachments")
+async def upload_attachment(
+    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+) -> Response:
+    """Attach a file from the detail page."""
+    form = await request.form()
+    upload = form.get("file")
+    try:
+        if not isinstance(upload, UploadFile):
+            raise Invalid.field("file", N_("ファイルを選んでください。"))
+        attachment = attachments_service.add_attachment(
+            session,
+            proposal_id=proposal_id,
+            user=user,
+            filename=upload.filename,
+            stream=upload.file,
+            settings=settings,
+            expected_version=_int(form.get("version")),  # type: ignore[arg-type]
+        )
+    except (
+        Invalid,
+        InvalidTransition,
+        PreconditionFailed,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+    ) as exc:
+        flash(request, _(exc.detail, **exc.params), level="error")
+    else:
+        flash(request, _("「%(name)s」を添付しました。", name=attachment.filename))
+    return redirect(request, f"/proposals/{proposal_id}#attachments")
+
+
+@router.post("/proposals/{proposal_id}/attachments/{attachment_id}/delete")
+async def delete_attachment(
+    proposal_id: int,
+    attachment_id: int,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
+) -> Response:
+    """Remove an attachment from the detail page."""
+    form = await request.form()
+    try:
+        attachments_service.delete_attachment(
+            session,
+            proposal_id=proposal_id,
+            attachment_id=attachment_id,
+            user=user,
+            settings=settings,
+            expected_version=_int(form.get("version")),  # type: ignore[arg-type]
+        )
+    except (InvalidTransition, PreconditionFailed) as exc:
+        flash(request, _(exc.detail, **exc.params), level="error")
+    else:
+        flash(request, _("添付ファイルを削除しました。"))
+    return redirect(request, f"/proposals/{proposal_id}#attachments")
