@@ -104,4 +104,7 @@ def load_demo(session: Session) -> bool:
                 roles=[Role.staff, *roles],
             ),
         )
+    from app.demo_proposals import load_demo_proposals
+
+    load_demo_proposals(session)
     return True

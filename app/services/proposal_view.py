@@ -30,6 +30,7 @@ ACTION_LABELS: dict[str, str] = {
     "attach": N_("ファイル添付"),
     "detach": N_("添付ファイル削除"),
     "opinion": N_("所属長意見"),
+    "import": N_("旧台帳からの移行"),
 }
 BUTTON_LABELS: dict[str, str] = {
     "submit": N_("提出する"),

@@ -28,6 +28,7 @@ def sign_in(page: Page, base_url: str, who: str) -> None:
     page.get_by_label("メールアドレス").fill(demo_email(who))
     page.get_by_label("パスワード").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("button", name="ログアウト")).to_be_visible()
 
 
 def test_staff_signs_in_and_sees_the_japanese_home(page: Page, live_server: str) -> None:

@@ -16,6 +16,7 @@ from app.routers.pages.forms import form_values, invalid_errors, validate
 from app.services import rounds as rounds_service
 from app.services.proposal_view import action_buttons, load_names
 from app.services.proposals import intake_queue
+from app.services.similar import similar_proposals
 from app.templating import flash
 
 router = APIRouter()
@@ -24,8 +25,6 @@ SecretariatPageUser = Annotated[User, Depends(require_roles(Role.secretariat, pa
 
 def similar_for_queue(session, proposals, user) -> dict:
     """For each queued proposal, earlier or parallel proposals that look like it."""
-    from app.services.similar import similar_proposals
-
     return {
         p.id: similar_proposals(session, title=p.title, user=user, exclude_id=p.id, limit=3)
         for p in proposals

@@ -37,6 +37,7 @@ from app.services.proposal_view import (
     load_names,
 )
 from app.services.proposals import ProposalFilters
+from app.services.similar import similar_proposals
 from app.services.visibility import NOT_FOUND
 from app.templating import env, flash
 from app.wareki import fiscal_year_of, today_jst
@@ -191,6 +192,19 @@ async def create_proposal(request: Request, session: SessionDep, user: PageUser)
             return redirect(request, f"/proposals/{proposal.id}")
     context = _form_context(session, user, values=values, errors=errors, target=None)
     return render(request, "pages/proposals/form.html", context, block="form", status_code=422)
+
+
+@router.get("/proposals/similar-hint")
+def similar_hint(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    title: Annotated[str, Query(max_length=200)] = "",
+    exclude_id: Annotated[int | None, Query()] = None,
+) -> Response:
+    """While a title is typed: proposals that look like it (an htmx fragment)."""
+    hints = similar_proposals(session, title=title, user=user, exclude_id=exclude_id)
+    return render(request, "partials/proposals/_similar.html", {"hints": hints})
 
 
 @router.get("/proposals/{proposal_id}")

@@ -1,0 +1,352 @@
+"""Demo proposals for `make run`: every status, across initiatives and departments.
+
+Everything the lifecycle can already do goes through it (create, submit, return,
+not-accept, accept, withdraw, the supervisor's opinion). Outcomes that later stages
+produce (adopted, deferred, rejected, budgeted, in progress, completed) are seeded as
+records carried over from the paper ledger (旧台帳), each with an `import` event saying so.
+"""
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app.models import Proposal, User
+from app.models.enums import Status
+from app.models.proposal import ProposalCreate
+from app.models.types import utcnow
+from app.services import lifecycle
+from app.services.events import record_event
+from app.services.lifecycle import Action, claim
+from app.services.proposals import create_proposal, set_supervisor_opinion
+
+# (author, title, initiative, category, kind, texts, estimates, path)
+# path: the steps after creation; strings are lifecycle actions (by author or secretariat),
+# ("opinion", text) asks the supervisor, ("ledger", status, note) seeds a later outcome.
+DEMO: list[dict[str, Any]] = [
+    {
+        "author": "staff",
+        "title": "窓口受付のオンライン予約化",
+        "initiative": 3,
+        "category": "satisfaction",
+        "summary": "転入・転出などの窓口手続きを、マイナポータルと町のサイトから予約できるようにする。",
+        "current": "年度末・年度初めは窓口が混雑し、待ち時間が1時間を超える日がある。",
+        "text": "予約枠を30分単位で公開し、予約者は事前に必要書類を確認できるようにする。",
+        "effect": "待ち時間の短縮と、職員の残業削減（繁忙期に月20時間程度）。",
+        "hours": 240,
+        "savings": 0,
+        "cost": 300_000,
+        "path": [
+            "submit",
+            ("opinion", "繁忙期の負担軽減につながるため、課として推薦します。"),
+            "accept",
+        ],
+    },
+    {
+        "author": "supervisor",
+        "title": "会議資料のペーパーレス化",
+        "initiative": 10,
+        "category": "savings",
+        "summary": "庁議・課長会議の資料をタブレットで共有し、印刷を廃止する。",
+        "current": "会議ごとに数百枚を印刷し、差し替えのたびに刷り直している。",
+        "text": "共有フォルダとタブレットを使い、資料は会議前日までに電子で配布する。",
+        "effect": "用紙・トナー代の削減と、印刷・綴じ込み作業の削減。",
+        "hours": 120,
+        "savings": 180_000,
+        "cost": 0,
+        "path": [
+            "submit",
+            "accept",
+            ("ledger", Status.completed, "令和7年度に実施済み。旧台帳から移行。"),
+        ],
+    },
+    {
+        "author": "finance",
+        "title": "RPAによる会計伝票入力の自動化",
+        "initiative": 4,
+        "category": "efficiency",
+        "summary": "請求書の内容を財務会計システムへ転記する作業をRPAで自動化する。",
+        "current": "月末に各課で延べ100時間以上の転記作業が発生している。",
+        "text": "AI-OCRで請求書を読み取り、RPAで伝票を起票する。まず企画財政課で試行する。",
+        "effect": "転記時間の削減と入力誤りの防止。",
+        "hours": 1200,
+        "savings": 0,
+        "cost": 1_800_000,
+        "path": [
+            "submit",
+            "accept",
+            ("ledger", Status.budgeted, "令和8年度当初予算で措置。旧台帳から移行。"),
+        ],
+    },
+    {
+        "author": "reviewer2",
+        "title": "公用車予約のデジタル化",
+        "initiative": None,
+        "category": "efficiency",
+        "summary": "紙の予約簿をやめ、グループウェアの施設予約で公用車を予約する。",
+        "current": "予約簿が総務課にしかなく、予約のたびに電話や移動が必要。",
+        "text": "グループウェアに公用車を施設として登録し、鍵の貸出も記録する。",
+        "effect": "予約の手間と重複予約の解消。",
+        "hours": 80,
+        "savings": 0,
+        "cost": 0,
+        "path": ["submit", "accept", ("ledger", Status.in_progress, "実施中。旧台帳から移行。")],
+    },
+    {
+        "author": "staff",
+        "title": "住民票の郵送請求を電子申請に",
+        "initiative": 3,
+        "category": "satisfaction",
+        "summary": "住民票・戸籍証明の郵送請求を電子申請で受け付け、手数料をキャッシュレスで納付できるようにする。",
+        "current": "遠方の方は定額小為替を用意して郵送する必要があり、手間がかかる。",
+        "text": "電子申請サービスで請求を受け付け、クレジット決済で手数料を受け取る。",
+        "effect": "町民の手間の削減と、小為替の換金事務の削減。",
+        "hours": 60,
+        "savings": 20_000,
+        "cost": 150_000,
+        "path": [
+            "submit",
+            "accept",
+            ("ledger", Status.adopted, "採用（予算の判断待ち）。旧台帳から移行。"),
+        ],
+    },
+    {
+        "author": "reviewer",
+        "title": "除雪情報のオープンデータ公開",
+        "initiative": 11,
+        "category": "satisfaction",
+        "summary": "除雪車の作業状況と除雪路線を地図データとして公開する。",
+        "current": "除雪状況の問い合わせ電話が大雪の日に集中する。",
+        "text": "除雪路線をオープンデータとして公開し、作業状況を町サイトの地図に表示する。",
+        "effect": "問い合わせ対応の削減と町民の利便性向上。",
+        "hours": 40,
+        "savings": 0,
+        "cost": 500_000,
+        "path": [
+            "submit",
+            "accept",
+            ("ledger", Status.deferred, "保留（来年度に再検討）。旧台帳から移行。"),
+        ],
+    },
+    {
+        "author": "supervisor",
+        "title": "庁舎照明のLED化",
+        "initiative": None,
+        "category": "savings",
+        "summary": "庁舎の蛍光灯をLED照明に交換する。",
+        "current": "蛍光灯の製造終了が近く、電気代も高い。",
+        "text": "3年計画で庁舎全体の照明をLEDに交換する。",
+        "effect": "電気代の削減。",
+        "hours": 0,
+        "savings": 400_000,
+        "cost": 6_000_000,
+        "path": [
+            "submit",
+            "accept",
+            ("ledger", Status.rejected, "不採用（施設改修計画で対応済み）。旧台帳から移行。"),
+        ],
+    },
+    {
+        "author": "parttime",
+        "title": "スマホ教室の定期開催",
+        "initiative": 8,
+        "category": "satisfaction",
+        "summary": "高齢者向けのスマホ教室を公民館で毎月開催する。",
+        "current": "オンライン手続きの使い方が分からないという相談が窓口に多い。",
+        "text": "携帯電話会社の協力を得て、毎月1回、公民館で教室を開く。",
+        "effect": "デジタルデバイドの解消と窓口相談の削減。",
+        "hours": 30,
+        "savings": 0,
+        "cost": 50_000,
+        "path": ["submit"],
+    },
+    {
+        "author": "staff",
+        "title": "窓口受付の予約システム導入",
+        "initiative": 3,
+        "category": "satisfaction",
+        "summary": "窓口の受付をオンラインで予約できるシステムを入れる。",
+        "current": "窓口が混む時期がある。",
+        "text": "予約システムを導入して受付を平準化する。",
+        "effect": "待ち時間の短縮。",
+        "hours": 100,
+        "savings": 0,
+        "cost": 200_000,
+        "path": ["submit"],
+    },
+    {
+        "author": "parttime",
+        "title": "押印廃止の推進",
+        "initiative": 9,
+        "category": "efficiency",
+        "summary": "内部の決裁・申請書類の押印を廃止する。",
+        "current": "押印のためだけに出勤・回付が必要な書類がある。",
+        "text": "押印が必要な書類を洗い出す。",
+        "effect": "事務の効率化。",
+        "hours": 50,
+        "savings": 0,
+        "cost": 0,
+        "path": [
+            "submit",
+            ("return", "対象となる書類の数と削減できる時間の見込みを書き加えてください。"),
+        ],
+    },
+    {
+        "author": "staff",
+        "title": "職員駐車場が狭い",
+        "initiative": None,
+        "category": "other",
+        "summary": "職員駐車場が狭く、朝は停める場所がない。",
+        "current": "駐車場が狭い。",
+        "text": "何とかしてほしい。",
+        "effect": "ストレスが減る。",
+        "hours": None,
+        "savings": None,
+        "cost": None,
+        "path": [
+            "submit",
+            ("not-accept", "改善の提案ではなく要望のみのため、規程第5条により不受理とします。"),
+        ],
+    },
+    {
+        "author": "parttime",
+        "title": "AI-OCRで健診の問診票を読み取る",
+        "initiative": 4,
+        "category": "efficiency",
+        "summary": "特定健診の問診票をAI-OCRで読み取り、入力作業を減らす。",
+        "current": "",
+        "text": "",
+        "effect": "",
+        "hours": None,
+        "savings": None,
+        "cost": None,
+        "path": [],
+    },
+    {
+        "author": "reviewer",
+        "title": "庁内Wi-Fiの増設",
+        "initiative": 5,
+        "category": "efficiency",
+        "summary": "会議室にWi-Fiを増設する。",
+        "current": "会議室で無線LANがつながりにくい。",
+        "text": "アクセスポイントを増設する。",
+        "effect": "会議のペーパーレス化が進む。",
+        "hours": 10,
+        "savings": 0,
+        "cost": 400_000,
+        "path": [
+            "submit",
+            ("withdraw", "情報政策の計画で整備されることになったため取り下げます。"),
+        ],
+    },
+    {
+        "author": "finance",
+        "title": "パスワード管理の徹底と多要素認証",
+        "initiative": 6,
+        "category": "other",
+        "summary": "業務システムのログインに多要素認証を導入する。",
+        "current": "パスワードの使い回しや付箋への記録が見られる。",
+        "text": "ICカードと暗証番号による認証に切り替え、研修を行う。",
+        "effect": "情報漏えいリスクの低減。",
+        "hours": 0,
+        "savings": 0,
+        "cost": 900_000,
+        "path": ["submit", "accept"],
+    },
+    {
+        "author": "staff",
+        "title": "マイナンバーカードの休日出張申請窓口",
+        "initiative": 2,
+        "category": "satisfaction",
+        "summary": "休日に地区の集会所でマイナンバーカードの申請を受け付ける。",
+        "current": "平日に来庁できない方の申請が進まない。",
+        "text": "月1回、休日に職員2名で出張受付を行う。",
+        "effect": "カードの普及率向上。",
+        "hours": 0,
+        "savings": 0,
+        "cost": 80_000,
+        "path": ["submit", "accept", ("ledger", Status.completed, "実施済み。旧台帳から移行。")],
+    },
+    {
+        "author": "parttime",
+        "title": "子育て情報のプッシュ通知",
+        "initiative": 7,
+        "category": "satisfaction",
+        "summary": "健診や予防接種の案内を、子育て世帯のスマートフォンに通知する。",
+        "current": "紙の案内を見落とす家庭がある。",
+        "text": "",
+        "effect": "",
+        "hours": None,
+        "savings": None,
+        "cost": None,
+        "path": [],
+    },
+]
+
+
+def _user(session: Session, local: str) -> User:
+    from app.demo import demo_email
+
+    return session.exec(select(User).where(User.email == demo_email(local))).one()
+
+
+def _seed_outcome(
+    session: Session, proposal: Proposal, status: Status, note: str, by: User
+) -> None:
+    """An outcome carried over from the paper ledger, recorded as such."""
+    from_status = proposal.status
+    if status == Status.completed:
+        proposal.completed_at = utcnow()
+    if status != Status.in_progress:
+        proposal.decided_at = proposal.decided_at or utcnow()
+    claim(session, proposal, status=status, from_status=from_status)
+    record_event(
+        session,
+        proposal=proposal,
+        actor=by,
+        action="import",
+        from_status=from_status,
+        to_status=status.value,
+        reason=note,
+    )
+    session.commit()
+
+
+def load_demo_proposals(session: Session) -> int:
+    """Creates the demo proposals; returns how many."""
+    secretariat = _user(session, "secretariat")
+    supervisor = _user(session, "supervisor")
+    for item in DEMO:
+        author = _user(session, item["author"])
+        data = ProposalCreate(
+            title=item["title"],
+            summary=item["summary"],
+            current_situation=item["current"],
+            proposal_text=item["text"],
+            expected_effect=item["effect"],
+            category=item["category"],
+            initiative_id=item["initiative"],
+            estimated_hours_saved_per_year_hours=item["hours"],
+            estimated_savings_yen_per_year=item["savings"],
+            estimated_cost_yen=item["cost"],
+        )
+        proposal = create_proposal(session, data=data, user=author)
+        for step in item["path"]:
+            name, extra = (step, None) if isinstance(step, str) else (step[0], step[1:])
+            if name == "opinion":
+                set_supervisor_opinion(
+                    session,
+                    proposal_id=proposal.id,
+                    user=supervisor,
+                    body={"opinion": extra[0]},
+                    expected_version=None,
+                )
+                session.refresh(proposal)
+            elif name == "ledger":
+                _seed_outcome(session, proposal, extra[0], extra[1], secretariat)
+            else:
+                actor = author if name in ("submit", "withdraw") else secretariat
+                body = {"reason": extra[0]} if extra else {}
+                lifecycle.perform(
+                    session, proposal=proposal, user=actor, action=Action(name), body=body
+                )
+    return len(DEMO)
