@@ -212,3 +212,20 @@ def test_attach_and_download_from_the_detail_page(page_as, make_user, session, s
     assert "一致しません" in page.get(f"/proposals/{proposal.id}").text
     # Someone who cannot see the draft cannot fetch the file either.
     assert page_as(make_user()).get(f"/api/v1/proposals/{link}").status_code == 404
+
+
+def test_home_says_what_is_waiting(page_as, make_user, make_department, session) -> None:
+    home_dept = make_department()
+    author = make_user(department=home_dept)
+    clerk = make_user(Role.secretariat)
+    boss = make_user(Role.supervisor, department=home_dept)
+    proposal_in(session, Status.draft, author=author, title="下書きA")
+    proposal_in(session, Status.returned, author=author, title="差戻しB")
+    proposal_in(session, Status.submitted, author=author, title="提出C")
+    author_home = page_as(author).get("/").text
+    assert "書きかけの下書き" in author_home and "差し戻された提案" in author_home
+    assert "下書きA" in author_home and "提出C" in author_home
+    clerk_home = page_as(clerk).get("/").text
+    assert "受付待ちの提案" in clerk_home and 'href="/intake"' in clerk_home
+    assert "所属長意見を待っている提案" in page_as(boss).get("/").text
+    assert "今、対応が必要なものはありません。" in page_as(make_user()).get("/").text

@@ -4,6 +4,7 @@ from fastapi.responses import Response
 from app.deps import PageUser, SessionDep
 from app.htmx import render
 from app.models import Department
+from app.services.home import recent_own, waiting_for
 
 router = APIRouter()
 
@@ -12,4 +13,9 @@ router = APIRouter()
 def home(request: Request, user: PageUser, session: SessionDep) -> Response:
     """The signed-in user's home page."""
     department = session.get(Department, user.department_id) if user.department_id else None
-    return render(request, "pages/home.html", {"department": department})
+    context = {
+        "department": department,
+        "waiting": waiting_for(session, user),
+        "recent": recent_own(session, user),
+    }
+    return render(request, "pages/home.html", context)

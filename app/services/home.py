@@ -1,0 +1,67 @@
+"""The home page's "waiting for me" and "my proposals": a few counted queries per user."""
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.i18n import N_
+from app.models import Proposal, ProposalCoAuthor, User
+from app.models.enums import Role, Status
+from app.services.visibility import visible_clause
+
+
+def _mine(user: User):
+    co_authored = select(ProposalCoAuthor.proposal_id).where(ProposalCoAuthor.user_id == user.id)
+    return (Proposal.author_id == user.id) | col(Proposal.id).in_(co_authored)
+
+
+def waiting_for(session: Session, user: User) -> list[tuple[str, int, str]]:
+    """(msgid, count, link) for each kind of work waiting for this user; zeros left out."""
+    items: list[tuple[str, int, str]] = []
+
+    def count(*conditions) -> int:
+        query = select(func.count()).select_from(Proposal).where(visible_clause(user))
+        for condition in conditions:
+            query = query.where(condition)
+        return session.exec(query).one()
+
+    drafts = count(_mine(user), Proposal.status == Status.draft.value)
+    returned = count(_mine(user), Proposal.status == Status.returned.value)
+    if returned:
+        items.append(
+            (
+                N_("差し戻された提案（修正して再提出）"),
+                returned,
+                "/proposals?mine=true&status=returned",
+            )
+        )
+    if drafts:
+        items.append((N_("書きかけの下書き"), drafts, "/proposals?mine=true&status=draft"))
+    if user.has_role(Role.secretariat):
+        intake = count(Proposal.status == Status.submitted.value)
+        if intake:
+            items.append((N_("受付待ちの提案"), intake, "/intake"))
+    if user.has_role(Role.supervisor) and user.department_id is not None:
+        opinions = count(
+            Proposal.department_id == user.department_id,
+            col(Proposal.status).in_([Status.submitted.value, Status.in_review.value]),
+            col(Proposal.supervisor_opinion).is_(None),
+        )
+        if opinions:
+            items.append(
+                (
+                    N_("所属長意見を待っている提案"),
+                    opinions,
+                    f"/proposals?department_id={user.department_id}&status=submitted",
+                )
+            )
+    return items
+
+
+def recent_own(session: Session, user: User, limit: int = 5) -> list[Proposal]:
+    query = (
+        select(Proposal)
+        .where(_mine(user))
+        .order_by(col(Proposal.updated_at).desc(), col(Proposal.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query).all())
