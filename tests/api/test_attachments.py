@@ -22,7 +22,7 @@ from app.main import create_app
 from app.models import Attachment, ProposalEvent
 from app.models.enums import Role
 from app.security import issue_token
-from app.services.attachments import clean_filename
+from app.services.filetypes import clean_filename
 
 # -- tiny real files ----------------------------------------------------------------------
 

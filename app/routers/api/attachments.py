@@ -11,6 +11,7 @@ from app.deps import ApiUser, IfMatch, SessionDep, SettingsDep
 from app.models.attachment import AttachmentPublic
 from app.routers.api.common import envelope
 from app.services import attachments as attachments_service
+from app.services.filetypes import content_disposition
 from app.services.pagination import Envelope, PageParams, page_params
 
 
@@ -91,7 +92,7 @@ def download_attachment(
         headers={
             # Set here, not as media_type, so no charset is invented for CP932 text.
             "Content-Type": attachment.content_type,
-            "Content-Disposition": attachments_service.content_disposition(attachment.filename),
+            "Content-Disposition": content_disposition(attachment.filename),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
         },
