@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from app.config import get_settings
 from app.db import make_engine
+from app.migrate import COMPARE_OPTIONS
 from app.models.types import UTCDateTime
 
 config = context.config
@@ -30,8 +31,8 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
-        compare_type=True,
         render_item=render_item,
+        **COMPARE_OPTIONS,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -53,8 +54,8 @@ def _run(connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,
-        compare_type=True,
         render_item=render_item,
+        **COMPARE_OPTIONS,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 
 from app.config import BASE_DIR, Settings
 from app.db import make_engine
-from app.migrate import alembic_config, upgrade_head
+from app.migrate import COMPARE_OPTIONS, alembic_config, upgrade_head
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def empty_connection(settings: Settings, tmp_path: Path) -> Iterator[Connection]
 
 
 def drift(connection: Connection) -> list:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(connection, opts=dict(COMPARE_OPTIONS))
     return compare_metadata(context, SQLModel.metadata)
 
 

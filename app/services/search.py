@@ -14,32 +14,40 @@ keep it in step on insert, update of the searched columns, and delete. SQLite ha
 so the triggers store the text *width-folded*: every character of the Halfwidth and
 Fullwidth Forms block (and the ideographic space U+3000) is replaced by its NFKC form,
 voiced half-width kana pairs (ｶﾞ → ガ) first. That is the part of NFKC in which typed
-Japanese text varies. The query terms go through the very same table (`fold`), so both
-sides agree exactly. The fold is a chain of `replace()` calls generated from `FOLDS`; as
-SQLite's parser allows only about thirty nested calls, the triggers apply it in steps of
-`FOLD_STEP` characters, each an UPDATE of the just-inserted FTS row that runs only when
-the row contains one of that step's characters (plain text costs one INSERT).
+Japanese text varies; other compatibility characters (①, ㈱) match only themselves here,
+where PostgreSQL applies full NFKC. The query terms go through the very same table
+(`fold`), so both sides agree exactly. The fold is a chain of `replace()` calls generated
+from `FOLDS`; as SQLite's parser allows only about thirty nested calls, the triggers apply
+it in steps of `FOLD_STEP` replacements, each an UPDATE of the just-inserted FTS row that
+runs only when the row holds one of that step's characters (plain text costs one INSERT).
+No user-defined SQL function is involved, so any client may write to `proposal`.
 Terms of three or more characters are ANDed into one quoted FTS5 MATCH (served by the
 trigram index, case-insensitive); shorter terms, which trigrams cannot serve, fall back
 to LIKE over the folded FTS columns (ASCII case-insensitive).
 
-PostgreSQL — the pg_trgm extension and a GIN `gin_trgm_ops` index on
-`normalize(title || ' ' || summary || ' ' || … , NFKC)` (`PG_SEARCH_SQL`); every term,
-NFKC-normalised in Python, is an `ILIKE '%term%'` on that same expression, which the index
-serves for terms of three or more characters; for shorter ones PostgreSQL reads the whole
-index (still correct). A second index on `normalize(title, NFKC)` serves the
-similar-proposal hints (app/services/similar.py). `normalize()` needs a UTF-8 database.
+PostgreSQL — a normalised search column and the pg_trgm extension: `proposal.search_text`,
+a stored generated column `lower(normalize(title || ' ' || summary || ' ' || …, NFKC))`
+(`PG_SEARCH_SQL`), with a GIN `gin_trgm_ops` index. Every term, NFKC-normalised in Python,
+is `search_text LIKE lower('%term%')` (PostgreSQL lowers both sides, so they agree); the
+index serves terms of three or more characters, and for shorter ones PostgreSQL reads the
+whole index (still correct). The column is stored rather than an expression index because
+re-checking candidates would otherwise run normalize() over every matching row's texts on
+every query (about twenty times slower for a common term). A second, expression index on
+`normalize(title, NFKC)` serves the similar-proposal hints (app/services/similar.py).
+`normalize()` needs a UTF-8 database (PostgreSQL 13 or later).
 
 The migration 0004_search.py creates these objects with the functions below; they exist
-only in the database, so app/migrate.py's `include_object` hides them from autogenerate.
-Changing `FOLDS` or the DDL needs a new migration that re-creates the table and triggers.
-On SQLite a batch migration that rebuilds `proposal` drops its triggers: call
-`sqlite_search_ddl(create_table=False)` again afterwards.
+only in the database (not in the models), so app/migrate.py's filter hides them from
+autogenerate. Changing `FOLDS` or the DDL needs a new migration that re-creates them.
+Later migrations of `proposal` must keep them: on SQLite a batch migration that rebuilds
+the table drops its triggers (run `sqlite_search_ddl(create_table=False)` afterwards); on
+PostgreSQL a column used by `search_text` cannot change type while the generated column
+exists (drop it with `pg_drop_ddl()`, alter, then run `pg_search_ddl()` again).
 """
 
 import unicodedata
 
-from sqlalchemy import and_, column, func, literal_column, or_, select, table
+from sqlalchemy import Text, and_, column, func, literal_column, or_, select, table
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.models import Proposal
@@ -51,11 +59,13 @@ TRIGRAM = 3  # terms shorter than this cannot use a trigram index
 
 FTS_TABLE = "proposal_fts"
 FTS_TRIGGERS = ("proposal_fts_insert", "proposal_fts_update", "proposal_fts_delete")
+PG_SEARCH_COLUMN = "search_text"
 PG_SEARCH_INDEX = "ix_proposal_search_trgm"
 PG_TITLE_INDEX = "ix_proposal_title_trgm"
 # Objects that exist only in the database (never in SQLModel.metadata).
 DATABASE_ONLY_TABLE_PREFIX = FTS_TABLE  # the FTS table and its shadow tables
 DATABASE_ONLY_INDEXES = frozenset({PG_SEARCH_INDEX, PG_TITLE_INDEX})
+DATABASE_ONLY_COLUMNS = frozenset({("proposal", PG_SEARCH_COLUMN)})
 
 fts = table(FTS_TABLE, column("rowid"), column("title"), column("body"))
 
@@ -172,33 +182,36 @@ def sqlite_drop_ddl() -> list[str]:
 
 # -- PostgreSQL ---------------------------------------------------------------------------
 
-PG_SEARCH_SQL = "normalize({}, NFKC)".format(" || ' ' || ".join(SEARCHED))
+PG_SEARCH_SQL = "lower(normalize({}, NFKC))".format(" || ' ' || ".join(SEARCHED))
 PG_TITLE_SQL = "normalize(title, NFKC)"
 
 
 def pg_search_ddl(opclass: str) -> list[str]:
-    """The two GIN trigram indexes; `opclass` is gin_trgm_ops qualified by its schema."""
+    """The search column and the two GIN trigram indexes; `opclass` is gin_trgm_ops
+    qualified by the schema pg_trgm is installed in."""
     return [
-        f"CREATE INDEX {PG_SEARCH_INDEX} ON proposal USING gin ({PG_SEARCH_SQL} {opclass})",
+        f"ALTER TABLE proposal ADD COLUMN {PG_SEARCH_COLUMN} text "
+        f"GENERATED ALWAYS AS ({PG_SEARCH_SQL}) STORED",
+        f"CREATE INDEX {PG_SEARCH_INDEX} ON proposal USING gin ({PG_SEARCH_COLUMN} {opclass})",
         f"CREATE INDEX {PG_TITLE_INDEX} ON proposal USING gin ({PG_TITLE_SQL} {opclass})",
     ]
 
 
-def _nfkc(expression) -> ColumnElement[str]:
-    return func.normalize(expression, literal_column("NFKC"))
+def pg_drop_ddl() -> list[str]:
+    return [
+        f"DROP INDEX IF EXISTS {PG_TITLE_INDEX}",
+        f"DROP INDEX IF EXISTS {PG_SEARCH_INDEX}",
+        f"ALTER TABLE proposal DROP COLUMN IF EXISTS {PG_SEARCH_COLUMN}",
+    ]
 
 
-def pg_search_expression() -> ColumnElement[str]:
-    """The indexed expression, built from the columns (so it matches PG_SEARCH_SQL)."""
-    space = literal_column("' '")
-    combined = getattr(Proposal, SEARCHED[0])
-    for name in SEARCHED[1:]:
-        combined = combined.op("||")(space).op("||")(getattr(Proposal, name))
-    return _nfkc(combined)
+def pg_search_column() -> ColumnElement[str]:
+    return literal_column(f"proposal.{PG_SEARCH_COLUMN}", Text)
 
 
 def pg_title_expression() -> ColumnElement[str]:
-    return _nfkc(Proposal.title)
+    """normalize(title, NFKC): the expression of the title's trigram index."""
+    return func.normalize(Proposal.title, literal_column("NFKC"))
 
 
 # -- queries ------------------------------------------------------------------------------
@@ -240,8 +253,8 @@ def _sqlite_clause(terms: list[str]) -> ColumnElement[bool]:
 
 
 def _postgres_clause(terms: list[str]) -> ColumnElement[bool]:
-    searched = pg_search_expression()
-    return and_(*(searched.ilike(f"%{escape_like(t)}%", escape="\\") for t in terms))
+    searched = pg_search_column()
+    return and_(*(searched.like(func.lower(f"%{escape_like(t)}%"), escape="\\") for t in terms))
 
 
 def _generic_clause(terms: list[str]) -> ColumnElement[bool]:

@@ -10,7 +10,8 @@ text with spaces and punctuation dropped ("窓口業務の RPA 化" → 窓口�
    - SQLite: FTS5 MATCH of the OR-ed, quoted trigrams restricted to the `title` column of
      `proposal_fts` (app/services/search.py), best bm25 first;
    - PostgreSQL: pg_trgm's `%` operator on `normalize(title, NFKC)` (GIN-indexed) with a
-     low transaction-local similarity threshold, ordered by `similarity()`.
+     low transaction-local similarity threshold, ordered by `similarity()` (the extension's
+     schema, normally `public`, must be on the search path).
    At most CANDIDATES rows are read.
 2. Each candidate is scored the same way on both databases: the Dice coefficient of the
    title trigram sets, raised by up to SUMMARY_WEIGHT of what is left when the summary
