@@ -35,6 +35,21 @@ class Settings(BaseSettings):
 
     default_locale: Literal["ja", "en"] = "ja"
 
+    # Review and decision (DESIGN.md "Review and decision").
+    blind_review: bool = True
+    review_exclude_same_department: bool = True
+    review_spread_margin: float = Field(default=20.0, ge=0, le=100)
+    decision_requires_review: bool = True
+    # Award codes and their Japanese names, in rank order (JSON in the environment).
+    awards: dict[str, str] = Field(
+        default_factory=lambda: {
+            "grand": "最優秀賞",
+            "excellent": "優秀賞",
+            "merit": "佳作",
+            "encouragement": "奨励賞",
+        }
+    )
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
         if (

@@ -29,6 +29,7 @@ from app.middleware import (
     SecurityHeadersMiddleware,
 )
 from app.routers import api, pages
+from app.services import policy as review_policy
 from app.validation import VALIDATION_FAILED, error_items
 
 log = logging.getLogger("app")
@@ -203,6 +204,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
+    review_policy.configure(settings)
     app.state.engine = engine or make_engine(settings)
 
     install_error_handlers(app)

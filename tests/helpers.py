@@ -56,6 +56,9 @@ def proposal_in(
     ):
         proposal.number = f"R8-{proposal.id:04d}"
         proposal.accepted_at = utcnow()
+    if status == Status.in_review:
+        # As if one reviewer had scored it, so the decision's guard is met.
+        proposal.reviews_in, proposal.reviewers_assigned, proposal.score = 1, 1, 60.0
     proposal.status = status.value
     session.add(proposal)
     session.commit()

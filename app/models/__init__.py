@@ -16,6 +16,13 @@ from app.models.event import ProposalEvent  # noqa: E402
 from app.models.initiative import Initiative  # noqa: E402
 from app.models.login_failure import LoginFailure  # noqa: E402
 from app.models.proposal import Proposal, ProposalCoAuthor, ProposalCounter  # noqa: E402
+from app.models.review import (  # noqa: E402
+    Notification,
+    Review,
+    ReviewAssignment,
+    RubricCriterion,
+    RubricVersion,
+)
 from app.models.round import Round  # noqa: E402
 from app.models.user import User, UserRole  # noqa: E402
 
@@ -24,11 +31,16 @@ __all__ = [
     "Department",
     "Initiative",
     "LoginFailure",
+    "Notification",
     "Proposal",
     "ProposalCoAuthor",
     "ProposalCounter",
     "ProposalEvent",
+    "Review",
+    "ReviewAssignment",
     "Round",
+    "RubricCriterion",
+    "RubricVersion",
     "SQLModel",
     "User",
     "UserRole",

@@ -109,3 +109,26 @@ ROUND_KIND_LABELS: dict[RoundKind, str] = {
     RoundKind.standing: N_("随時募集"),
     RoundKind.theme: N_("課題提案"),
 }
+
+
+class Outcome(StrEnum):
+    """The committee's decision (採用 / 一部採用 / 保留 / 不採用)."""
+
+    adopted = "adopted"
+    partially_adopted = "partially_adopted"
+    deferred = "deferred"
+    rejected = "rejected"
+
+
+OUTCOME_LABELS: dict[Outcome, str] = {
+    Outcome.adopted: N_("採用"),
+    Outcome.partially_adopted: N_("一部採用"),
+    Outcome.deferred: N_("保留"),
+    Outcome.rejected: N_("不採用"),
+}
+OUTCOME_STATUS: dict[Outcome, Status] = {
+    Outcome.adopted: Status.adopted,
+    Outcome.partially_adopted: Status.adopted,
+    Outcome.deferred: Status.deferred,
+    Outcome.rejected: Status.rejected,
+}

@@ -7,7 +7,7 @@ from sqlalchemy import Column, ForeignKey, Integer
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, Relationship, SQLModel
 
-from app.models.enums import Category, Kind, Status
+from app.models.enums import Category, Kind, Outcome, Status
 from app.models.numbers import Hours, Yen
 from app.models.types import Line, Text, UTCDateTime, utcnow
 
@@ -42,6 +42,23 @@ class Proposal(SQLModel, table=True):
     supervisor_opinion: str | None = Field(default=None, sa_type=SAText)
     supervisor_opinion_by_id: int | None = Field(default=None, foreign_key="user.id")
     supervisor_opinion_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    # Review (kept in step by the review service on every change).
+    score: float | None = None
+    reviews_in: int = Field(default=0)
+    reviewers_assigned: int = Field(default=0)
+    needs_discussion: bool = Field(default=False)
+
+    # Decision (審査結果).
+    outcome: str | None = Field(default=None, max_length=30)
+    decision_reason: str | None = Field(default=None, sa_type=SAText)
+    award: str | None = Field(default=None, max_length=30)
+    implementing_department_id: int | None = Field(
+        default=None, foreign_key="department.id", index=True
+    )
+    target_hours_saved_per_year_hours: float | None = None
+    target_savings_yen_per_year: int | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="user.id")
 
     status: str = Field(default=Status.draft.value, max_length=20, index=True)
     fiscal_year: int = Field(index=True)
@@ -142,6 +159,17 @@ class OpinionBody(SQLModel):
     opinion: Text = Field(min_length=1, max_length=TEXT_MAX)
 
 
+class DecideBody(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome
+    reason: Text | None = Field(default=None, max_length=TEXT_MAX)
+    award: str | None = Field(default=None, max_length=30)
+    implementing_department_id: int | None = None
+    target_hours_saved_per_year_hours: Hours | None = None
+    target_savings_yen_per_year: Yen | None = None
+
+
 class ProposalPublic(SQLModel):
     id: int
     number: str | None
@@ -174,6 +202,15 @@ class ProposalPublic(SQLModel):
     decided_at: datetime | None
     completed_at: datetime | None
     score: float | None
+    reviews_in: int
+    reviewers_assigned: int
+    needs_discussion: bool
+    outcome: Outcome | None
+    decision_reason: str | None
+    award: str | None
+    implementing_department_id: int | None
+    target_hours_saved_per_year_hours: float | None
+    target_savings_yen_per_year: int | None
     allowed_actions: list[str]
     progress_percent: int | None
     overdue: bool

@@ -103,18 +103,28 @@ def list_proposals(
     return paginate(session, query, page)
 
 
-def to_public(proposal: Proposal, user: User) -> dict[str, Any]:
-    """The API's view of a proposal for this user (derived fields included)."""
+def to_public(proposal: Proposal, user: User, *, blind: bool = False) -> dict[str, Any]:
+    """The API's view of a proposal for this user (derived fields included). Under blind
+    review the authors and their department are withheld."""
     data = proposal.model_dump()
     data.update(
         co_author_ids=proposal.co_author_ids,
         fiscal_year_label=fiscal_year_label(proposal.fiscal_year),
         allowed_actions=allowed_actions(proposal, user),
-        score=None,
         progress_percent=None,
         overdue=False,
     )
+    if blind:
+        data.update(author_id=None, co_author_ids=None, department_id=None)
     return data
+
+
+def public_views(session: Session, proposals: list[Proposal], user: User) -> list[dict[str, Any]]:
+    """to_public for several proposals, with one lookup of what the user reviews blind."""
+    from app.services.review import blind_proposal_ids
+
+    blind = blind_proposal_ids(session, user=user)
+    return [to_public(p, user, blind=p.id in blind) for p in proposals]
 
 
 # -- writing ------------------------------------------------------------------------------

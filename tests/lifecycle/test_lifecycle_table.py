@@ -1,4 +1,4 @@
-"""Every (status, action, role) of the intake part of the lifecycle, through the API.
+"""Every (status, action, role) of the lifecycle's routed actions, through the API.
 
 The expectations are written out here from API.md, independently of the lifecycle module:
 allowed pairs answer 200 and write exactly one event; the others answer 404 (cannot see),
@@ -36,7 +36,22 @@ TABLE = {
         {Status.draft, Status.submitted, Status.returned, Status.in_review},
         Status.withdrawn,
     ),
+    "decide": ({"secretariat"}, {Status.in_review}, Status.adopted),
+    "reopen-review": ({"secretariat"}, {Status.deferred}, Status.in_review),
 }
+
+
+def body_for(action: str, department_id: int) -> dict:
+    if action in ("return", "not-accept", "withdraw"):
+        return {"reason": "理由です"}
+    if action == "decide":
+        return {
+            "outcome": "adopted",
+            "reason": "効果が大きい",
+            "award": "excellent",
+            "implementing_department_id": department_id,
+        }
+    return {}
 
 
 def can_see(actor: str, status: Status) -> bool:
@@ -96,7 +111,7 @@ def test_every_role_in_every_status(
         version_before = proposal.version
         api = api_as(cast[actor])
         want = expected(actor, status, action)
-        body = {"reason": "理由です"} if action in ("return", "not-accept", "withdraw") else {}
+        body = body_for(action, cast["author"].department_id)
         response = api.post(f"/api/v1/proposals/{proposal.id}/{action}", json=body)
         assert response.status_code == want, (actor, status, action, response.text)
         assert response.headers["content-type"].startswith(
@@ -129,7 +144,7 @@ def test_every_role_in_every_status(
 
 
 @pytest.mark.parametrize("status", list(Status))
-def test_allowed_actions_lists_exactly_the_permitted_intake_actions(
+def test_allowed_actions_lists_exactly_the_permitted_actions(
     status: Status, cast, api_as, session: Session
 ) -> None:
     proposal = proposal_in(session, status, author=cast["author"], co_authors=[cast["co_author"]])

@@ -9,6 +9,7 @@ from app.routers.api import (
     health,
     initiatives,
     proposals,
+    review,
     rounds,
     search,
     users,
@@ -23,6 +24,7 @@ for module in (
     search,
     proposals,
     attachments,
+    review,
     rounds,
     health,
 ):

@@ -18,10 +18,11 @@ from app.models.proposal import (
 from app.routers.api.common import envelope, with_etag
 from app.services import lifecycle
 from app.services import proposals as proposals_service
-from app.services.events import list_events
 from app.services.lifecycle import Action
 from app.services.pagination import Envelope, PageParams, page_params
+from app.services.performers import ROUTED_ACTIONS
 from app.services.proposals import ProposalFilters
+from app.services.review import events_for
 
 router = APIRouter(tags=["proposals"])
 
@@ -29,8 +30,10 @@ FISCAL_YEAR = Query(ge=2000, le=2100, description="年度 (the Gregorian year it
 RawBody = Annotated[dict[str, Any] | None, Body()]
 
 
-def _public(proposal, user) -> ProposalPublic:
-    return ProposalPublic.model_validate(proposals_service.to_public(proposal, user))
+def _public(session, proposal, user) -> ProposalPublic:
+    return ProposalPublic.model_validate(
+        proposals_service.public_views(session, [proposal], user)[0]
+    )
 
 
 def _schema(model) -> dict:
@@ -87,7 +90,8 @@ def read_proposals(
 ) -> dict:
     """Proposals the caller may see, filtered; `q` searches titles and texts in Japanese."""
     rows, total = proposals_service.list_proposals(session, user=user, filters=filters, page=page)
-    return envelope([_public(p, user) for p in rows], total, page)
+    views = proposals_service.public_views(session, rows, user)
+    return envelope([ProposalPublic.model_validate(v) for v in views], total, page)
 
 
 @router.post("/proposals", response_model=ProposalPublic, status_code=201)
@@ -96,7 +100,7 @@ def create_proposal(
 ) -> ProposalPublic:
     """Write a new proposal; it starts as a draft."""
     proposal = proposals_service.create_proposal(session, data=data, user=user)
-    return with_etag(response, _public(proposal, user))
+    return with_etag(response, _public(session, proposal, user))
 
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalPublic)
@@ -105,7 +109,7 @@ def read_proposal(
 ) -> ProposalPublic:
     """One proposal, with what the caller may do with it now (`allowed_actions`)."""
     proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
-    return with_etag(response, _public(proposal, user))
+    return with_etag(response, _public(session, proposal, user))
 
 
 @router.patch(
@@ -123,7 +127,7 @@ def update_proposal(
     proposal = proposals_service.update_proposal(
         session, proposal_id=proposal_id, changes=body or {}, user=user, expected_version=if_match
     )
-    return with_etag(response, _public(proposal, user))
+    return with_etag(response, _public(session, proposal, user))
 
 
 @router.get("/proposals/{proposal_id}/events", response_model=Envelope[EventPublic])
@@ -135,7 +139,7 @@ def read_proposal_events(
 ) -> dict:
     """The proposal's audit timeline, oldest first."""
     proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
-    events = list_events(session, proposal_id=proposal.id)
+    events = events_for(session, proposal=proposal, user=user)
     return envelope(events[page.offset : page.offset + page.limit], len(events), page)
 
 
@@ -156,7 +160,7 @@ def put_supervisor_opinion(
     proposal = proposals_service.set_supervisor_opinion(
         session, proposal_id=proposal_id, user=user, body=body, expected_version=if_match
     )
-    return with_etag(response, _public(proposal, user))
+    return with_etag(response, _public(session, proposal, user))
 
 
 def _action_route(action: Action):
@@ -177,14 +181,14 @@ def _action_route(action: Action):
             body=body,
             expected_version=if_match,
         )
-        return with_etag(response, _public(proposal, user))
+        return with_etag(response, _public(session, proposal, user))
 
     take_action.__name__ = f"{action.value.replace('-', '_')}_proposal"
     take_action.__doc__ = f"The `{action.value}` action (409 when the status does not allow it)."
     return take_action
 
 
-for _action in (Action.submit, Action.return_, Action.not_accept, Action.accept, Action.withdraw):
+for _action in ROUTED_ACTIONS:
     router.add_api_route(
         f"/proposals/{{proposal_id}}/{_action.value}",
         _action_route(_action),

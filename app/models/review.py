@@ -1,0 +1,153 @@
+"""Review: the rubric (versioned), reviewer assignments, reviews and notifications."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import ConfigDict, field_validator
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import Text as SAText
+from sqlmodel import Field, SQLModel
+
+from app.i18n import N_
+from app.models.types import Line, Text, UTCDateTime, utcnow
+
+LEVELS = 5
+
+
+class RubricVersion(SQLModel, table=True):
+    """One edition of the rubric; reviews point at the edition they were made on."""
+
+    __tablename__ = "rubric_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(unique=True)
+    is_current: bool = Field(default=False, index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RubricCriterion(SQLModel, table=True):
+    __tablename__ = "rubric_criterion"
+    __table_args__ = (UniqueConstraint("rubric_version_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rubric_version_id: int = Field(foreign_key="rubric_version.id", index=True)
+    position: int
+    code: str = Field(max_length=30)
+    label: str = Field(max_length=100)
+    weight: int
+    description: str = Field(default="", sa_type=SAText)
+    # The texts for levels 1–5, in that order.
+    levels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class ReviewAssignment(SQLModel, table=True):
+    __tablename__ = "review_assignment"
+    __table_args__ = (UniqueConstraint("proposal_id", "reviewer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id", index=True)
+    reviewer_id: int = Field(foreign_key="user.id", index=True)
+    assigned_by_id: int | None = Field(default=None, foreign_key="user.id")
+    assigned_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # False once the secretariat took the reviewer off; their review then stops counting.
+    active: bool = Field(default=True)
+    recused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    recusal_reason: str | None = Field(default=None, sa_type=SAText)
+
+
+class Review(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("proposal_id", "reviewer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id", index=True)
+    reviewer_id: int = Field(foreign_key="user.id", index=True)
+    rubric_version_id: int = Field(foreign_key="rubric_version.id")
+    scores: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    comment: str = Field(default="", sa_type=SAText)
+    total: float
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Notification(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    proposal_id: int | None = Field(default=None, foreign_key="proposal.id")
+    kind: str = Field(max_length=40)
+    title: str = Field(max_length=300)
+    body: str = Field(default="", sa_type=SAText)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# -- schemas ----------------------------------------------------------------------------------
+
+
+class CriterionIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Line = Field(min_length=1, max_length=30, regex=r"^[a-z][a-z0-9_]*$")
+    label: Line = Field(min_length=1, max_length=100)
+    weight: int = Field(ge=1, le=100)
+    description: Text = Field(default="", max_length=2000)
+    levels: list[Text] = Field(min_length=LEVELS, max_length=LEVELS)
+
+
+class RubricIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    criteria: list[CriterionIn] = Field(min_length=1, max_length=20)
+
+    @field_validator("criteria")
+    @classmethod
+    def _weights_and_codes(cls, criteria: list[CriterionIn]) -> list[CriterionIn]:
+        if sum(c.weight for c in criteria) != 100:
+            raise ValueError(N_("重みの合計は100にしてください。"))
+        if len({c.code for c in criteria}) != len(criteria):
+            raise ValueError(N_("評価項目のコードが重複しています。"))
+        return criteria
+
+
+class CriterionPublic(SQLModel):
+    code: str
+    label: str
+    weight: int
+    description: str
+    levels: list[str]
+
+
+class ReviewersIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+    reviewer_ids: list[int] = Field(max_length=20)
+
+
+class ReviewIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+    scores: dict[str, Any]
+    comment: Text = Field(default="", max_length=10_000)
+
+
+class RecuseIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Text = Field(min_length=1, max_length=10_000)
+
+
+class ReviewPublic(SQLModel):
+    reviewer_id: int
+    reviewer_name: str | None = None
+    rubric_version: int
+    scores: dict[str, int]
+    comment: str
+    total: float
+    updated_at: datetime
+
+
+class NotificationPublic(SQLModel):
+    id: int
+    kind: str
+    proposal_id: int | None
+    title: str
+    body: str
+    created_at: datetime
+    read_at: datetime | None

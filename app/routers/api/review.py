@@ -1,0 +1,241 @@
+"""Review and decision support under /api/v1: the rubric, reviewers, reviews, the ranking,
+awards and notifications. (`decide` and `reopen-review` are lifecycle actions, routed with
+the other actions in proposals.py.)"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Response
+from sqlmodel import Session, col, select
+
+from app.deps import ApiUser, IfMatch, SessionDep
+from app.errors import NotFound
+from app.i18n import N_
+from app.models import ReviewAssignment, User
+from app.models.enums import Role
+from app.models.review import CriterionPublic, NotificationPublic, ReviewPublic
+from app.routers.api.common import envelope
+from app.services import notifications as notifications_service
+from app.services import review as review_service
+from app.services import reviewers as reviewers_service
+from app.services import rubric as rubric_service
+from app.services.pagination import PageParams, page_params
+from app.services.policy import policy
+from app.services.proposals import public_views
+
+router = APIRouter(tags=["review"])
+RawBody = Annotated[dict[str, Any] | None, Body()]
+
+
+def _rubric_envelope(session: Session) -> dict:
+    version, criteria = rubric_service.current_rubric(session)
+    items = [CriterionPublic.model_validate(c, from_attributes=True) for c in criteria]
+    return {
+        "items": items,
+        "total": len(items),
+        "limit": len(items),
+        "offset": 0,
+        "version": version.version,
+    }
+
+
+@router.get("/rubric")
+def read_rubric(session: SessionDep, _user: ApiUser) -> dict:
+    """The current rubric: criteria with weights (summing to 100) and level texts 1–5."""
+    return _rubric_envelope(session)
+
+
+@router.put("/rubric")
+def replace_rubric(session: SessionDep, user: ApiUser, body: RawBody = None) -> dict:
+    """A new rubric version (secretariat); past reviews keep the version they used."""
+    rubric_service.replace_rubric(session, body=body, user=user)
+    return _rubric_envelope(session)
+
+
+@router.get("/awards")
+def read_awards(_user: ApiUser) -> dict:
+    """The configured awards, best first: `{code, label}`."""
+    items = [{"code": code, "label": label} for code, label in policy.awards.items()]
+    return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
+
+
+def _reviewers_envelope(session: Session, proposal_id: int) -> dict:
+    rows = session.exec(
+        select(ReviewAssignment, User)
+        .join(User, User.id == ReviewAssignment.reviewer_id)
+        .where(ReviewAssignment.proposal_id == proposal_id)
+        .where(col(ReviewAssignment.active).is_(True))
+        .order_by(col(ReviewAssignment.assigned_at))
+    ).all()
+    reviewed = {r.reviewer_id for r in review_service.counted_reviews(session, proposal_id)}
+    items = [
+        {
+            "reviewer_id": a.reviewer_id,
+            "name": u.name,
+            "assigned_at": a.assigned_at,
+            "recused_at": a.recused_at,
+            "recusal_reason": a.recusal_reason,
+            "reviewed": a.reviewer_id in reviewed,
+        }
+        for a, u in rows
+    ]
+    return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
+
+
+@router.get("/proposals/{proposal_id}/reviewers")
+def read_reviewers(proposal_id: int, session: SessionDep, user: ApiUser) -> dict:
+    """The proposal's reviewers and whether each has scored (secretariat)."""
+    review_service.check_secretariat_view(session, proposal_id=proposal_id, user=user)
+    return _reviewers_envelope(session, proposal_id)
+
+
+@router.put("/proposals/{proposal_id}/reviewers")
+def put_reviewers(
+    proposal_id: int,
+    session: SessionDep,
+    user: ApiUser,
+    if_match: IfMatch,
+    body: RawBody = None,
+) -> dict:
+    """Set the reviewers (secretariat, while in_review); conflicts of interest are 422."""
+    reviewers_service.assign_reviewers(
+        session, proposal_id=proposal_id, user=user, body=body, expected_version=if_match
+    )
+    return _reviewers_envelope(session, proposal_id)
+
+
+@router.post("/rounds/{round_id}/reviewers")
+def assign_round_reviewers(
+    round_id: int, session: SessionDep, user: ApiUser, body: RawBody = None
+) -> dict:
+    """Add reviewers to every in-review proposal of a round; conflicting pairs are skipped
+    and listed."""
+    return reviewers_service.assign_to_round(session, round_id=round_id, user=user, body=body)
+
+
+@router.post("/proposals/{proposal_id}/recuse")
+def recuse(proposal_id: int, session: SessionDep, user: ApiUser, body: RawBody = None) -> dict:
+    """An assigned reviewer steps aside, with a reason."""
+    proposal = reviewers_service.recuse(session, proposal_id=proposal_id, user=user, body=body)
+    return public_views(session, [proposal], user)[0]
+
+
+def _review_public(review, version_numbers: dict[int, int]) -> ReviewPublic:
+    return ReviewPublic(
+        reviewer_id=review.reviewer_id,
+        rubric_version=version_numbers.get(review.rubric_version_id, 0),
+        scores=review.scores,
+        comment=review.comment,
+        total=round(review.total, 1),
+        updated_at=review.updated_at,
+    )
+
+
+@router.put("/proposals/{proposal_id}/reviews/mine", response_model=ReviewPublic)
+def put_my_review(
+    proposal_id: int,
+    session: SessionDep,
+    user: ApiUser,
+    if_match: IfMatch,
+    body: RawBody = None,
+) -> ReviewPublic:
+    """Score the proposal on every criterion (integers 1–5) with a comment; may be changed
+    until the decision."""
+    review = review_service.submit_review(
+        session, proposal_id=proposal_id, user=user, body=body, expected_version=if_match
+    )
+    return _review_public(review, review_service.version_numbers(session))
+
+
+@router.get("/proposals/{proposal_id}/reviews/mine", response_model=ReviewPublic)
+def read_my_review(proposal_id: int, session: SessionDep, user: ApiUser) -> ReviewPublic:
+    """The caller's own review of the proposal (404 when not yet scored)."""
+    _proposal, reviews = review_service.list_reviews(session, proposal_id=proposal_id, user=user)
+    mine = [r for r in reviews if r.reviewer_id == user.id]
+    if not mine:
+        raise NotFound(N_("まだ採点していません。"))
+    return _review_public(mine[0], review_service.version_numbers(session))
+
+
+@router.get("/proposals/{proposal_id}/reviews")
+def read_reviews(proposal_id: int, session: SessionDep, user: ApiUser) -> dict:
+    """All reviews for the secretariat, only one's own for a reviewer; with the score."""
+    proposal, reviews = review_service.list_reviews(session, proposal_id=proposal_id, user=user)
+    versions = review_service.version_numbers(session)
+    items = [_review_public(r, versions) for r in reviews]
+    return {
+        "items": items,
+        "total": len(items),
+        "limit": len(items),
+        "offset": 0,
+        "score": proposal.score,
+        "reviews_in": proposal.reviews_in,
+        "reviewers_assigned": proposal.reviewers_assigned,
+        "needs_discussion": proposal.needs_discussion,
+        "breakdown": review_service.breakdown(session, reviews)
+        if user.has_role(Role.secretariat)
+        else [],
+    }
+
+
+@router.get("/reviews/assigned")
+def read_review_queue(session: SessionDep, user: ApiUser) -> dict:
+    """審査待ち: the in-review proposals assigned to the caller, unscored first."""
+    queue = review_service.reviewer_queue(session, user=user)
+    views = public_views(session, [p for p, _ in queue], user)
+    items = [
+        {**view, "my_total": round(r.total, 1) if r else None}
+        for view, (_, r) in zip(views, queue, strict=True)
+    ]
+    return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
+
+
+@router.get("/ranking")
+def read_ranking(
+    session: SessionDep,
+    user: ApiUser,
+    fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    round_id: int | None = None,
+    initiative_id: int | None = None,
+    flagged: bool = False,
+) -> dict:
+    """In-review proposals by score for the secretariat, with reviews in and 要協議 flags."""
+    rows = review_service.ranking(
+        session,
+        user=user,
+        fiscal_year=fiscal_year,
+        round_id=round_id,
+        initiative_id=initiative_id,
+        flagged_only=flagged,
+    )
+    views = public_views(session, rows, user)
+    items = [{**v, "rank": i} for i, v in enumerate(views, start=1)]
+    return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
+
+
+@router.get("/notifications")
+def read_notifications(
+    session: SessionDep,
+    user: ApiUser,
+    page: Annotated[PageParams, Depends(page_params)],
+    unread: bool = False,
+) -> dict:
+    """The caller's notifications, newest first, with the unread count."""
+    rows, total = notifications_service.list_notifications(
+        session, user=user, page=page, unread_only=unread
+    )
+    body = envelope([NotificationPublic.model_validate(n) for n in rows], total, page)
+    body["unread"] = notifications_service.unread_count(session, user=user)
+    return body
+
+
+@router.post("/notifications/{notification_id}/read", response_model=NotificationPublic)
+def read_notification(notification_id: int, session: SessionDep, user: ApiUser):
+    """Mark one notification read."""
+    return notifications_service.mark_read(session, user=user, notification_id=notification_id)
+
+
+@router.post("/notifications/read-all", status_code=204)
+def read_all_notifications(session: SessionDep, user: ApiUser) -> Response:
+    """Mark every notification read."""
+    notifications_service.mark_all_read(session, user=user)
+    return Response(status_code=204)

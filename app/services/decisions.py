@@ -1,0 +1,92 @@
+"""The committee's decision (採用 / 一部採用 / 保留 / 不採用) with its reason, award,
+implementing department and target effects; reopening a deferred proposal. Both are
+lifecycle actions; the authors are told the result."""
+
+from typing import Any
+
+from sqlmodel import Session
+
+from app.errors import Invalid
+from app.i18n import N_
+from app.models import Department, Proposal, User
+from app.models.enums import OUTCOME_LABELS, OUTCOME_STATUS, Outcome
+from app.models.proposal import DecideBody, EmptyBody
+from app.models.types import utcnow
+from app.services.lifecycle import Action, add_guard, performs
+from app.services.notifications import notify
+from app.services.policy import policy
+
+UNKNOWN_AWARD = N_("賞の種類が正しくありません。")
+AWARD_NEEDS_ADOPTION = N_("賞は採用または一部採用の提案にだけ付けられます。")
+DEPARTMENT_REQUIRED = N_("採用する場合は実施担当課を指定してください。")
+UNKNOWN_DEPARTMENT = N_("指定された実施担当課が見つかりません。")
+NEEDS_A_REVIEW = N_("完了した審査がまだないため、決定できません。")
+DECIDED_TITLE = N_("審査結果: 「%(title)s」は%(outcome)sとなりました")
+ADOPTING = (Outcome.adopted, Outcome.partially_adopted)
+
+add_guard(
+    Action.decide,
+    lambda proposal: proposal.reviews_in > 0 or not policy.decision_requires_review,
+    NEEDS_A_REVIEW,
+)
+
+
+def _validate_decision(
+    session: Session, *, proposal: Proposal, user: User, body: DecideBody
+) -> None:
+    if body.award is not None and body.award not in policy.awards:
+        raise Invalid.field("award", UNKNOWN_AWARD)
+    if body.award is not None and body.outcome not in ADOPTING:
+        raise Invalid.field("award", AWARD_NEEDS_ADOPTION)
+    if body.outcome in ADOPTING:
+        if body.implementing_department_id is None:
+            raise Invalid.field("implementing_department_id", DEPARTMENT_REQUIRED)
+        if session.get(Department, body.implementing_department_id) is None:
+            raise Invalid.field("implementing_department_id", UNKNOWN_DEPARTMENT)
+
+
+@performs(Action.decide, body=DecideBody)
+def decide(session: Session, *, proposal: Proposal, user: User, body: DecideBody) -> dict[str, Any]:
+    """Records the decision and tells the authors."""
+    adopting = body.outcome in ADOPTING
+    proposal.outcome = body.outcome.value
+    proposal.decision_reason = body.reason
+    proposal.award = body.award
+    proposal.implementing_department_id = body.implementing_department_id if adopting else None
+    proposal.target_hours_saved_per_year_hours = body.target_hours_saved_per_year_hours
+    proposal.target_savings_yen_per_year = body.target_savings_yen_per_year
+    proposal.decided_by_id = user.id
+    proposal.decided_at = utcnow()
+    notify(
+        session,
+        user_ids=[proposal.author_id, *proposal.co_author_ids],
+        kind="decided",
+        title=DECIDED_TITLE % {"title": proposal.title, "outcome": OUTCOME_LABELS[body.outcome]},
+        body=body.reason or "",
+        proposal_id=proposal.id,
+    )
+    return {
+        "_target": OUTCOME_STATUS[body.outcome].value,
+        "outcome": body.outcome.value,
+        "award": body.award,
+        "implementing_department_id": proposal.implementing_department_id,
+        "target_hours_saved_per_year_hours": body.target_hours_saved_per_year_hours,
+        "target_savings_yen_per_year": body.target_savings_yen_per_year,
+    }
+
+
+decide.validate = _validate_decision  # type: ignore[attr-defined]
+
+
+@performs(Action.reopen_review, body=EmptyBody)
+def reopen_review(session: Session, *, proposal: Proposal, user: User, body: Any) -> dict[str, Any]:
+    """A deferred proposal goes back to review; the earlier decision stays in the timeline."""
+    previous = proposal.outcome
+    proposal.outcome = None
+    proposal.decided_at = None
+    proposal.decided_by_id = None
+    return {"outcome": [previous, None]}
+
+
+def outcome_label(outcome: str | None) -> str:
+    return OUTCOME_LABELS[Outcome(outcome)] if outcome else ""

@@ -1,0 +1,77 @@
+"""In-app notifications: the author told of a decision, a reviewer of an assignment."""
+
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from app.errors import NotFound
+from app.i18n import N_
+from app.models import Notification, User
+from app.models.types import utcnow
+from app.services.pagination import PageParams, paginate
+
+NOT_FOUND = N_("指定されたお知らせが見つかりません。")
+
+
+def notify(
+    session: Session,
+    *,
+    user_ids: list[int],
+    kind: str,
+    title: str,
+    body: str = "",
+    proposal_id: int | None = None,
+) -> None:
+    """Adds one notification per user (the caller commits with the change it reports)."""
+    for user_id in dict.fromkeys(user_ids):
+        session.add(
+            Notification(
+                user_id=user_id, kind=kind, title=title, body=body, proposal_id=proposal_id
+            )
+        )
+
+
+def unread_count(session: Session, *, user: User) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id)
+        .where(col(Notification.read_at).is_(None))
+    ).one()
+
+
+def list_notifications(
+    session: Session, *, user: User, page: PageParams, unread_only: bool = False
+) -> tuple[list[Notification], int]:
+    query = (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+    )
+    if unread_only:
+        query = query.where(col(Notification.read_at).is_(None))
+    return paginate(session, query, page)
+
+
+def mark_read(session: Session, *, user: User, notification_id: int) -> Notification:
+    """NotFound (404) for someone else's notification."""
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        raise NotFound(NOT_FOUND)
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        session.add(notification)
+        session.commit()
+        session.refresh(notification)
+    return notification
+
+
+def mark_all_read(session: Session, *, user: User, now: datetime | None = None) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id)
+        .where(col(Notification.read_at).is_(None))
+        .values(read_at=now or utcnow())
+    )
+    session.commit()

@@ -1,0 +1,323 @@
+"""Review: assigning reviewers (with conflict-of-interest rules), recusal, scoring on the
+rubric, and the proposal's score kept in step with every change.
+
+Score: each review's total is Σ (level / 5 × weight) over its rubric version's criteria
+(0–100). The proposal's score is the mean of the counted reviews' totals, to one decimal.
+With one rubric version this equals API.md's Σ (mean_c / 5 × weight_c); when the rubric
+changed mid-round, each review still counts on the version it was made on. Reviews count
+while their reviewer is assigned and has not recused. 要協議 (`needs_discussion`) is set
+when the counted totals spread by more than the policy's margin.
+"""
+
+from typing import Any
+
+from sqlalchemy import and_
+from sqlmodel import Session, col, select
+
+from app.errors import Forbidden, Invalid, InvalidTransition
+from app.i18n import N_
+from app.models import (
+    Proposal,
+    Review,
+    ReviewAssignment,
+    RubricCriterion,
+    RubricVersion,
+    User,
+)
+from app.models.enums import Role, Status
+from app.models.event import EventPublic
+from app.models.review import ReviewIn
+from app.models.types import utcnow
+from app.services import rubric as rubric_service
+from app.services.concurrency import check_version
+from app.services.events import list_events, record_event
+from app.services.lifecycle import claim
+from app.services.policy import policy
+from app.services.visibility import add_visibility_rule, get_visible_proposal
+from app.validation import validate_body
+
+NOT_SECRETARIAT = N_("審査委員を割り当てられるのは事務局だけです。")
+NOT_ASSIGNED = N_("この提案の審査委員に割り当てられていません。")
+NOT_IN_REVIEW = N_("審査中の提案ではありません（現在: %(status)s）。")
+REVIEWS_HIDDEN = N_("審査の内容を見られるのは事務局と担当の審査委員だけです。")
+SCORE_RANGE = N_("1から5の整数で採点してください。")
+SCORE_MISSING = N_("すべての評価項目を採点してください。")
+SCORE_UNKNOWN = N_("評価基準にない項目です。")
+
+
+def counted_assignments(proposal_id: int):
+    """Assignments whose reviews count: active and not recused."""
+    return (
+        select(ReviewAssignment)
+        .where(ReviewAssignment.proposal_id == proposal_id)
+        .where(col(ReviewAssignment.active).is_(True))
+        .where(col(ReviewAssignment.recused_at).is_(None))
+    )
+
+
+def _reviewing_clause(user: User):
+    assigned = (
+        select(ReviewAssignment.proposal_id)
+        .where(ReviewAssignment.reviewer_id == user.id)
+        .where(col(ReviewAssignment.active).is_(True))
+        .where(col(ReviewAssignment.recused_at).is_(None))
+    )
+    return Proposal.id.in_(assigned)  # type: ignore[union-attr]
+
+
+# Assigned reviewers see the proposals they review (API.md).
+add_visibility_rule(lambda user: _reviewing_clause(user) if user.has_role(Role.reviewer) else None)
+
+
+def assignment_of(session: Session, *, proposal_id: int, user: User) -> ReviewAssignment | None:
+    """The user's counted assignment on this proposal, if any."""
+    return session.exec(
+        counted_assignments(proposal_id).where(ReviewAssignment.reviewer_id == user.id)
+    ).first()
+
+
+def blind_proposal_ids(session: Session, *, user: User) -> set[int]:
+    """Proposals this user sees as a blind reviewer (no author, co-author or department)."""
+    if not policy.blind or user.has_role(Role.secretariat) or not user.has_role(Role.reviewer):
+        return set()
+    rows = session.exec(
+        select(ReviewAssignment.proposal_id)
+        .where(ReviewAssignment.reviewer_id == user.id)
+        .where(col(ReviewAssignment.active).is_(True))
+    ).all()
+    return set(rows)
+
+
+# -- scoring -----------------------------------------------------------------------------------
+
+
+def total_of(scores: dict[str, int], criteria: list[RubricCriterion]) -> float:
+    """Σ (level / 5 × weight): 0–100."""
+    return sum(scores[c.code] / 5 * c.weight for c in criteria)
+
+
+def _clean_scores(raw: dict[str, Any], criteria: list[RubricCriterion]) -> dict[str, int]:
+    errors = []
+    codes = {c.code for c in criteria}
+    clean: dict[str, int] = {}
+    for code, value in raw.items():
+        if code not in codes:
+            errors.append({"loc": ["body", "scores", code], "msg": SCORE_UNKNOWN})
+        elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            errors.append({"loc": ["body", "scores", code], "msg": SCORE_RANGE})
+        else:
+            clean[code] = value
+    for code in codes - set(raw):
+        errors.append({"loc": ["body", "scores", code], "msg": SCORE_MISSING})
+    if errors:
+        raise Invalid(N_("採点に誤りがあります。"), errors=errors)
+    return clean
+
+
+def submit_review(
+    session: Session,
+    *,
+    proposal_id: int,
+    user: User,
+    body: Any,
+    expected_version: int | None = None,
+) -> Review:
+    """Creates or replaces the caller's review on the current rubric. 404 when not visible;
+    403 unless an assigned (not recused) reviewer; 422 for a missing, unknown or
+    out-of-range score; 409 once the proposal left in_review (after the decision)."""
+    proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
+    if assignment_of(session, proposal_id=proposal.id, user=user) is None:
+        raise Forbidden(NOT_ASSIGNED)
+    data = validate_body(ReviewIn, body)
+    version, criteria = rubric_service.current_rubric(session)
+    scores = _clean_scores(data.scores, criteria)
+    if proposal.status != Status.in_review.value:
+        raise InvalidTransition(NOT_IN_REVIEW, status=proposal.status)
+    check_version(proposal.version, expected_version)
+    total = total_of(scores, criteria)
+    review = session.exec(
+        select(Review).where(Review.proposal_id == proposal.id).where(Review.reviewer_id == user.id)
+    ).first()
+    old_total = review.total if review else None
+    if review is None:
+        review = Review(
+            proposal_id=proposal.id,
+            reviewer_id=user.id,
+            rubric_version_id=version.id,
+            scores=scores,
+            comment=data.comment,
+            total=total,
+        )
+    else:
+        review.rubric_version_id, review.scores = version.id, scores
+        review.comment, review.total, review.updated_at = data.comment, total, utcnow()
+    session.add(review)
+    session.flush()
+    recompute(session, proposal)
+    claim(session, proposal)
+    record_event(
+        session,
+        proposal=proposal,
+        actor=user,
+        action="review",
+        changes={"total": [old_total, round(total, 1)]},
+    )
+    session.commit()
+    session.refresh(review)
+    return review
+
+
+def counted_reviews(session: Session, proposal_id: int) -> list[Review]:
+    counted = select(ReviewAssignment.reviewer_id).where(
+        and_(
+            ReviewAssignment.proposal_id == proposal_id,
+            col(ReviewAssignment.active).is_(True),
+            col(ReviewAssignment.recused_at).is_(None),
+        )
+    )
+    query = (
+        select(Review)
+        .where(Review.proposal_id == proposal_id)
+        .where(col(Review.reviewer_id).in_(counted))
+        .order_by(col(Review.id))
+    )
+    return list(session.exec(query).all())
+
+
+def recompute(session: Session, proposal: Proposal) -> None:
+    """Keeps score, reviews_in, reviewers_assigned and needs_discussion in step."""
+    reviews = counted_reviews(session, proposal.id)
+    totals = [r.total for r in reviews]
+    proposal.reviewers_assigned = len(session.exec(counted_assignments(proposal.id)).all())
+    proposal.reviews_in = len(totals)
+    proposal.score = round(sum(totals) / len(totals), 1) if totals else None
+    proposal.needs_discussion = (
+        len(totals) >= 2 and max(totals) - min(totals) > policy.spread_margin
+    )
+    session.add(proposal)
+
+
+def list_reviews(
+    session: Session, *, proposal_id: int, user: User
+) -> tuple[Proposal, list[Review]]:
+    """All counted reviews for the secretariat; only their own for an assigned reviewer;
+    404 when not visible, 403 for anyone else."""
+    proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
+    if user.has_role(Role.secretariat):
+        return proposal, counted_reviews(session, proposal.id)
+    if assignment_of(session, proposal_id=proposal.id, user=user) is not None:
+        own = session.exec(
+            select(Review)
+            .where(Review.proposal_id == proposal.id)
+            .where(Review.reviewer_id == user.id)
+        ).all()
+        return proposal, list(own)
+    raise Forbidden(REVIEWS_HIDDEN)
+
+
+def breakdown(session: Session, reviews: list[Review]) -> list[dict[str, Any]]:
+    """Per criterion (by code, across the rubric versions used): label, weight, mean."""
+    version_ids = {r.rubric_version_id for r in reviews}
+    if not version_ids:
+        return []
+    criteria = session.exec(
+        select(RubricCriterion)
+        .where(col(RubricCriterion.rubric_version_id).in_(version_ids))
+        .order_by(col(RubricCriterion.rubric_version_id).desc(), col(RubricCriterion.position))
+    ).all()
+    rows: dict[str, dict[str, Any]] = {}
+    for criterion in criteria:
+        rows.setdefault(
+            criterion.code,
+            {
+                "code": criterion.code,
+                "label": criterion.label,
+                "weight": criterion.weight,
+                "levels": [],
+            },
+        )
+    for review in reviews:
+        for code, level in review.scores.items():
+            if code in rows:
+                rows[code]["levels"].append(level)
+    for row in rows.values():
+        levels = row.pop("levels")
+        row["mean"] = round(sum(levels) / len(levels), 2) if levels else None
+        row["count"] = len(levels)
+    return list(rows.values())
+
+
+def reviewer_queue(session: Session, *, user: User) -> list[tuple[Proposal, Review | None]]:
+    """審査待ち: the in-review proposals assigned to this reviewer, unscored first."""
+    proposals = session.exec(
+        select(Proposal)
+        .where(_reviewing_clause(user))
+        .where(Proposal.status == Status.in_review.value)
+        .order_by(col(Proposal.accepted_at), col(Proposal.id))
+    ).all()
+    reviews = {
+        r.proposal_id: r
+        for r in session.exec(select(Review).where(Review.reviewer_id == user.id)).all()
+    }
+    items = [(p, reviews.get(p.id)) for p in proposals]
+    return sorted(items, key=lambda item: item[1] is not None)
+
+
+def ranking(
+    session: Session,
+    *,
+    user: User,
+    fiscal_year: int | None = None,
+    round_id: int | None = None,
+    initiative_id: int | None = None,
+    flagged_only: bool = False,
+) -> list[Proposal]:
+    """In-review proposals by score (unscored last). 403 unless secretariat."""
+    if not user.has_role(Role.secretariat):
+        raise Forbidden(N_("順位表を見られるのは事務局だけです。"))
+    query = select(Proposal).where(Proposal.status == Status.in_review.value)
+    if fiscal_year is not None:
+        query = query.where(Proposal.fiscal_year == fiscal_year)
+    if round_id is not None:
+        query = query.where(Proposal.round_id == round_id)
+    if initiative_id is not None:
+        query = query.where(Proposal.initiative_id == initiative_id)
+    if flagged_only:
+        query = query.where(col(Proposal.needs_discussion).is_(True))
+    query = query.order_by(col(Proposal.score).desc().nulls_last(), col(Proposal.accepted_at))
+    return list(session.exec(query).all())
+
+
+REVIEW_ACTIONS = ("review", "recuse", "assign-reviewers")
+
+
+def events_for(session: Session, *, proposal: Proposal, user: User) -> list[EventPublic]:
+    """The timeline as this user may read it: reviewers' identities only for the
+    secretariat; under blind review, no author behind the authors' own events."""
+    blind = proposal.id in blind_proposal_ids(session, user=user)
+    authors = {proposal.author_id, *proposal.co_author_ids}
+    secretariat = user.has_role(Role.secretariat)
+    shown = []
+    for event in list_events(session, proposal_id=proposal.id):
+        view = EventPublic.model_validate(event, from_attributes=True)
+        if event.action in REVIEW_ACTIONS and not secretariat and event.actor_id != user.id:
+            view.actor_id = None
+            view.changes = {k: v for k, v in view.changes.items() if k != "reviewer_ids"}
+        if blind and event.actor_id in authors:
+            view.actor_id = None
+            view.changes = {k: v for k, v in view.changes.items() if k != "co_author_ids"}
+        shown.append(view)
+    return shown
+
+
+def version_numbers(session: Session) -> dict[int, int]:
+    """Rubric version ids → their version numbers."""
+    return {v.id: v.version for v in session.exec(select(RubricVersion)).all()}
+
+
+def check_secretariat_view(session: Session, *, proposal_id: int, user: User) -> Proposal:
+    """404 when not visible, 403 unless secretariat."""
+    proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
+    if not user.has_role(Role.secretariat):
+        raise Forbidden(NOT_SECRETARIAT)
+    return proposal

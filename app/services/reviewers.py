@@ -1,0 +1,221 @@
+"""Assigning reviewers with the conflict-of-interest rules, in bulk to a round, and
+recusal. (Scoring and the score are in review.py.)"""
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.errors import Forbidden, Invalid, InvalidTransition
+from app.i18n import N_
+from app.models import Proposal, ReviewAssignment, Round, User
+from app.models.enums import Role, Status
+from app.models.review import RecuseIn, ReviewersIn
+from app.models.types import utcnow
+from app.services.concurrency import check_version
+from app.services.events import record_event
+from app.services.lifecycle import claim
+from app.services.notifications import notify
+from app.services.policy import policy
+from app.services.review import (
+    NOT_ASSIGNED,
+    NOT_IN_REVIEW,
+    NOT_SECRETARIAT,
+    assignment_of,
+    counted_assignments,
+    recompute,
+)
+from app.services.visibility import get_visible_proposal, visible_clause
+from app.validation import validate_body
+
+CONFLICT_AUTHOR = N_("%(name)sさんは提案者または共同提案者のため、審査委員にできません。")
+CONFLICT_INACTIVE = N_("%(name)sさんは無効な利用者のため、審査委員にできません。")
+CONFLICT_ROLE = N_("%(name)sさんは審査委員の役割を持っていません。")
+CONFLICT_DEPARTMENT = N_("%(name)sさんは提案者と同じ所属のため、審査委員にできません。")
+UNKNOWN_REVIEWER = N_("指定された職員（ID %(id)s）が見つかりません。")
+ASSIGNED_TITLE = N_("審査の依頼: %(title)s")
+ASSIGNED_BODY = N_("審査委員に割り当てられました。審査待ちの一覧から採点してください。")
+
+
+def conflict_of(proposal: Proposal, reviewer: User) -> str | None:
+    """Why this person cannot review this proposal (a msgid), or None."""
+    if proposal.is_author(reviewer.id):
+        return CONFLICT_AUTHOR
+    if not reviewer.is_active:
+        return CONFLICT_INACTIVE
+    if not reviewer.has_role(Role.reviewer):
+        return CONFLICT_ROLE
+    if (
+        policy.exclude_same_department
+        and proposal.department_id is not None
+        and reviewer.department_id == proposal.department_id
+    ):
+        return CONFLICT_DEPARTMENT
+    return None
+
+
+def _reviewers(session: Session, ids: list[int], proposal: Proposal) -> list[User]:
+    errors = []
+    reviewers = []
+    for index, reviewer_id in enumerate(dict.fromkeys(ids)):
+        reviewer = session.get(User, reviewer_id)
+        if reviewer is None:
+            errors.append(
+                {
+                    "loc": ["body", "reviewer_ids", index],
+                    "msg": UNKNOWN_REVIEWER,
+                    "params": {"id": reviewer_id},
+                }
+            )
+            continue
+        reason = conflict_of(proposal, reviewer)
+        if reason:
+            errors.append(
+                {
+                    "loc": ["body", "reviewer_ids", index],
+                    "msg": reason,
+                    "params": {"name": reviewer.name},
+                }
+            )
+        reviewers.append(reviewer)
+    if errors:
+        raise Invalid(N_("審査委員に割り当てられない職員が含まれています。"), errors=errors)
+    return reviewers
+
+
+def assign_reviewers(
+    session: Session, *, proposal_id: int, user: User, body: Any, expected_version: int | None
+) -> Proposal:
+    """Sets the proposal's reviewers. 404 when not visible; 403 unless secretariat; 422 for
+    an author, co-author, inactive user, non-reviewer or (by policy) a colleague of the
+    author's department; 409 outside in_review; 412 when stale."""
+    proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
+    if not user.has_role(Role.secretariat):
+        raise Forbidden(NOT_SECRETARIAT)
+    data = validate_body(ReviewersIn, body)
+    reviewers = _reviewers(session, data.reviewer_ids, proposal)
+    if proposal.status != Status.in_review.value:
+        raise InvalidTransition(NOT_IN_REVIEW, status=proposal.status)
+    check_version(proposal.version, expected_version)
+
+    wanted = {r.id for r in reviewers}
+    existing = {
+        a.reviewer_id: a
+        for a in session.exec(
+            select(ReviewAssignment).where(ReviewAssignment.proposal_id == proposal.id)
+        ).all()
+    }
+    before = sorted(rid for rid, a in existing.items() if a.active and a.recused_at is None)
+    newly = []
+    for reviewer_id, assignment in existing.items():
+        if reviewer_id not in wanted and assignment.active:
+            assignment.active = False
+            session.add(assignment)
+    for reviewer in reviewers:
+        assignment = existing.get(reviewer.id)
+        if assignment is None:
+            session.add(
+                ReviewAssignment(
+                    proposal_id=proposal.id, reviewer_id=reviewer.id, assigned_by_id=user.id
+                )
+            )
+            newly.append(reviewer.id)
+        elif not assignment.active or assignment.recused_at is not None:
+            assignment.active, assignment.recused_at, assignment.recusal_reason = True, None, None
+            assignment.assigned_at, assignment.assigned_by_id = utcnow(), user.id
+            session.add(assignment)
+            newly.append(reviewer.id)
+    session.flush()
+    after = sorted(wanted)
+    if before == after and not newly:
+        session.rollback()
+        return proposal
+    recompute(session, proposal)
+    claim(session, proposal)
+    record_event(
+        session,
+        proposal=proposal,
+        actor=user,
+        action="assign-reviewers",
+        changes={"reviewer_ids": [before, after]},
+    )
+    notify(
+        session,
+        user_ids=newly,
+        kind="review-assigned",
+        title=ASSIGNED_TITLE % {"title": proposal.title},
+        body=ASSIGNED_BODY,
+        proposal_id=proposal.id,
+    )
+    session.commit()
+    session.refresh(proposal)
+    return proposal
+
+
+def assign_to_round(session: Session, *, round_id: int, user: User, body: Any) -> dict[str, Any]:
+    """Adds the reviewers to every in-review proposal of a round, skipping each pairing
+    the conflict rules refuse (reported, not an error). 403 unless secretariat."""
+    if not user.has_role(Role.secretariat):
+        raise Forbidden(NOT_SECRETARIAT)
+    data = validate_body(ReviewersIn, body)
+    if session.get(Round, round_id) is None:
+        raise Invalid.field("round_id", N_("指定された募集回が見つかりません。"))
+    reviewers = [session.get(User, rid) for rid in dict.fromkeys(data.reviewer_ids)]
+    if any(r is None for r in reviewers):
+        raise Invalid.field("reviewer_ids", N_("指定された職員が見つかりません。"))
+    proposals = session.exec(
+        select(Proposal)
+        .where(visible_clause(user))
+        .where(Proposal.round_id == round_id)
+        .where(Proposal.status == Status.in_review.value)
+        .order_by(col(Proposal.id))
+    ).all()
+    assigned, skipped = 0, []
+    for proposal in proposals:
+        current = [a.reviewer_id for a in session.exec(counted_assignments(proposal.id)).all()]
+        addable = []
+        for reviewer in reviewers:
+            reason = conflict_of(proposal, reviewer)
+            if reason:
+                skipped.append(
+                    {
+                        "proposal_id": proposal.id,
+                        "reviewer_id": reviewer.id,
+                        "reason": reason,
+                        "name": reviewer.name,
+                    }
+                )
+            elif reviewer.id not in current:
+                addable.append(reviewer.id)
+        if addable:
+            assign_reviewers(
+                session,
+                proposal_id=proposal.id,
+                user=user,
+                body={"reviewer_ids": current + addable},
+                expected_version=None,
+            )
+            assigned += len(addable)
+    return {"proposals": len(proposals), "assigned": assigned, "skipped": skipped}
+
+
+def recuse(session: Session, *, proposal_id: int, user: User, body: Any) -> Proposal:
+    """The reviewer steps aside with a reason. 404/403 (not assigned)/422/409."""
+    proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
+    assignment = assignment_of(session, proposal_id=proposal.id, user=user)
+    if assignment is None:
+        raise Forbidden(NOT_ASSIGNED)
+    data = validate_body(RecuseIn, body)
+    if not data.reason.strip():
+        raise Invalid.field("reason", N_("理由を入力してください。"))
+    if proposal.status != Status.in_review.value:
+        raise InvalidTransition(NOT_IN_REVIEW, status=proposal.status)
+    assignment.recused_at = utcnow()
+    assignment.recusal_reason = data.reason
+    session.add(assignment)
+    session.flush()
+    recompute(session, proposal)
+    claim(session, proposal)
+    record_event(session, proposal=proposal, actor=user, action="recuse", reason=data.reason)
+    session.commit()
+    session.refresh(proposal)
+    return proposal
