@@ -9,6 +9,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "change-me-insecure-development-key"
+DEFAULT_AWARDS = {
+    "grand": "最優秀賞",
+    "excellent": "優秀賞",
+    "merit": "佳作",
+    "encouragement": "奨励賞",
+}
 
 
 class Settings(BaseSettings):
@@ -41,14 +47,7 @@ class Settings(BaseSettings):
     review_spread_margin: float = Field(default=20.0, ge=0, le=100)
     decision_requires_review: bool = True
     # Award codes and their Japanese names, in rank order (JSON in the environment).
-    awards: dict[str, str] = Field(
-        default_factory=lambda: {
-            "grand": "最優秀賞",
-            "excellent": "優秀賞",
-            "merit": "佳作",
-            "encouragement": "奨励賞",
-        }
-    )
+    awards: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_AWARDS))
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":

@@ -1,23 +1,30 @@
 """Demo proposals for `make run`: every status, across initiatives and departments.
 
-Everything the lifecycle can already do goes through it (create, submit, return,
-not-accept, accept, withdraw, the supervisor's opinion). Outcomes that later stages
-produce (adopted, deferred, rejected, budgeted, in progress, completed) are seeded as
-records carried over from the paper ledger (旧台帳), each with an `import` event saying so.
+Everything the services can already do goes through them (create, submit, return,
+not-accept, accept, withdraw, the supervisor's opinion, reviewer assignment, scoring,
+decisions). The stages after a decision that later issues build (budgeted, in progress,
+completed) are seeded as records carried over from the paper ledger (旧台帳), each with an
+`import` event saying so.
 """
 
 from typing import Any
 
 from sqlmodel import Session, select
 
-from app.models import Proposal, User
+from app.models import Department, Proposal, User
 from app.models.enums import Status
 from app.models.proposal import ProposalCreate
 from app.models.types import utcnow
-from app.services import lifecycle
+from app.services import (
+    lifecycle,
+    performers,  # noqa: F401  (every action registered)
+)
 from app.services.events import record_event
 from app.services.lifecycle import Action, claim
 from app.services.proposals import create_proposal, set_supervisor_opinion
+from app.services.review import submit_review
+from app.services.reviewers import assign_reviewers
+from app.services.rubric import current_rubric
 
 # (author, title, initiative, category, kind, texts, estimates, path)
 # path: the steps after creation; strings are lifecycle actions (by author or secretariat),
@@ -39,6 +46,7 @@ DEMO: list[dict[str, Any]] = [
             "submit",
             ("opinion", "繁忙期の負担軽減につながるため、課として推薦します。"),
             "accept",
+            ("reviews", [("reviewer", [5, 4, 3, 3, 4, 4]), ("reviewer2", None)]),
         ],
     },
     {
@@ -56,6 +64,8 @@ DEMO: list[dict[str, Any]] = [
         "path": [
             "submit",
             "accept",
+            ("reviews", [("reviewer", [5, 5, 5, 3, 5, 4]), ("reviewer2", [5, 4, 5, 3, 5, 4])]),
+            ("decide", "adopted", "全庁で効果が見込まれるため採用。", "grand", "010", 150, 200_000),
             ("ledger", Status.completed, "令和7年度に実施済み。旧台帳から移行。"),
         ],
     },
@@ -74,6 +84,16 @@ DEMO: list[dict[str, Any]] = [
         "path": [
             "submit",
             "accept",
+            ("reviews", [("reviewer", [5, 3, 4, 4, 5, 4]), ("reviewer2", [4, 3, 4, 4, 4, 5])]),
+            (
+                "decide",
+                "adopted",
+                "転記作業の削減効果が大きいため採用。",
+                "excellent",
+                "020",
+                1000,
+                0,
+            ),
             ("ledger", Status.budgeted, "令和8年度当初予算で措置。旧台帳から移行。"),
         ],
     },
@@ -89,7 +109,13 @@ DEMO: list[dict[str, Any]] = [
         "hours": 80,
         "savings": 0,
         "cost": 0,
-        "path": ["submit", "accept", ("ledger", Status.in_progress, "実施中。旧台帳から移行。")],
+        "path": [
+            "submit",
+            "accept",
+            ("reviews", [("reviewer", [4, 5, 4, 2, 4, 3])]),
+            ("decide", "adopted", "費用をかけずにすぐ実施できるため採用。", "merit", "010", 80, 0),
+            ("ledger", Status.in_progress, "実施中。旧台帳から移行。"),
+        ],
     },
     {
         "author": "staff",
@@ -106,7 +132,16 @@ DEMO: list[dict[str, Any]] = [
         "path": [
             "submit",
             "accept",
-            ("ledger", Status.adopted, "採用（予算の判断待ち）。旧台帳から移行。"),
+            ("reviews", [("reviewer", [4, 4, 3, 3, 4, 4]), ("reviewer2", [4, 3, 3, 3, 4, 3])]),
+            (
+                "decide",
+                "partially_adopted",
+                "電子申請は採用。キャッシュレス納付は来年度に検討。",
+                "encouragement",
+                "030",
+                50,
+                10_000,
+            ),
         ],
     },
     {
@@ -124,7 +159,16 @@ DEMO: list[dict[str, Any]] = [
         "path": [
             "submit",
             "accept",
-            ("ledger", Status.deferred, "保留（来年度に再検討）。旧台帳から移行。"),
+            ("reviews", [("reviewer2", [3, 2, 2, 4, 3, 4])]),
+            (
+                "decide",
+                "deferred",
+                "システム更新の時期に合わせて来年度に再検討する。",
+                None,
+                None,
+                None,
+                None,
+            ),
         ],
     },
     {
@@ -142,7 +186,16 @@ DEMO: list[dict[str, Any]] = [
         "path": [
             "submit",
             "accept",
-            ("ledger", Status.rejected, "不採用（施設改修計画で対応済み）。旧台帳から移行。"),
+            ("reviews", [("reviewer", [3, 2, 1, 2, 2, 3]), ("reviewer2", [2, 2, 2, 2, 3, 2])]),
+            (
+                "decide",
+                "rejected",
+                "施設改修計画で対応することになっているため不採用。",
+                None,
+                None,
+                None,
+                None,
+            ),
         ],
     },
     {
@@ -250,7 +303,11 @@ DEMO: list[dict[str, Any]] = [
         "hours": 0,
         "savings": 0,
         "cost": 900_000,
-        "path": ["submit", "accept"],
+        "path": [
+            "submit",
+            "accept",
+            ("reviews", [("reviewer", [4, 3, 2, 3, 5, 3]), ("reviewer2", [2, 2, 2, 2, 3, 2])]),
+        ],
     },
     {
         "author": "staff",
@@ -264,7 +321,13 @@ DEMO: list[dict[str, Any]] = [
         "hours": 0,
         "savings": 0,
         "cost": 80_000,
-        "path": ["submit", "accept", ("ledger", Status.completed, "実施済み。旧台帳から移行。")],
+        "path": [
+            "submit",
+            "accept",
+            ("reviews", [("reviewer", [4, 5, 3, 3, 3, 5]), ("reviewer2", [4, 4, 3, 3, 4, 5])]),
+            ("decide", "adopted", "カードの普及に直接つながるため採用。", "merit", "030", 0, 0),
+            ("ledger", Status.completed, "実施済み。旧台帳から移行。"),
+        ],
     },
     {
         "author": "parttime",
@@ -311,6 +374,58 @@ def _seed_outcome(
     session.commit()
 
 
+def _review(
+    session: Session, proposal: Proposal, plan: list[tuple[str, list[int] | None]], by: User
+) -> None:
+    """Assigns the reviewers and enters the scores given (None: not scored yet)."""
+    _version, criteria = current_rubric(session)
+    reviewers = [_user(session, local) for local, _ in plan]
+    assign_reviewers(
+        session,
+        proposal_id=proposal.id,
+        user=by,
+        body={"reviewer_ids": [r.id for r in reviewers]},
+        expected_version=None,
+    )
+    for reviewer, (_, levels) in zip(reviewers, plan, strict=True):
+        if levels is not None:
+            scores = {c.code: level for c, level in zip(criteria, levels, strict=True)}
+            submit_review(
+                session,
+                proposal_id=proposal.id,
+                user=reviewer,
+                body={"scores": scores, "comment": "デモの採点です。"},
+            )
+    session.refresh(proposal)
+
+
+def _decide(
+    session: Session,
+    proposal: Proposal,
+    by: User,
+    outcome: str,
+    reason: str,
+    award: str | None,
+    department_code: str | None,
+    hours: float | None,
+    yen: int | None,
+) -> None:
+    department = (
+        session.exec(select(Department).where(Department.code == department_code)).one()
+        if department_code
+        else None
+    )
+    body = {
+        "outcome": outcome,
+        "reason": reason,
+        "award": award,
+        "implementing_department_id": department.id if department else None,
+        "target_hours_saved_per_year_hours": hours,
+        "target_savings_yen_per_year": yen,
+    }
+    lifecycle.perform(session, proposal=proposal, user=by, action=Action.decide, body=body)
+
+
 def load_demo_proposals(session: Session) -> int:
     """Creates the demo proposals; returns how many."""
     secretariat = _user(session, "secretariat")
@@ -343,6 +458,10 @@ def load_demo_proposals(session: Session) -> int:
                 session.refresh(proposal)
             elif name == "ledger":
                 _seed_outcome(session, proposal, extra[0], extra[1], secretariat)
+            elif name == "reviews":
+                _review(session, proposal, extra[0], secretariat)
+            elif name == "decide":
+                _decide(session, proposal, secretariat, *extra)
             else:
                 actor = author if name in ("submit", "withdraw") else secretariat
                 body = {"reason": extra[0]} if extra else {}

@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 from app import __main__ as cli
 from app.config import DEFAULT_SECRET_KEY, Settings, get_settings
 from app.demo import ACCOUNTS, DEMO_PASSWORD, demo_email, load_demo
-from app.models import User
-from app.models.enums import Role
+from app.models import Proposal, User
+from app.models.enums import Role, Status
 from app.security import verify_password
 
 
@@ -84,3 +84,9 @@ def test_demo_data_has_every_role_and_loads_once(session: Session) -> None:
     staff = session.exec(select(User).where(User.email == demo_email("staff"))).one()
     assert verify_password(DEMO_PASSWORD, staff.password_hash)
     assert any(u.employment_type == "fiscal_year_appointed" for u in users)
+    proposals = session.exec(select(Proposal)).all()
+    assert {p.status for p in proposals} == {s.value for s in Status}
+    assert len({p.initiative_id for p in proposals}) >= 8
+    assert len({p.department_id for p in proposals if p.department_id}) >= 4
+    assert any(p.needs_discussion for p in proposals)
+    assert {p.award for p in proposals} >= {"grand", "excellent", "merit", "encouragement"}

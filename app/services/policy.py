@@ -4,7 +4,7 @@ every call. One process serves one configuration."""
 
 from dataclasses import dataclass, field
 
-from app.config import Settings
+from app.config import DEFAULT_AWARDS, Settings
 
 
 @dataclass
@@ -13,7 +13,7 @@ class ReviewPolicy:
     exclude_same_department: bool = True
     spread_margin: float = 20.0
     decision_requires_review: bool = True
-    awards: dict[str, str] = field(default_factory=dict)
+    awards: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_AWARDS))
 
 
 policy = ReviewPolicy()
