@@ -22,6 +22,7 @@ from app.models.enums import Role
 from app.models.user import UserCreate
 from app.security import issue_token, use_fast_hashing
 from app.services.departments import create_department
+from app.services.rubric import seed_default_rubric
 from app.services.users import create_user
 
 use_fast_hashing()
@@ -74,6 +75,7 @@ def clean_database(engine: Engine) -> None:
         else:
             for table in reversed(tables):
                 connection.execute(table.delete())
+        seed_default_rubric(connection)
 
 
 @pytest.fixture

@@ -3,7 +3,10 @@
 Editing makes a new version; reviews keep the version they were made on, so a change never
 rewrites a past review or its total."""
 
-from sqlalchemy import update
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, text, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, func, select
 
 from app.errors import Forbidden
@@ -14,6 +17,48 @@ from app.models.review import RubricIn
 from app.validation import validate_body
 
 NOT_ALLOWED = N_("評価基準を変更できるのは事務局だけです。")
+
+DEFAULT_LEVELS = ["劣る", "やや劣る", "普通", "良い", "特に良い"]
+# DESIGN.md's default rubric: (code, label, weight, description).
+DEFAULT_CRITERIA = [
+    ("effectiveness", "効果性", 30, "業務の効率化や町民サービスの向上に、どれだけ効果があるか。"),
+    ("feasibility", "実現性", 20, "費用・技術・体制の面で、無理なく実現できるか。"),
+    ("economy", "経済性", 15, "経費の節減や収入の増加が、かかる費用に見合うか。"),
+    ("originality", "独創性", 15, "着眼点や工夫に新しさがあるか。"),
+    ("applicability", "応用性（横展開）", 10, "他の課や業務にも広げられるか。"),
+    ("effort", "努力度", 10, "調査・検討・試行など、提案者の努力が見られるか。"),
+]
+
+
+def seed_default_rubric(connection: Connection) -> None:
+    """Version 1 of the rubric (the migration calls this; so does the test clean-up)."""
+    connection.execute(
+        insert(RubricVersion.__table__).values(
+            id=1, version=1, is_current=True, created_at=datetime.now(UTC)
+        )
+    )
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('rubric_version', 'id'), "
+                "(SELECT MAX(id) FROM rubric_version))"
+            )
+        )
+    connection.execute(
+        insert(RubricCriterion.__table__),
+        [
+            {
+                "rubric_version_id": 1,
+                "position": position,
+                "code": code,
+                "label": label,
+                "weight": weight,
+                "description": description,
+                "levels": DEFAULT_LEVELS,
+            }
+            for position, (code, label, weight, description) in enumerate(DEFAULT_CRITERIA)
+        ],
+    )
 
 
 def current_version(session: Session) -> RubricVersion:

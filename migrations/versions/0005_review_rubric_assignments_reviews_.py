@@ -6,12 +6,12 @@ Create Date: 2026-11-28 04:38:03.410356
 """
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from app.services.rubric import seed_default_rubric
 from app.services.search import sqlite_drop_ddl, sqlite_search_ddl
 
 revision: str = "0005"
@@ -248,57 +248,6 @@ def _restore_search_triggers() -> None:
         op.execute(statement)
 
 
-LEVELS = ["劣る", "やや劣る", "普通", "良い", "特に良い"]
-DEFAULT_RUBRIC = [
-    ("effectiveness", "効果性", 30, "業務の効率化や町民サービスの向上に、どれだけ効果があるか。"),
-    ("feasibility", "実現性", 20, "費用・技術・体制の面で、無理なく実現できるか。"),
-    ("economy", "経済性", 15, "経費の節減や収入の増加が、かかる費用に見合うか。"),
-    ("originality", "独創性", 15, "着眼点や工夫に新しさがあるか。"),
-    ("applicability", "応用性（横展開）", 10, "他の課や業務にも広げられるか。"),
-    ("effort", "努力度", 10, "調査・検討・試行など、提案者の努力が見られるか。"),
-]
-
-
 def _seed_default_rubric() -> None:
     """The default rubric of DESIGN.md as version 1 (the secretariat edits it later)."""
-    version = sa.table(
-        "rubric_version",
-        sa.column("id", sa.Integer),
-        sa.column("version", sa.Integer),
-        sa.column("is_current", sa.Boolean),
-        sa.column("created_at", sa.DateTime(timezone=True)),
-    )
-    criterion = sa.table(
-        "rubric_criterion",
-        sa.column("rubric_version_id", sa.Integer),
-        sa.column("position", sa.Integer),
-        sa.column("code", sa.String),
-        sa.column("label", sa.String),
-        sa.column("weight", sa.Integer),
-        sa.column("description", sa.Text),
-        sa.column("levels", sa.JSON),
-    )
-    op.bulk_insert(
-        version,
-        [{"id": 1, "version": 1, "is_current": True, "created_at": datetime.now(UTC)}],
-    )
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "SELECT setval(pg_get_serial_sequence('rubric_version', 'id'), "
-            "(SELECT MAX(id) FROM rubric_version))"
-        )
-    op.bulk_insert(
-        criterion,
-        [
-            {
-                "rubric_version_id": 1,
-                "position": position,
-                "code": code,
-                "label": label,
-                "weight": weight,
-                "description": description,
-                "levels": LEVELS,
-            }
-            for position, (code, label, weight, description) in enumerate(DEFAULT_RUBRIC)
-        ],
-    )
+    seed_default_rubric(op.get_bind())
