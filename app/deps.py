@@ -25,6 +25,7 @@ def get_settings_dep(request: Request) -> Settings:
 
 def get_session(request: Request) -> Iterator[Session]:
     with Session(request.app.state.engine, expire_on_commit=False) as session:
+        request.state.db = session  # reused by the page layout (the unread badge)
         yield session
 
 

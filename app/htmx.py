@@ -3,8 +3,10 @@
 from typing import Any
 
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 from starlette.requests import Request
 
+from app.services.notifications import unread_count
 from app.templating import templates
 
 
@@ -14,6 +16,18 @@ def is_htmx(request: Request) -> bool:
         request.headers.get("hx-request") == "true"
         and request.headers.get("hx-history-restore-request") != "true"
     )
+
+
+def unread_badge(request: Request, user: Any) -> int | None:
+    """The header's unread-notification count: one COUNT per full page, none for
+    fragments (which have no header) or anonymous pages."""
+    if user is None or is_htmx(request):
+        return None
+    session = getattr(request.state, "db", None)
+    if session is not None:
+        return unread_count(session, user=user)
+    with Session(request.app.state.engine) as own:
+        return unread_count(own, user=user)
 
 
 def render(
@@ -27,6 +41,8 @@ def render(
 ) -> HTMLResponse:
     """The whole page, or only `block` of it when htmx asked for a fragment."""
     context = {"user": getattr(request.state, "user", None), **(context or {})}
+    if "unread_count" not in context:
+        context["unread_count"] = unread_badge(request, context["user"])
     if block is not None and is_htmx(request):
         template = templates.get_template(name)
         jinja_context = template.new_context({"request": request, **context})

@@ -7,22 +7,25 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 
-from app.i18n import current_locale, translations
+from app.i18n import N_, current_locale, translations
 from app.models.enums import (
     CATEGORY_LABELS,
     EMPLOYMENT_TYPE_LABELS,
     KIND_LABELS,
+    OUTCOME_LABELS,
     ROLE_LABELS,
     ROUND_KIND_LABELS,
     STATUS_LABELS,
     Category,
     EmploymentType,
     Kind,
+    Outcome,
     Role,
     RoundKind,
     Status,
 )
 from app.security import csrf_token_for
+from app.services.policy import policy
 from app.wareki import fiscal_year_label, local_datetime, wareki_date
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -71,6 +74,21 @@ def _dict_labeller(labels: dict[str, str]) -> Callable[[str], str]:
     return lambda value: _gettext(labels[value]) if value in labels else value
 
 
+def award_label(code: str | None) -> str:
+    """The configured award's name (最優秀賞 …); '—' for none."""
+    if not code:
+        return "—"
+    return policy.awards.get(code, code)
+
+
+POINTS = N_("%(points)s点")
+
+
+def points(value: float | None) -> str:
+    """A score to one decimal (72.5点); '—' before any review is in."""
+    return "—" if value is None else _gettext(POINTS) % {"points": f"{value:.1f}"}
+
+
 def hours(value: float | None) -> str:
     if value is None:
         return "—"
@@ -112,6 +130,9 @@ env.filters.update(
     kind_label=_labeller(KIND_LABELS, Kind),
     category_label=_labeller(CATEGORY_LABELS, Category),
     round_kind_label=_labeller(ROUND_KIND_LABELS, RoundKind),
+    outcome_label=_labeller(OUTCOME_LABELS, Outcome),
+    award_label=award_label,
+    points=points,
     hours=hours,
 )
 env.globals.update(

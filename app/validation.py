@@ -14,6 +14,8 @@ MESSAGES: dict[str, str] = {
     "extra_forbidden": N_("この項目は指定できません。"),
     "string_too_short": N_("%(min_length)s文字以上で入力してください。"),
     "string_too_long": N_("%(max_length)s文字以内で入力してください。"),
+    "too_short": N_("%(min_length)s件以上指定してください。"),
+    "too_long": N_("%(max_length)s件以内で指定してください。"),
     "string_type": N_("文字列で入力してください。"),
     "int_parsing": N_("整数で入力してください。"),
     "int_type": N_("整数で入力してください。"),

@@ -1,5 +1,6 @@
 """Review: the rubric (versioned), reviewer assignments, reviews and notifications."""
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from app.i18n import N_
 from app.models.types import Line, Text, UTCDateTime, utcnow
 
 LEVELS = 5
+CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class RubricVersion(SQLModel, table=True):
@@ -87,11 +89,18 @@ class Notification(SQLModel, table=True):
 class CriterionIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: Line = Field(min_length=1, max_length=30, regex=r"^[a-z][a-z0-9_]*$")
+    code: Line = Field(min_length=1, max_length=30)
     label: Line = Field(min_length=1, max_length=100)
     weight: int = Field(ge=1, le=100)
     description: Text = Field(default="", max_length=2000)
     levels: list[Text] = Field(min_length=LEVELS, max_length=LEVELS)
+
+    @field_validator("code")
+    @classmethod
+    def _code_shape(cls, code: str) -> str:
+        if not CODE.fullmatch(code):
+            raise ValueError(N_("コードは英小文字で始まる英小文字・数字・_ にしてください。"))
+        return code
 
 
 class RubricIn(SQLModel):

@@ -83,6 +83,11 @@ def reopen_review(session: Session, *, proposal: Proposal, user: User, body: Any
     """A deferred proposal goes back to review; the earlier decision stays in the timeline."""
     previous = proposal.outcome
     proposal.outcome = None
+    proposal.decision_reason = None
+    proposal.award = None
+    proposal.implementing_department_id = None
+    proposal.target_hours_saved_per_year_hours = None
+    proposal.target_savings_yen_per_year = None
     proposal.decided_at = None
     proposal.decided_by_id = None
     return {"outcome": [previous, None]}

@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 from app.i18n import N_
 from app.models import Proposal, ProposalCoAuthor, User
 from app.models.enums import Role, Status
+from app.services.review import reviewer_queue
 from app.services.visibility import visible_clause
 
 
@@ -40,6 +41,10 @@ def waiting_for(session: Session, user: User) -> list[tuple[str, int, str]]:
         intake = count(Proposal.status == Status.submitted.value)
         if intake:
             items.append((N_("受付待ちの提案"), intake, "/intake"))
+    if user.has_role(Role.reviewer):
+        unscored = sum(1 for _proposal, review in reviewer_queue(session, user=user) if not review)
+        if unscored:
+            items.append((N_("採点待ちの提案"), unscored, "/reviews"))
     if user.has_role(Role.supervisor) and user.department_id is not None:
         opinions = count(
             Proposal.department_id == user.department_id,

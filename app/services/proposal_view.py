@@ -1,18 +1,20 @@
 """What the proposal pages show: labels and the names behind ids, loaded in a few batched
 queries (never one per row)."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.i18n import N_
-from app.models import Department, Initiative, Proposal, ProposalEvent, Round, User
+from app.models import Department, Initiative, Proposal, Round, User
 from app.services.attachments import list_attachments
-from app.services.events import list_events
 from app.services.lifecycle import TRANSITIONS, Action, Reason, allowed_actions
 from app.services.pagination import PageParams
 from app.services.proposals import can_edit, can_write_opinion
+from app.services.review import assignment_of, blind_proposal_ids, events_for, open_for_review
+from app.services.review_view import can_decide, decision_choices, review_panel
 
 ACTION_LABELS: dict[str, str] = {
     "create": N_("作成"),
@@ -31,6 +33,9 @@ ACTION_LABELS: dict[str, str] = {
     "detach": N_("添付ファイル削除"),
     "opinion": N_("所属長意見"),
     "import": N_("旧台帳からの移行"),
+    "review": N_("採点"),
+    "recuse": N_("審査の辞退"),
+    "assign-reviewers": N_("審査委員の割当て"),
 }
 BUTTON_LABELS: dict[str, str] = {
     "submit": N_("提出する"),
@@ -38,6 +43,7 @@ BUTTON_LABELS: dict[str, str] = {
     "not-accept": N_("不受理にする"),
     "accept": N_("受理する"),
     "withdraw": N_("取り下げる"),
+    "reopen-review": N_("再審査に戻す"),
 }
 FIELD_LABELS: dict[str, str] = {
     "title": N_("件名"),
@@ -59,6 +65,12 @@ FIELD_LABELS: dict[str, str] = {
     "fiscal_year": N_("年度"),
     "number": N_("提案番号"),
     "reason": N_("理由"),
+    "outcome": N_("審査結果"),
+    "award": N_("賞"),
+    "implementing_department_id": N_("実施担当課"),
+    "target_hours_saved_per_year_hours": N_("削減目標時間（時間／年）"),
+    "target_savings_yen_per_year": N_("削減目標額（円／年）"),
+    "reviewer_ids": N_("審査委員"),
 }
 
 
@@ -83,15 +95,18 @@ def load_names(
     proposals: list[Proposal],
     *,
     extra_user_ids: set[int] | None = None,
+    blind: Collection[int] = (),
 ) -> Names:
-    """Users, departments, initiatives and rounds referred to by these proposals."""
+    """Users, departments, initiatives and rounds referred to by these proposals; for the
+    proposals in `blind` (blind review) not their authors nor the supervisor's name."""
     user_ids = set(extra_user_ids or set())
     round_ids = set()
     for proposal in proposals:
-        user_ids.add(proposal.author_id)
-        user_ids.update(proposal.co_author_ids)
-        if proposal.supervisor_opinion_by_id:
-            user_ids.add(proposal.supervisor_opinion_by_id)
+        if proposal.id not in blind:
+            user_ids.add(proposal.author_id)
+            user_ids.update(proposal.co_author_ids)
+            if proposal.supervisor_opinion_by_id:
+                user_ids.add(proposal.supervisor_opinion_by_id)
         round_ids.add(proposal.round_id)
     names = Names()
     if user_ids:
@@ -133,21 +148,35 @@ def action_buttons(proposal: Proposal, user: User) -> list[ActionButton]:
     return buttons
 
 
-def timeline(session: Session, proposal: Proposal) -> tuple[list[ProposalEvent], set[int]]:
-    events = list_events(session, proposal_id=proposal.id)
-    return events, {e.actor_id for e in events if e.actor_id is not None}
-
-
 def detail_context(session: Session, proposal: Proposal, user: User) -> dict[str, Any]:
-    events, actor_ids = timeline(session, proposal)
-    names = load_names(session, [proposal], extra_user_ids=actor_ids)
+    """Everything the detail page shows this user. Under blind review (an assigned reviewer)
+    the authors, their department and the supervisor's name are left out, and the timeline
+    is the one review.events_for lets this user read."""
+    blind = proposal.id in blind_proposal_ids(session, user=user)
+    events = events_for(session, proposal=proposal, user=user)
+    user_ids = {e.actor_id for e in events if e.actor_id is not None}
+    if proposal.decided_by_id is not None:
+        user_ids.add(proposal.decided_by_id)
+    names = load_names(
+        session, [proposal], extra_user_ids=user_ids, blind={proposal.id} if blind else ()
+    )
+    decidable = can_decide(proposal, user)
     return {
         "proposal": proposal,
         "names": names,
+        "blind": blind,
         "events": events,
         "buttons": action_buttons(proposal, user),
         "can_edit": can_edit(proposal, user),
         "can_write_opinion": can_write_opinion(proposal, user),
+        "can_score": open_for_review(proposal)
+        and assignment_of(session, proposal_id=proposal.id, user=user) is not None,
+        "review_panel": review_panel(session, proposal, user),
+        "can_decide": decidable,
+        "decision": decision_choices(session) if decidable else None,
+        "decision_values": {"implementing_department_id": proposal.department_id},
+        "decision_errors": {},
+        "reviewer_errors": {},
         "attachments": list_attachments(
             session, proposal_id=proposal.id, user=user, page=PageParams(limit=200)
         )[0],

@@ -84,6 +84,12 @@ def list_proposals(
         query = query.where(Proposal.fiscal_year == filters.fiscal_year)
     if filters.department_id is not None:
         query = query.where(Proposal.department_id == filters.department_id)
+        from app.services.review import blind_proposal_ids
+
+        blind = blind_proposal_ids(session, user=user)
+        if blind:
+            # A blind reviewer must not learn a proposal's department by filtering on it.
+            query = query.where(col(Proposal.id).not_in(blind))
     if filters.kind is not None:
         query = query.where(Proposal.kind == filters.kind.value)
     if filters.category is not None:

@@ -9,6 +9,7 @@ while their reviewer is assigned and has not recused. 要協議 (`needs_discussi
 when the counted totals spread by more than the policy's margin.
 """
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import and_
@@ -42,6 +43,7 @@ NOT_IN_REVIEW = N_("審査中の提案ではありません（現在: %(status)s
 REVIEWS_HIDDEN = N_("審査の内容を見られるのは事務局と担当の審査委員だけです。")
 SCORE_RANGE = N_("1から5の整数で採点してください。")
 SCORE_MISSING = N_("すべての評価項目を採点してください。")
+ONE_DECIMAL = Decimal("0.1")
 SCORE_UNKNOWN = N_("評価基準にない項目です。")
 
 
@@ -74,6 +76,12 @@ def assignment_of(session: Session, *, proposal_id: int, user: User) -> ReviewAs
     return session.exec(
         counted_assignments(proposal_id).where(ReviewAssignment.reviewer_id == user.id)
     ).first()
+
+
+def open_for_review(proposal: Proposal) -> bool:
+    """Reviewers are assigned and score only while the proposal is in review (until the
+    decision)."""
+    return proposal.status == Status.in_review.value
 
 
 def blind_proposal_ids(session: Session, *, user: User) -> set[int]:
@@ -131,7 +139,7 @@ def submit_review(
     data = validate_body(ReviewIn, body)
     version, criteria = rubric_service.current_rubric(session)
     scores = _clean_scores(data.scores, criteria)
-    if proposal.status != Status.in_review.value:
+    if not open_for_review(proposal):
         raise InvalidTransition(NOT_IN_REVIEW, status=proposal.status)
     check_version(proposal.version, expected_version)
     total = total_of(scores, criteria)
@@ -187,12 +195,15 @@ def counted_reviews(session: Session, proposal_id: int) -> list[Review]:
 def recompute(session: Session, proposal: Proposal) -> None:
     """Keeps score, reviews_in, reviewers_assigned and needs_discussion in step."""
     reviews = counted_reviews(session, proposal.id)
-    totals = [r.total for r in reviews]
+    # Exact decimals: float noise must not flag a spread of exactly the margin (53.6 vs
+    # 33.6 on weights 33/33/34), and the mean rounds half up (60.25 → 60.3) as by hand.
+    totals = [Decimal(str(round(r.total, 6))) for r in reviews]
     proposal.reviewers_assigned = len(session.exec(counted_assignments(proposal.id)).all())
     proposal.reviews_in = len(totals)
-    proposal.score = round(sum(totals) / len(totals), 1) if totals else None
-    proposal.needs_discussion = (
-        len(totals) >= 2 and max(totals) - min(totals) > policy.spread_margin
+    mean = sum(totals) / len(totals) if totals else None
+    proposal.score = float(mean.quantize(ONE_DECIMAL, ROUND_HALF_UP)) if mean is not None else None
+    proposal.needs_discussion = len(totals) >= 2 and max(totals) - min(totals) > Decimal(
+        str(policy.spread_margin)
     )
     session.add(proposal)
 
@@ -289,6 +300,9 @@ def ranking(
 
 
 REVIEW_ACTIONS = ("review", "recuse", "assign-reviewers")
+# What a blind reviewer must not learn from the authors' events: who else wrote it and the
+# department it came from (the submit event records it).
+BLIND_CHANGES = ("co_author_ids", "department_id")
 
 
 def events_for(session: Session, *, proposal: Proposal, user: User) -> list[EventPublic]:
@@ -303,9 +317,10 @@ def events_for(session: Session, *, proposal: Proposal, user: User) -> list[Even
         if event.action in REVIEW_ACTIONS and not secretariat and event.actor_id != user.id:
             view.actor_id = None
             view.changes = {k: v for k, v in view.changes.items() if k != "reviewer_ids"}
-        if blind and event.actor_id in authors:
+        # The supervisor who gave the opinion would give the department away.
+        if blind and (event.actor_id in authors or event.action == "opinion"):
             view.actor_id = None
-            view.changes = {k: v for k, v in view.changes.items() if k != "co_author_ids"}
+            view.changes = {k: v for k, v in view.changes.items() if k not in BLIND_CHANGES}
         shown.append(view)
     return shown
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.errors import Forbidden, Invalid, InvalidTransition
+from app.errors import Forbidden, Invalid, InvalidTransition, NotFound
 from app.i18n import N_
 from app.models import Proposal, ReviewAssignment, Round, User
 from app.models.enums import Role, Status
@@ -56,7 +56,11 @@ def conflict_of(proposal: Proposal, reviewer: User) -> str | None:
 def _reviewers(session: Session, ids: list[int], proposal: Proposal) -> list[User]:
     errors = []
     reviewers = []
-    for index, reviewer_id in enumerate(dict.fromkeys(ids)):
+    seen: set[int] = set()
+    for index, reviewer_id in enumerate(ids):  # index: the position in the request
+        if reviewer_id in seen:
+            continue
+        seen.add(reviewer_id)
         reviewer = session.get(User, reviewer_id)
         if reviewer is None:
             errors.append(
@@ -153,12 +157,13 @@ def assign_reviewers(
 
 def assign_to_round(session: Session, *, round_id: int, user: User, body: Any) -> dict[str, Any]:
     """Adds the reviewers to every in-review proposal of a round, skipping each pairing
-    the conflict rules refuse (reported, not an error). 403 unless secretariat."""
+    the conflict rules refuse (reported, not an error). 404 for an unknown round (rounds
+    are public, so before 403); 403 unless secretariat."""
+    if session.get(Round, round_id) is None:
+        raise NotFound(N_("指定された募集回が見つかりません。"))
     if not user.has_role(Role.secretariat):
         raise Forbidden(NOT_SECRETARIAT)
     data = validate_body(ReviewersIn, body)
-    if session.get(Round, round_id) is None:
-        raise Invalid.field("round_id", N_("指定された募集回が見つかりません。"))
     reviewers = [session.get(User, rid) for rid in dict.fromkeys(data.reviewer_ids)]
     if any(r is None for r in reviewers):
         raise Invalid.field("reviewer_ids", N_("指定された職員が見つかりません。"))

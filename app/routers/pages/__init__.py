@@ -2,8 +2,34 @@
 
 from fastapi import APIRouter
 
-from app.routers.pages import admin, auth, docs, home, initiatives, intake, proposals
+from app.routers.pages import (
+    admin,
+    auth,
+    decisions,
+    docs,
+    home,
+    initiatives,
+    intake,
+    notifications,
+    proposals,
+    ranking,
+    review,
+    rubric,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, home, proposals, intake, initiatives, admin, docs):
+for module in (
+    auth,
+    home,
+    proposals,
+    review,
+    decisions,
+    ranking,
+    rubric,
+    intake,
+    initiatives,
+    notifications,
+    admin,
+    docs,
+):
     router.include_router(module.router)

@@ -37,6 +37,7 @@ from app.services.proposal_view import (
     load_names,
 )
 from app.services.proposals import ProposalFilters
+from app.services.review import blind_proposal_ids
 from app.services.similar import similar_proposals
 from app.services.visibility import NOT_FOUND
 from app.templating import env, flash
@@ -138,12 +139,14 @@ def proposals_page(
     params = PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     rows, total = proposals_service.list_proposals(session, user=user, filters=filters, page=params)
     current_fy = fiscal_year_of(today_jst())
+    blind = blind_proposal_ids(session, user=user)
     context = {
         "proposals": rows,
         "total": total,
         "page": page,
         "pages": max(1, -(-total // PAGE_SIZE)),
-        "names": load_names(session, rows),
+        "names": load_names(session, rows, blind=blind),
+        "blind": blind,
         "rounds": rounds_service.list_rounds(session),
         "fiscal_years": list(range(current_fy, current_fy - 6, -1)),
         "mine": mine,
@@ -269,7 +272,8 @@ async def update_proposal(
 async def take_action(
     proposal_id: int, action: str, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
-    """Submit, return, not-accept, accept or withdraw from the detail page or the queue."""
+    """Submit, return, not-accept, accept, withdraw or reopen review (the buttons of the
+    detail page and the queue)."""
     proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
     form = await request.form()
     back = form.get("next") if form.get("next") == "/intake" else f"/proposals/{proposal_id}"
@@ -304,6 +308,7 @@ async def take_action(
         "not-accept": _("提案を不受理としました。"),
         "accept": _("提案を受理しました。提案番号: %(number)s", number=proposal.number or "—"),
         "withdraw": _("提案を取り下げました。"),
+        "reopen-review": _("提案を審査中に戻しました。審査委員の採点を続けられます。"),
     }
     flash(request, messages.get(chosen.value, _("操作を完了しました。")))
     return redirect(request, back)
