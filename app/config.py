@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # Award codes and their Japanese names, in rank order (JSON in the environment).
     awards: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_AWARDS))
 
+    # Budgeting: initial-budget (当初予算) requests for fiscal year N are due on this day
+    # (MM-DD) of year N-1.
+    budget_request_deadline: str = Field(default="11-30", pattern=r"^\d{2}-\d{2}$")
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
         if (

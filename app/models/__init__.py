@@ -11,6 +11,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 from app.models.attachment import Attachment  # noqa: E402
+from app.models.budget import BudgetRecord  # noqa: E402
 from app.models.department import Department  # noqa: E402
 from app.models.event import ProposalEvent  # noqa: E402
 from app.models.initiative import Initiative  # noqa: E402
@@ -28,6 +29,7 @@ from app.models.user import User, UserRole  # noqa: E402
 
 __all__ = [
     "Attachment",
+    "BudgetRecord",
     "Department",
     "Initiative",
     "LoginFailure",

@@ -132,3 +132,48 @@ OUTCOME_STATUS: dict[Outcome, Status] = {
     Outcome.deferred: Status.deferred,
     Outcome.rejected: Status.rejected,
 }
+
+
+class BudgetType(StrEnum):
+    initial = "initial"  # 当初予算
+    supplementary = "supplementary"  # 補正予算
+    existing = "existing"  # 既定予算内
+
+
+BUDGET_TYPE_LABELS: dict[BudgetType, str] = {
+    BudgetType.initial: N_("当初予算"),
+    BudgetType.supplementary: N_("補正予算"),
+    BudgetType.existing: N_("既定予算内"),
+}
+
+
+class FundingSource(StrEnum):
+    general = "general"  # 一般財源
+    subsidy = "subsidy"  # 国・県補助
+    grant = "grant"  # 交付金
+    other = "other"
+
+
+FUNDING_SOURCE_LABELS: dict[FundingSource, str] = {
+    FundingSource.general: N_("一般財源"),
+    FundingSource.subsidy: N_("国・県補助"),
+    FundingSource.grant: N_("交付金"),
+    FundingSource.other: N_("その他"),
+}
+
+
+class BudgetStatus(StrEnum):
+    requested = "requested"  # 要求中 (awaiting finance's decision)
+    approved = "approved"  # 措置 (as requested)
+    reduced = "reduced"  # 減額措置
+    denied = "denied"  # 見送り
+    not_required = "not_required"  # 予算不要
+
+
+BUDGET_STATUS_LABELS: dict[BudgetStatus, str] = {
+    BudgetStatus.requested: N_("要求中"),
+    BudgetStatus.approved: N_("措置済み"),
+    BudgetStatus.reduced: N_("減額して措置"),
+    BudgetStatus.denied: N_("見送り"),
+    BudgetStatus.not_required: N_("予算不要"),
+}

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.routers.api import (
     attachments,
     auth,
+    budget,
     departments,
     health,
     initiatives,
@@ -25,6 +26,7 @@ for module in (
     proposals,
     attachments,
     review,
+    budget,
     rounds,
     health,
 ):

@@ -1,0 +1,76 @@
+"""Budget records (予算): finance's decision on the money an adopted proposal needs, per
+fiscal year. A proposal keeps every record; the newest is the current one, so a denied
+request can be requested again for a later year without losing the history."""
+
+from datetime import datetime
+
+from pydantic import ConfigDict
+from sqlalchemy import Text as SAText
+from sqlmodel import Field, SQLModel
+
+from app.models.enums import BudgetStatus, BudgetType, FundingSource
+from app.models.numbers import Yen
+from app.models.types import Line, Text, UTCDateTime, utcnow
+
+
+class BudgetRecord(SQLModel, table=True):
+    __tablename__ = "budget_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id", index=True)
+    required: bool = Field(default=True)
+    fiscal_year: int = Field(index=True)
+    budget_type: str = Field(default=BudgetType.initial.value, max_length=20)
+    requested_yen: int | None = None
+    approved_yen: int | None = None
+    account: str | None = Field(default=None, max_length=100)
+    funding_source: str = Field(default=FundingSource.general.value, max_length=20)
+    note: str | None = Field(default=None, sa_type=SAText)
+    status: str = Field(default=BudgetStatus.requested.value, max_length=20, index=True)
+    decided_by_id: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class BudgetIn(SQLModel):
+    """PUT /proposals/{id}/budget (API.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    required: bool
+    fiscal_year: int
+    budget_type: BudgetType = BudgetType.initial
+    requested_yen: Yen | None = None
+    approved_yen: Yen | None = None
+    account: Line | None = Field(default=None, max_length=100)
+    funding_source: FundingSource = FundingSource.general
+    note: Text | None = Field(default=None, max_length=10_000)
+
+
+class ApproveIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+    approved_yen: Yen = Field(gt=0)
+
+
+class DenyIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Text = Field(min_length=1, max_length=10_000)
+
+
+class BudgetPublic(SQLModel):
+    id: int
+    proposal_id: int
+    required: bool
+    fiscal_year: int
+    fiscal_year_label: str
+    budget_type: BudgetType
+    requested_yen: int | None
+    approved_yen: int | None
+    account: str | None
+    funding_source: FundingSource
+    note: str | None
+    status: BudgetStatus
+    decided_at: datetime | None
+    created_at: datetime
+    updated_at: datetime

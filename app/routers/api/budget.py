@@ -1,0 +1,185 @@
+"""Budgets under /api/v1: a proposal's budget record, approval and denial, the fiscal
+year's list with totals, finance's queue, and the exports."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, Response
+
+from app.deps import ApiUser, IfMatch, SessionDep
+from app.models.budget import ApproveIn, BudgetIn, BudgetPublic, DenyIn
+from app.routers.api.proposals import _public, _schema
+from app.services import budget as budget_service
+from app.services import lifecycle
+from app.services.budget_export import budget_rows
+from app.services.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
+from app.services.filetypes import content_disposition
+from app.services.lifecycle import Action
+from app.services.proposals import get_proposal
+from app.wareki import fiscal_year_label
+
+router = APIRouter(tags=["budget"])
+RawBody = Annotated[dict[str, Any] | None, Body()]
+FISCAL_YEAR = Query(ge=2000, le=2100, description="年度 (the Gregorian year it starts in)")
+
+
+def _record(record) -> BudgetPublic:
+    return BudgetPublic.model_validate(
+        {**record.model_dump(), "fiscal_year_label": fiscal_year_label(record.fiscal_year)}
+    )
+
+
+@router.get("/proposals/{proposal_id}/budget")
+def read_budget(proposal_id: int, session: SessionDep, user: ApiUser) -> dict:
+    """The proposal's current budget record and its history (newest first)."""
+    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
+    records = [_record(r) for r in budget_service.records_of(session, proposal_id=proposal.id)]
+    return {
+        "current": records[0] if records else None,
+        "items": records,
+        "total": len(records),
+        "limit": len(records),
+        "offset": 0,
+    }
+
+
+@router.put(
+    "/proposals/{proposal_id}/budget", response_model=BudgetPublic, openapi_extra=_schema(BudgetIn)
+)
+def put_budget(
+    proposal_id: int, session: SessionDep, user: ApiUser, if_match: IfMatch, body: RawBody = None
+) -> BudgetPublic:
+    """Record whether the adopted proposal needs money, for which fiscal year and how much
+    (finance). `required: false` lets the implementing department start at once."""
+    record = budget_service.put_budget(
+        session, proposal_id=proposal_id, user=user, body=body, expected_version=if_match
+    )
+    return _record(record)
+
+
+@router.post("/proposals/{proposal_id}/budget/approve", openapi_extra=_schema(ApproveIn))
+def approve_budget(
+    proposal_id: int,
+    session: SessionDep,
+    user: ApiUser,
+    if_match: IfMatch,
+    response: Response,
+    body: RawBody = None,
+):
+    """Approve an amount above zero (finance): the proposal becomes `budgeted`."""
+    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
+    proposal = lifecycle.perform(
+        session,
+        proposal=proposal,
+        user=user,
+        action=Action.approve_budget,
+        body=body,
+        expected_version=if_match,
+    )
+    return _public(session, proposal, user)
+
+
+@router.post(
+    "/proposals/{proposal_id}/budget/deny",
+    response_model=BudgetPublic,
+    openapi_extra=_schema(DenyIn),
+)
+def deny_budget(proposal_id: int, session: SessionDep, user: ApiUser, body: RawBody = None):
+    """Record that the request was not funded (見送り), with a reason (finance)."""
+    return _record(budget_service.deny(session, proposal_id=proposal_id, user=user, body=body))
+
+
+@router.get("/budget")
+def read_budget_year(
+    session: SessionDep, user: ApiUser, fiscal_year: Annotated[int, FISCAL_YEAR]
+) -> dict:
+    """The budget records whose money is for that fiscal year, with totals (finance,
+    secretariat)."""
+    view = budget_service.year_view(session, user=user, fiscal_year=fiscal_year)
+    items = [
+        {
+            **_record(record).model_dump(),
+            "number": proposal.number,
+            "title": proposal.title,
+            "initiative_id": proposal.initiative_id,
+            "implementing_department_id": proposal.implementing_department_id,
+        }
+        for record, proposal in view.rows
+    ]
+    return {
+        "items": items,
+        "total": len(items),
+        "limit": len(items),
+        "offset": 0,
+        "fiscal_year": fiscal_year,
+        "fiscal_year_label": fiscal_year_label(fiscal_year),
+        "requested_yen_total": view.requested_yen_total,
+        "approved_yen_total": view.approved_yen_total,
+        "by_initiative": view.by_initiative,
+        "by_department": view.by_department,
+    }
+
+
+@router.get("/budget/queue")
+def read_budget_queue(request: Request, session: SessionDep, user: ApiUser) -> dict:
+    """Adopted proposals awaiting a budget decision, by the fiscal year they need money in,
+    with the request deadline and whether it has passed."""
+    groups = budget_service.queue(
+        session, user=user, deadline_mmdd=request.app.state.settings.budget_request_deadline
+    )
+    items = [
+        {
+            "fiscal_year": year,
+            "fiscal_year_label": fiscal_year_label(year),
+            "proposals": [
+                {
+                    "id": i.proposal.id,
+                    "number": i.proposal.number,
+                    "title": i.proposal.title,
+                    "budget_status": i.record.status if i.record else None,
+                    "requested_yen": i.record.requested_yen if i.record else None,
+                    "deadline": i.deadline,
+                    "late": i.late,
+                }
+                for i in entries
+            ],
+        }
+        for year, entries in groups.items()
+    ]
+    return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
+
+
+def _export(session, user, fiscal_year: int) -> tuple[list[str], list[list[Any]]]:
+    from app.i18n import gettext as _
+
+    headers, rows = budget_rows(
+        session, budget_service.year_view(session, user=user, fiscal_year=fiscal_year)
+    )
+    return [_(h) for h in headers], rows
+
+
+@router.get("/exports/budget.csv", response_class=Response)
+def export_budget_csv(
+    session: SessionDep, user: ApiUser, fiscal_year: Annotated[int, FISCAL_YEAR]
+) -> Response:
+    """The fiscal year's budget list as CSV (UTF-8 with BOM, CRLF)."""
+    headers, rows = _export(session, user, fiscal_year)
+    name = f"予算一覧_{fiscal_year_label(fiscal_year)}.csv"
+    return Response(
+        to_csv(headers, rows),
+        media_type=CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": content_disposition(name)},
+    )
+
+
+@router.get("/exports/budget.xlsx", response_class=Response)
+def export_budget_xlsx(
+    session: SessionDep, user: ApiUser, fiscal_year: Annotated[int, FISCAL_YEAR]
+) -> Response:
+    """The fiscal year's budget list as Excel."""
+    headers, rows = _export(session, user, fiscal_year)
+    label = fiscal_year_label(fiscal_year)
+    return Response(
+        to_xlsx(f"予算一覧 {label}", headers, rows),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": content_disposition(f"予算一覧_{label}.xlsx")},
+    )

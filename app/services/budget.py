@@ -1,0 +1,325 @@
+"""Budgeting (予算化): finance records whether an adopted proposal needs money, for which
+fiscal year (April–March) and of which kind (当初 / 補正 / 既定予算内), the requested and
+approved yen; approving an amount moves the proposal to `budgeted` (a lifecycle action).
+A denied request can be requested again for a later fiscal year; every change is an event.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.errors import Forbidden, Invalid, InvalidTransition
+from app.i18n import N_
+from app.models import BudgetRecord, Proposal, User
+from app.models.budget import ApproveIn, BudgetIn, DenyIn
+from app.models.enums import BudgetStatus, BudgetType, Role, Status
+from app.models.types import utcnow
+from app.services.concurrency import check_version
+from app.services.events import record_event
+from app.services.lifecycle import Action, claim, perform, performs
+from app.services.visibility import get_visible_proposal
+from app.validation import validate_body
+from app.wareki import fiscal_year_label, fiscal_year_of, today_jst
+
+ONLY_FINANCE = N_("予算を登録・決定できるのは財政担当だけです。")
+NOT_ADOPTED = N_("予算を登録できるのは採用された提案だけです（現在: %(status)s）。")
+YEAR_WINDOW = N_("年度は%(first)s～%(last)sの範囲で指定してください。")
+AMOUNT_REQUIRED = N_("予算が必要な場合は要求額を入力してください。")
+ZERO_APPROVAL = N_("措置額は1円以上にしてください。見送る場合は「見送り」にしてください。")
+NO_REQUEST = N_("決定を待っている予算要求がありません。")
+LATER_YEAR = N_("見送りになった要求は、%(year)sより後の年度で要求し直してください。")
+VIEW_ONLY = N_("予算の一覧を見られるのは財政担当と事務局だけです。")
+WAITING = (BudgetStatus.requested,)
+YEARS_BACK, YEARS_AHEAD = 1, 5
+
+
+def _check_finance(user: User) -> None:
+    if not user.has_role(Role.finance):
+        raise Forbidden(ONLY_FINANCE)
+
+
+def can_view_budgets(user: User) -> bool:
+    return user.has_role(Role.finance, Role.secretariat)
+
+
+def year_window(today: date | None = None) -> tuple[int, int]:
+    """The fiscal years a budget may be recorded for: last year to five years ahead."""
+    current = fiscal_year_of(today or today_jst())
+    return current - YEARS_BACK, current + YEARS_AHEAD
+
+
+def records_of(session: Session, *, proposal_id: int) -> list[BudgetRecord]:
+    """Every budget record of the proposal, newest first (the first is the current one)."""
+    query = (
+        select(BudgetRecord)
+        .where(BudgetRecord.proposal_id == proposal_id)
+        .order_by(col(BudgetRecord.id).desc())
+    )
+    return list(session.exec(query).all())
+
+
+def current_record(session: Session, *, proposal_id: int) -> BudgetRecord | None:
+    records = records_of(session, proposal_id=proposal_id)
+    return records[0] if records else None
+
+
+def budget_not_required(session: Session, proposal: Proposal) -> bool:
+    """Finance marked the proposal as needing no money: it may start at once."""
+    record = current_record(session, proposal_id=proposal.id)
+    return record is not None and record.status == BudgetStatus.not_required.value
+
+
+def put_budget(
+    session: Session, *, proposal_id: int, user: User, body: Any, expected_version: int | None
+) -> BudgetRecord:
+    """Records (or corrects) the budget request. 404 when not visible; 403 unless finance;
+    422 for bad values, a year outside the window, a missing amount, an approval of zero or
+    a re-request not later than the denied year; 409 unless adopted; 412 when stale.
+    With `approved_yen` it also approves (the proposal becomes budgeted)."""
+    proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
+    _check_finance(user)
+    data = validate_body(BudgetIn, body)
+    first, last = year_window()
+    if not first <= data.fiscal_year <= last:
+        raise Invalid.field(
+            "fiscal_year", YEAR_WINDOW, first=fiscal_year_label(first), last=fiscal_year_label(last)
+        )
+    if data.required and not data.requested_yen:
+        raise Invalid.field("requested_yen", AMOUNT_REQUIRED)
+    if data.approved_yen is not None and data.approved_yen <= 0:
+        raise Invalid.field("approved_yen", ZERO_APPROVAL)
+    current = current_record(session, proposal_id=proposal.id)
+    if current is not None and current.status == BudgetStatus.denied.value:
+        if data.fiscal_year <= current.fiscal_year:
+            raise Invalid.field(
+                "fiscal_year", LATER_YEAR, year=fiscal_year_label(current.fiscal_year)
+            )
+        current = None  # a new request; the denied one stays in the history
+    if proposal.status != Status.adopted.value:
+        raise InvalidTransition(NOT_ADOPTED, status=proposal.status)
+    check_version(proposal.version, expected_version)
+
+    record = current or BudgetRecord(proposal_id=proposal.id, fiscal_year=data.fiscal_year)
+    before = {name: getattr(record, name) for name in _FIELDS} if current else {}
+    record.required = data.required
+    record.fiscal_year = data.fiscal_year
+    record.budget_type = data.budget_type.value
+    record.requested_yen = data.requested_yen if data.required else None
+    record.account = data.account
+    record.funding_source = data.funding_source.value
+    record.note = data.note
+    record.status = (BudgetStatus.requested if data.required else BudgetStatus.not_required).value
+    record.updated_at = utcnow()
+    session.add(record)
+    session.flush()
+    changes = {
+        name: [before.get(name), getattr(record, name)]
+        for name in _FIELDS
+        if before.get(name) != getattr(record, name)
+    }
+    claim(session, proposal)
+    record_event(session, proposal=proposal, actor=user, action="budget", changes=changes)
+    session.commit()
+    session.refresh(record)
+    if data.required and data.approved_yen:
+        session.refresh(proposal)
+        perform(
+            session,
+            proposal=proposal,
+            user=user,
+            action=Action.approve_budget,
+            body={"approved_yen": data.approved_yen},
+        )
+        session.refresh(record)
+    return record
+
+
+_FIELDS = (
+    "required",
+    "fiscal_year",
+    "budget_type",
+    "requested_yen",
+    "account",
+    "funding_source",
+    "note",
+    "status",
+)
+
+
+def _validate_approval(
+    session: Session, *, proposal: Proposal, user: User, body: ApproveIn
+) -> None:
+    record = current_record(session, proposal_id=proposal.id)
+    waiting = record is not None and record.status in [s.value for s in WAITING]
+    if not waiting and proposal.status == Status.adopted.value:
+        raise InvalidTransition(NO_REQUEST)
+
+
+@performs(Action.approve_budget, body=ApproveIn)
+def approve(session: Session, *, proposal: Proposal, user: User, body: ApproveIn) -> dict[str, Any]:
+    """Approves the current request: as requested, or reduced when less was granted."""
+    record = current_record(session, proposal_id=proposal.id)
+    assert record is not None  # _validate_approval saw to it
+    reduced = record.requested_yen is not None and body.approved_yen < record.requested_yen
+    record.approved_yen = body.approved_yen
+    record.status = (BudgetStatus.reduced if reduced else BudgetStatus.approved).value
+    record.decided_by_id, record.decided_at, record.updated_at = user.id, utcnow(), utcnow()
+    session.add(record)
+    return {
+        "approved_yen": body.approved_yen,
+        "requested_yen": record.requested_yen,
+        "fiscal_year": record.fiscal_year,
+        "budget_status": record.status,
+    }
+
+
+approve.validate = _validate_approval  # type: ignore[attr-defined]
+
+
+def deny(session: Session, *, proposal_id: int, user: User, body: Any) -> BudgetRecord:
+    """Records that the request was not funded (見送り); the proposal stays adopted and may
+    be requested again for a later year. 404/403/422 (reason)/409 (nothing waiting)."""
+    proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
+    _check_finance(user)
+    data = validate_body(DenyIn, body)
+    if not data.reason.strip():
+        raise Invalid.field("reason", N_("理由を入力してください。"))
+    if proposal.status != Status.adopted.value:
+        raise InvalidTransition(NOT_ADOPTED, status=proposal.status)
+    record = current_record(session, proposal_id=proposal.id)
+    if record is None or record.status != BudgetStatus.requested.value:
+        raise InvalidTransition(NO_REQUEST)
+    record.status = BudgetStatus.denied.value
+    record.approved_yen = 0
+    record.decided_by_id, record.decided_at, record.updated_at = user.id, utcnow(), utcnow()
+    session.add(record)
+    claim(session, proposal)
+    record_event(
+        session,
+        proposal=proposal,
+        actor=user,
+        action="budget-deny",
+        reason=data.reason,
+        changes={"fiscal_year": record.fiscal_year, "requested_yen": record.requested_yen},
+    )
+    session.commit()
+    session.refresh(record)
+    return record
+
+
+# -- finance's views ---------------------------------------------------------------------------
+
+
+def _latest_ids():
+    return select(func.max(BudgetRecord.id)).group_by(BudgetRecord.proposal_id)
+
+
+@dataclass
+class QueueItem:
+    proposal: Proposal
+    record: BudgetRecord | None
+    fiscal_year: int
+    deadline: date | None
+    late: bool
+
+
+def request_deadline(fiscal_year: int, budget_type: str, deadline_mmdd: str) -> date | None:
+    """When the request for money in `fiscal_year` is due: initial budgets by the set day of
+    the year before; supplementary budgets go to the next council, so no fixed day here."""
+    if budget_type != BudgetType.initial.value:
+        return None
+    month, day = (int(part) for part in deadline_mmdd.split("-"))
+    return date(fiscal_year - 1, month, day)
+
+
+def queue(
+    session: Session, *, user: User, deadline_mmdd: str, today: date | None = None
+) -> dict[int, list[QueueItem]]:
+    """Adopted proposals still waiting for a budget decision, by the fiscal year they need
+    money in (the year after their decision when nothing is recorded yet), earliest first."""
+    if not can_view_budgets(user):
+        raise Forbidden(VIEW_ONLY)
+    today = today or today_jst()
+    rows = session.exec(
+        select(Proposal, BudgetRecord)
+        .join(
+            BudgetRecord,
+            (BudgetRecord.proposal_id == Proposal.id) & col(BudgetRecord.id).in_(_latest_ids()),
+            isouter=True,
+        )
+        .where(Proposal.status == Status.adopted.value)
+        .order_by(col(Proposal.decided_at), col(Proposal.id))
+    ).all()
+    groups: dict[int, list[QueueItem]] = {}
+    for proposal, record in rows:
+        if record is not None and record.status != BudgetStatus.requested.value:
+            continue
+        if record is not None:
+            year, kind = record.fiscal_year, record.budget_type
+        else:
+            year, kind = (
+                fiscal_year_of(proposal.decided_at or utcnow()) + 1,
+                BudgetType.initial.value,
+            )
+        deadline = request_deadline(year, kind, deadline_mmdd)
+        late = deadline is not None and today > deadline
+        groups.setdefault(year, []).append(QueueItem(proposal, record, year, deadline, late))
+    return dict(sorted(groups.items()))
+
+
+@dataclass
+class YearView:
+    fiscal_year: int
+    rows: list[tuple[BudgetRecord, Proposal]]
+    requested_yen_total: int
+    approved_yen_total: int
+    by_initiative: list[dict[str, Any]]
+    by_department: list[dict[str, Any]]
+
+
+def year_view(session: Session, *, user: User, fiscal_year: int) -> YearView:
+    """The records whose money is for this fiscal year, with totals requested against
+    approved, overall and by initiative and by implementing department (summed in SQL)."""
+    if not can_view_budgets(user):
+        raise Forbidden(VIEW_ONLY)
+    in_year = (BudgetRecord.fiscal_year == fiscal_year) & col(BudgetRecord.required).is_(True)
+    rows = session.exec(
+        select(BudgetRecord, Proposal)
+        .join(Proposal, Proposal.id == BudgetRecord.proposal_id)
+        .where(in_year)
+        .order_by(col(Proposal.number), col(BudgetRecord.id))
+    ).all()
+    requested = func.coalesce(func.sum(BudgetRecord.requested_yen), 0)
+    approved = func.coalesce(func.sum(BudgetRecord.approved_yen), 0)
+    totals = session.exec(select(requested, approved).where(in_year)).one()
+    by_initiative = session.exec(
+        select(Proposal.initiative_id, requested, approved, func.count())
+        .join(Proposal, Proposal.id == BudgetRecord.proposal_id)
+        .where(in_year)
+        .group_by(Proposal.initiative_id)
+        .order_by(col(Proposal.initiative_id))
+    ).all()
+    by_department = session.exec(
+        select(Proposal.implementing_department_id, requested, approved, func.count())
+        .join(Proposal, Proposal.id == BudgetRecord.proposal_id)
+        .where(in_year)
+        .group_by(Proposal.implementing_department_id)
+        .order_by(col(Proposal.implementing_department_id))
+    ).all()
+    return YearView(
+        fiscal_year=fiscal_year,
+        rows=list(rows),
+        requested_yen_total=int(totals[0]),
+        approved_yen_total=int(totals[1]),
+        by_initiative=[
+            {"initiative_id": i, "requested_yen": int(r), "approved_yen": int(a), "records": n}
+            for i, r, a, n in by_initiative
+        ],
+        by_department=[
+            {"department_id": d, "requested_yen": int(r), "approved_yen": int(a), "records": n}
+            for d, r, a, n in by_department
+        ],
+    )
