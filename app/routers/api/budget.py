@@ -163,7 +163,7 @@ def export_budget_csv(
 ) -> Response:
     """The fiscal year's budget list as CSV (UTF-8 with BOM, CRLF)."""
     headers, rows = _export(session, user, fiscal_year)
-    name = f"予算一覧_{fiscal_year_label(fiscal_year)}.csv"
+    name = f"予算一覧_{fiscal_year_label(fiscal_year)}_FY{fiscal_year}.csv"
     return Response(
         to_csv(headers, rows),
         media_type=CSV_MEDIA_TYPE,
