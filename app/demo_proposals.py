@@ -2,9 +2,9 @@
 
 Everything the services can already do goes through them (create, submit, return,
 not-accept, accept, withdraw, the supervisor's opinion, reviewer assignment, scoring,
-decisions). The stages after a decision that later issues build (budgeted, in progress,
-completed) are seeded as records carried over from the paper ledger (旧台帳), each with an
-`import` event saying so.
+decisions, budgets). The stages that later issues build (in progress, completed) are
+seeded as records carried over from the paper ledger (旧台帳), each with an `import`
+event saying so.
 """
 
 from typing import Any
@@ -19,12 +19,14 @@ from app.services import (
     lifecycle,
     performers,  # noqa: F401  (every action registered)
 )
+from app.services.budget import put_budget
 from app.services.events import record_event
 from app.services.lifecycle import Action, claim
 from app.services.proposals import create_proposal, set_supervisor_opinion
 from app.services.review import submit_review
 from app.services.reviewers import assign_reviewers
 from app.services.rubric import current_rubric
+from app.wareki import fiscal_year_of
 
 # (author, title, initiative, category, kind, texts, estimates, path)
 # path: the steps after creation; strings are lifecycle actions (by author or secretariat),
@@ -94,7 +96,7 @@ DEMO: list[dict[str, Any]] = [
                 1000,
                 0,
             ),
-            ("ledger", Status.budgeted, "令和8年度当初予算で措置。旧台帳から移行。"),
+            ("budget", "initial", 1_800_000, 1_500_000, "総務費 一般管理費 委託料"),
         ],
     },
     {
@@ -426,6 +428,33 @@ def _decide(
     lifecycle.perform(session, proposal=proposal, user=by, action=Action.decide, body=body)
 
 
+def _budget(
+    session: Session,
+    proposal: Proposal,
+    by: User,
+    budget_type: str,
+    requested: int,
+    approved: int | None,
+    account: str,
+) -> None:
+    """Finance records the request for next fiscal year and, when given, approves it."""
+    put_budget(
+        session,
+        proposal_id=proposal.id,
+        user=by,
+        body={
+            "required": True,
+            "fiscal_year": fiscal_year_of(utcnow()) + 1,
+            "budget_type": budget_type,
+            "requested_yen": requested,
+            "approved_yen": approved,
+            "account": account,
+        },
+        expected_version=None,
+    )
+    session.refresh(proposal)
+
+
 def load_demo_proposals(session: Session) -> int:
     """Creates the demo proposals; returns how many."""
     secretariat = _user(session, "secretariat")
@@ -462,6 +491,8 @@ def load_demo_proposals(session: Session) -> int:
                 _review(session, proposal, extra[0], secretariat)
             elif name == "decide":
                 _decide(session, proposal, secretariat, *extra)
+            elif name == "budget":
+                _budget(session, proposal, _user(session, "finance"), *extra)
             else:
                 actor = author if name in ("submit", "withdraw") else secretariat
                 body = {"reason": extra[0]} if extra else {}
