@@ -26,7 +26,13 @@ def get_settings_dep(request: Request) -> Settings:
 def get_session(request: Request) -> Iterator[Session]:
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         request.state.db = session  # reused by the page layout (the unread badge)
-        yield session
+        try:
+            yield session
+        finally:
+            # Error pages render after this session is closed; reusing it would begin a
+            # transaction nobody ends (on PostgreSQL, a connection idle in transaction
+            # until garbage collection). Without it the badge opens a session of its own.
+            request.state.db = None
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -9,15 +9,21 @@ from starlette.requests import Request
 
 from app.i18n import N_, current_locale, translations
 from app.models.enums import (
+    BUDGET_STATUS_LABELS,
+    BUDGET_TYPE_LABELS,
     CATEGORY_LABELS,
     EMPLOYMENT_TYPE_LABELS,
+    FUNDING_SOURCE_LABELS,
     KIND_LABELS,
     OUTCOME_LABELS,
     ROLE_LABELS,
     ROUND_KIND_LABELS,
     STATUS_LABELS,
+    BudgetStatus,
+    BudgetType,
     Category,
     EmploymentType,
+    FundingSource,
     Kind,
     Outcome,
     Role,
@@ -131,6 +137,9 @@ env.filters.update(
     category_label=_labeller(CATEGORY_LABELS, Category),
     round_kind_label=_labeller(ROUND_KIND_LABELS, RoundKind),
     outcome_label=_labeller(OUTCOME_LABELS, Outcome),
+    budget_type_label=_labeller(BUDGET_TYPE_LABELS, BudgetType),
+    funding_source_label=_labeller(FUNDING_SOURCE_LABELS, FundingSource),
+    budget_status_label=_labeller(BUDGET_STATUS_LABELS, BudgetStatus),
     award_label=award_label,
     points=points,
     hours=hours,
@@ -145,4 +154,6 @@ env.globals.update(
     STATUSES=list(Status),
     KINDS=list(Kind),
     CATEGORIES=list(Category),
+    BUDGET_TYPES=list(BudgetType),
+    FUNDING_SOURCES=list(FundingSource),
 )

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
 from app.errors import Forbidden, Invalid, InvalidTransition
@@ -19,7 +20,14 @@ from app.models.enums import BudgetStatus, BudgetType, Role, Status
 from app.models.types import utcnow
 from app.services.concurrency import check_version
 from app.services.events import record_event
-from app.services.lifecycle import Action, claim, perform, performs
+from app.services.lifecycle import (
+    Action,
+    add_guard,
+    allowed_actions,
+    claim,
+    perform,
+    performs,
+)
 from app.services.visibility import get_visible_proposal
 from app.validation import validate_body
 from app.wareki import fiscal_year_label, fiscal_year_of, today_jst
@@ -43,6 +51,17 @@ def _check_finance(user: User) -> None:
 
 def can_view_budgets(user: User) -> bool:
     return user.has_role(Role.finance, Role.secretariat)
+
+
+def can_record_budget(proposal: Proposal, user: User) -> bool:
+    """Finance may record or correct the budget request while the proposal is adopted."""
+    return user.has_role(Role.finance) and proposal.status == Status.adopted.value
+
+
+def can_decide_budget(proposal: Proposal, user: User) -> bool:
+    """Finance may approve or deny while a request waits: approve-budget's table and guard
+    (deny() asks the same: finance, adopted, the current record requested)."""
+    return Action.approve_budget.value in allowed_actions(proposal, user)
 
 
 def year_window(today: date | None = None) -> tuple[int, int]:
@@ -158,6 +177,18 @@ def _validate_approval(
         raise InvalidTransition(NO_REQUEST)
 
 
+def _request_waiting(proposal: Proposal) -> bool:
+    """approve-budget's guard, so `allowed_actions` offers it only with a request waiting."""
+    session = object_session(proposal)
+    if session is None:  # detached: perform() checks again through _validate_approval
+        return True
+    record = current_record(session, proposal_id=proposal.id)  # type: ignore[arg-type]
+    return record is not None and record.status in [s.value for s in WAITING]
+
+
+add_guard(Action.approve_budget, _request_waiting, NO_REQUEST)
+
+
 @performs(Action.approve_budget, body=ApproveIn)
 def approve(session: Session, *, proposal: Proposal, user: User, body: ApproveIn) -> dict[str, Any]:
     """Approves the current request: as requested, or reduced when less was granted."""
@@ -217,6 +248,45 @@ def _latest_ids():
     return select(func.max(BudgetRecord.id)).group_by(BudgetRecord.proposal_id)
 
 
+def _awaiting():
+    """Adopted proposals with their latest budget record, when it is missing or still
+    requested: the ones waiting for finance's decision."""
+    return (
+        select(Proposal, BudgetRecord)
+        .join(
+            BudgetRecord,
+            (BudgetRecord.proposal_id == Proposal.id) & col(BudgetRecord.id).in_(_latest_ids()),
+            isouter=True,
+        )
+        .where(Proposal.status == Status.adopted.value)
+        .where(
+            or_(
+                col(BudgetRecord.id).is_(None),
+                col(BudgetRecord.status).in_([s.value for s in WAITING]),
+            )
+        )
+    )
+
+
+def awaiting_count(session: Session, *, user: User) -> int:
+    """How many adopted proposals wait for a budget decision (0 for those who cannot see
+    the budget pages)."""
+    if not can_view_budgets(user):
+        return 0
+    waiting = _awaiting().with_only_columns(col(Proposal.id)).subquery()
+    return session.exec(select(func.count()).select_from(waiting)).one()
+
+
+def needed_fiscal_year(proposal: Proposal, record: BudgetRecord | None) -> int:
+    """The fiscal year the proposal needs money in: the current record's, the year after a
+    denied one, or else the year after the decision."""
+    if record is not None and record.status == BudgetStatus.denied.value:
+        return record.fiscal_year + 1
+    if record is not None:
+        return record.fiscal_year
+    return fiscal_year_of(proposal.decided_at or utcnow()) + 1
+
+
 @dataclass
 class QueueItem:
     proposal: Proposal
@@ -243,27 +313,11 @@ def queue(
     if not can_view_budgets(user):
         raise Forbidden(VIEW_ONLY)
     today = today or today_jst()
-    rows = session.exec(
-        select(Proposal, BudgetRecord)
-        .join(
-            BudgetRecord,
-            (BudgetRecord.proposal_id == Proposal.id) & col(BudgetRecord.id).in_(_latest_ids()),
-            isouter=True,
-        )
-        .where(Proposal.status == Status.adopted.value)
-        .order_by(col(Proposal.decided_at), col(Proposal.id))
-    ).all()
+    rows = session.exec(_awaiting().order_by(col(Proposal.decided_at), col(Proposal.id))).all()
     groups: dict[int, list[QueueItem]] = {}
     for proposal, record in rows:
-        if record is not None and record.status != BudgetStatus.requested.value:
-            continue
-        if record is not None:
-            year, kind = record.fiscal_year, record.budget_type
-        else:
-            year, kind = (
-                fiscal_year_of(proposal.decided_at or utcnow()) + 1,
-                BudgetType.initial.value,
-            )
+        year = needed_fiscal_year(proposal, record)
+        kind = record.budget_type if record is not None else BudgetType.initial.value
         deadline = request_deadline(year, kind, deadline_mmdd)
         late = deadline is not None and today > deadline
         groups.setdefault(year, []).append(QueueItem(proposal, record, year, deadline, late))
@@ -300,14 +354,14 @@ def year_view(session: Session, *, user: User, fiscal_year: int) -> YearView:
         .join(Proposal, Proposal.id == BudgetRecord.proposal_id)
         .where(in_year)
         .group_by(Proposal.initiative_id)
-        .order_by(col(Proposal.initiative_id))
+        .order_by(col(Proposal.initiative_id).nulls_last())  # "none" last on both databases
     ).all()
     by_department = session.exec(
         select(Proposal.implementing_department_id, requested, approved, func.count())
         .join(Proposal, Proposal.id == BudgetRecord.proposal_id)
         .where(in_year)
         .group_by(Proposal.implementing_department_id)
-        .order_by(col(Proposal.implementing_department_id))
+        .order_by(col(Proposal.implementing_department_id).nulls_last())
     ).all()
     return YearView(
         fiscal_year=fiscal_year,

@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 from app.i18n import N_
 from app.models import Proposal, ProposalCoAuthor, User
 from app.models.enums import Role, Status
+from app.services.budget import awaiting_count
 from app.services.review import reviewer_queue
 from app.services.visibility import visible_clause
 
@@ -59,6 +60,10 @@ def waiting_for(session: Session, user: User) -> list[tuple[str, int, str]]:
                     f"/proposals?department_id={user.department_id}&status=submitted",
                 )
             )
+    if user.has_role(Role.finance):
+        awaiting = awaiting_count(session, user=user)
+        if awaiting:
+            items.append((N_("予算の判断待ち"), awaiting, "/budget"))
     return items
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from app.i18n import N_
 from app.models import Department, Initiative, Proposal, Round, User
 from app.services.attachments import list_attachments
+from app.services.budget_view import budget_panel
 from app.services.lifecycle import TRANSITIONS, Action, Reason, allowed_actions
 from app.services.pagination import PageParams
 from app.services.proposals import can_edit, can_write_opinion
@@ -27,6 +28,8 @@ ACTION_LABELS: dict[str, str] = {
     "decide": N_("審査結果の決定"),
     "reopen-review": N_("再審査"),
     "approve-budget": N_("予算の承認"),
+    "budget": N_("予算の登録"),
+    "budget-deny": N_("予算の見送り"),
     "start": N_("実施開始"),
     "complete": N_("完了報告"),
     "attach": N_("ファイル添付"),
@@ -177,6 +180,7 @@ def detail_context(session: Session, proposal: Proposal, user: User) -> dict[str
         "decision_values": {"implementing_department_id": proposal.department_id},
         "decision_errors": {},
         "reviewer_errors": {},
+        "budget": budget_panel(session, proposal, user),
         "attachments": list_attachments(
             session, proposal_id=proposal.id, user=user, page=PageParams(limit=200)
         )[0],

@@ -7,6 +7,8 @@ from fastapi import APIRouter, Body, Query, Request, Response
 
 from app.deps import ApiUser, IfMatch, SessionDep
 from app.models.budget import ApproveIn, BudgetIn, BudgetPublic, DenyIn
+from app.models.proposal import ProposalPublic
+from app.routers.api.common import with_etag
 from app.routers.api.proposals import _public, _schema
 from app.services import budget as budget_service
 from app.services import lifecycle
@@ -64,7 +66,7 @@ def approve_budget(
     if_match: IfMatch,
     response: Response,
     body: RawBody = None,
-):
+) -> ProposalPublic:
     """Approve an amount above zero (finance): the proposal becomes `budgeted`."""
     proposal = get_proposal(session, proposal_id=proposal_id, user=user)
     proposal = lifecycle.perform(
@@ -75,7 +77,7 @@ def approve_budget(
         body=body,
         expected_version=if_match,
     )
-    return _public(session, proposal, user)
+    return with_etag(response, _public(session, proposal, user))
 
 
 @router.post(

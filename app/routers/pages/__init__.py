@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.routers.pages import (
     admin,
     auth,
+    budget,
     decisions,
     docs,
     home,
@@ -24,6 +25,7 @@ for module in (
     proposals,
     review,
     decisions,
+    budget,
     ranking,
     rubric,
     intake,

@@ -91,7 +91,7 @@ async def set_reviewers(
         flash(request, _(exc.detail, **exc.params), level="error")
         return redirect(request, f"/proposals/{proposal.id}")
     flash(request, _("審査委員を設定しました。"))
-    return redirect(request, f"/proposals/{proposal.id}#review-panel")
+    return redirect(request, f"/proposals/{proposal.id}")
 
 
 @router.post("/proposals/{proposal_id}/decide")
