@@ -85,12 +85,6 @@ def current_record(session: Session, *, proposal_id: int) -> BudgetRecord | None
     return records[0] if records else None
 
 
-def budget_not_required(session: Session, proposal: Proposal) -> bool:
-    """Finance marked the proposal as needing no money: it may start at once."""
-    record = current_record(session, proposal_id=proposal.id)
-    return record is not None and record.status == BudgetStatus.not_required.value
-
-
 def put_budget(
     session: Session, *, proposal_id: int, user: User, body: Any, expected_version: int | None
 ) -> BudgetRecord:
