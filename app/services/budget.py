@@ -328,11 +328,29 @@ class YearView:
     by_department: list[dict[str, Any]]
 
 
-def year_view(session: Session, *, user: User, fiscal_year: int) -> YearView:
+def parse_fiscal_year(value: int | str | None) -> int:
+    """A fiscal year from a query string: Invalid (422) when missing or absurd."""
+    text = str(value).strip() if value is not None else ""
+    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        raise Invalid(
+            N_("年度を2000～2100の整数で指定してください。"),
+            errors=[
+                {
+                    "loc": ["query", "fiscal_year"],
+                    "msg": N_("年度を2000～2100の整数で指定してください。"),
+                }
+            ],
+        )
+    return int(text)
+
+
+def year_view(session: Session, *, user: User, fiscal_year: int | str | None) -> YearView:
     """The records whose money is for this fiscal year, with totals requested against
-    approved, overall and by initiative and by implementing department (summed in SQL)."""
+    approved, overall and by initiative and by implementing department (summed in SQL).
+    403 unless finance or secretariat, checked before the year (422)."""
     if not can_view_budgets(user):
         raise Forbidden(VIEW_ONLY)
+    fiscal_year = parse_fiscal_year(fiscal_year)
     in_year = (BudgetRecord.fiscal_year == fiscal_year) & col(BudgetRecord.required).is_(True)
     rows = session.exec(
         select(BudgetRecord, Proposal)

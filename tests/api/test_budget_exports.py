@@ -208,7 +208,7 @@ def test_xlsx_matches_the_csv(cast, api_as, budget_year) -> None:
     response = xlsx_of(api, NEXT_YEAR)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == XLSX
-    name = f"予算一覧_{reiwa(NEXT_YEAR)}.xlsx"
+    name = f"予算一覧_{reiwa(NEXT_YEAR)}_FY{NEXT_YEAR}.xlsx"
     assert f"filename*=UTF-8''{quote(name, safe='')}" in response.headers["content-disposition"]
 
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -267,3 +267,10 @@ def test_a_missing_or_absurd_fiscal_year(cast, api_as, params) -> None:
     for kind in ("csv", "xlsx"):
         response = api.get(f"{API}/exports/budget.{kind}", params=params)
         assert_problem(response, 422)
+
+
+@pytest.mark.parametrize("params", [{}, {"fiscal_year": "令和9"}])
+def test_staff_are_refused_before_the_year_is_read(cast, api_as, params) -> None:
+    api = api_as(cast.author)
+    for path in ("/budget", "/exports/budget.csv", "/exports/budget.xlsx"):
+        assert_problem(api.get(f"{API}{path}", params=params), 403)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, Response
 
 from app.deps import ApiUser, IfMatch, SessionDep
+from app.i18n import gettext as _
 from app.models.budget import ApproveIn, BudgetIn, BudgetPublic, DenyIn
 from app.models.proposal import ProposalPublic
 from app.routers.api.common import with_etag
@@ -21,7 +22,7 @@ from app.wareki import fiscal_year_label
 
 router = APIRouter(tags=["budget"])
 RawBody = Annotated[dict[str, Any] | None, Body()]
-FISCAL_YEAR = Query(ge=2000, le=2100, description="年度 (the Gregorian year it starts in)")
+FISCAL_YEAR = Query(description="年度 (the Gregorian year it starts in), 2000–2100; required")
 
 
 def _record(record) -> BudgetPublic:
@@ -92,11 +93,12 @@ def deny_budget(proposal_id: int, session: SessionDep, user: ApiUser, body: RawB
 
 @router.get("/budget")
 def read_budget_year(
-    session: SessionDep, user: ApiUser, fiscal_year: Annotated[int, FISCAL_YEAR]
+    session: SessionDep, user: ApiUser, fiscal_year: Annotated[str | None, FISCAL_YEAR] = None
 ) -> dict:
     """The budget records whose money is for that fiscal year, with totals (finance,
     secretariat)."""
     view = budget_service.year_view(session, user=user, fiscal_year=fiscal_year)
+    fiscal_year = view.fiscal_year
     items = [
         {
             **_record(record).model_dump(),
@@ -112,8 +114,8 @@ def read_budget_year(
         "total": len(items),
         "limit": len(items),
         "offset": 0,
-        "fiscal_year": fiscal_year,
-        "fiscal_year_label": fiscal_year_label(fiscal_year),
+        "fiscal_year": view.fiscal_year,
+        "fiscal_year_label": fiscal_year_label(view.fiscal_year),
         "requested_yen_total": view.requested_yen_total,
         "approved_yen_total": view.approved_yen_total,
         "by_initiative": view.by_initiative,
@@ -150,22 +152,19 @@ def read_budget_queue(request: Request, session: SessionDep, user: ApiUser) -> d
     return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
 
 
-def _export(session, user, fiscal_year: int) -> tuple[list[str], list[list[Any]]]:
-    from app.i18n import gettext as _
-
-    headers, rows = budget_rows(
-        session, budget_service.year_view(session, user=user, fiscal_year=fiscal_year)
-    )
-    return [_(h) for h in headers], rows
+def _export(session, user, fiscal_year: str | None) -> tuple[int, list[str], list[list[Any]]]:
+    view = budget_service.year_view(session, user=user, fiscal_year=fiscal_year)
+    headers, rows = budget_rows(session, view)
+    return view.fiscal_year, [_(h) for h in headers], rows
 
 
 @router.get("/exports/budget.csv", response_class=Response)
 def export_budget_csv(
-    session: SessionDep, user: ApiUser, fiscal_year: Annotated[int, FISCAL_YEAR]
+    session: SessionDep, user: ApiUser, fiscal_year: Annotated[str | None, FISCAL_YEAR] = None
 ) -> Response:
     """The fiscal year's budget list as CSV (UTF-8 with BOM, CRLF)."""
-    headers, rows = _export(session, user, fiscal_year)
-    name = f"予算一覧_{fiscal_year_label(fiscal_year)}_FY{fiscal_year}.csv"
+    year, headers, rows = _export(session, user, fiscal_year)
+    name = f"予算一覧_{fiscal_year_label(year)}_FY{year}.csv"
     return Response(
         to_csv(headers, rows),
         media_type=CSV_MEDIA_TYPE,
@@ -175,13 +174,13 @@ def export_budget_csv(
 
 @router.get("/exports/budget.xlsx", response_class=Response)
 def export_budget_xlsx(
-    session: SessionDep, user: ApiUser, fiscal_year: Annotated[int, FISCAL_YEAR]
+    session: SessionDep, user: ApiUser, fiscal_year: Annotated[str | None, FISCAL_YEAR] = None
 ) -> Response:
     """The fiscal year's budget list as Excel."""
-    headers, rows = _export(session, user, fiscal_year)
-    label = fiscal_year_label(fiscal_year)
+    year, headers, rows = _export(session, user, fiscal_year)
+    label = fiscal_year_label(year)
     return Response(
         to_xlsx(f"予算一覧 {label}", headers, rows),
         media_type=XLSX_MEDIA_TYPE,
-        headers={"Content-Disposition": content_disposition(f"予算一覧_{label}.xlsx")},
+        headers={"Content-Disposition": content_disposition(f"予算一覧_{label}_FY{year}.xlsx")},
     )
