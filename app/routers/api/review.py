@@ -5,12 +5,11 @@ the other actions in proposals.py.)"""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.deps import ApiUser, IfMatch, SessionDep
 from app.errors import NotFound
 from app.i18n import N_
-from app.models import ReviewAssignment, User
 from app.models.enums import Role
 from app.models.review import CriterionPublic, NotificationPublic, ReviewPublic
 from app.routers.api.common import envelope
@@ -21,6 +20,7 @@ from app.services import rubric as rubric_service
 from app.services.pagination import PageParams, page_params
 from app.services.policy import policy
 from app.services.proposals import public_views
+from app.services.review_view import reviewer_rows
 
 router = APIRouter(tags=["review"])
 RawBody = Annotated[dict[str, Any] | None, Body()]
@@ -59,24 +59,9 @@ def read_awards(_user: ApiUser) -> dict:
 
 
 def _reviewers_envelope(session: Session, proposal_id: int) -> dict:
-    rows = session.exec(
-        select(ReviewAssignment, User)
-        .join(User, User.id == ReviewAssignment.reviewer_id)
-        .where(ReviewAssignment.proposal_id == proposal_id)
-        .where(col(ReviewAssignment.active).is_(True))
-        .order_by(col(ReviewAssignment.assigned_at))
-    ).all()
-    reviewed = {r.reviewer_id for r in review_service.counted_reviews(session, proposal_id)}
     items = [
-        {
-            "reviewer_id": a.reviewer_id,
-            "name": u.name,
-            "assigned_at": a.assigned_at,
-            "recused_at": a.recused_at,
-            "recusal_reason": a.recusal_reason,
-            "reviewed": a.reviewer_id in reviewed,
-        }
-        for a, u in rows
+        {key: value for key, value in row.items() if key != "review"}
+        for row in reviewer_rows(session, proposal_id)
     ]
     return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
 
