@@ -37,6 +37,7 @@ from app.services.events import record_event
 from app.services.filetypes import clean_filename, extension_of, kind_for
 from app.services.lifecycle import claim
 from app.services.pagination import PageParams, paginate
+from app.services.proposals import EDITABLE
 from app.services.visibility import get_visible_proposal
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,6 @@ TOO_LARGE = N_("ファイルが大きすぎます。添付できるのは %(limi
 CONTENT_MISMATCH = N_("ファイルの内容が拡張子（.%(extension)s）の形式と一致しません。")
 STORED_FILE_MISSING = N_("添付ファイルの保存データが見つかりません。管理者に連絡してください。")
 
-ATTACHABLE = (Status.draft, Status.returned)
 CHUNK = 64 * 1024
 # Multipart framing around the file is a few hundred bytes; beyond this a declared
 # Content-Length cannot be an allowed upload.
@@ -133,7 +133,8 @@ def _check_may_change(proposal: Proposal, user: User) -> None:
 
 
 def _check_status(proposal: Proposal) -> None:
-    if Status(proposal.status) not in ATTACHABLE:
+    # Files change with the text: only while its authors may edit it (draft, returned).
+    if Status(proposal.status) not in EDITABLE:
         raise InvalidTransition(NOT_ATTACHABLE, status=proposal.status)
 
 

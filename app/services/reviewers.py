@@ -22,6 +22,7 @@ from app.services.review import (
     NOT_SECRETARIAT,
     assignment_of,
     counted_assignments,
+    open_for_review,
     recompute,
 )
 from app.services.visibility import get_visible_proposal, visible_clause
@@ -97,7 +98,7 @@ def assign_reviewers(
         raise Forbidden(NOT_SECRETARIAT)
     data = validate_body(ReviewersIn, body)
     reviewers = _reviewers(session, data.reviewer_ids, proposal)
-    if proposal.status != Status.in_review.value:
+    if not open_for_review(proposal):
         raise InvalidTransition(NOT_IN_REVIEW, status=proposal.status)
     check_version(proposal.version, expected_version)
 
@@ -212,7 +213,7 @@ def recuse(session: Session, *, proposal_id: int, user: User, body: Any) -> Prop
     data = validate_body(RecuseIn, body)
     if not data.reason.strip():
         raise Invalid.field("reason", N_("理由を入力してください。"))
-    if proposal.status != Status.in_review.value:
+    if not open_for_review(proposal):
         raise InvalidTransition(NOT_IN_REVIEW, status=proposal.status)
     assignment.recused_at = utcnow()
     assignment.recusal_reason = data.reason
