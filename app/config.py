@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     # (MM-DD) of year N-1.
     budget_request_deadline: str = Field(default="11-30", pattern=r"^\d{2}-\d{2}$")
 
+    # Execution and effects: what one staff hour costs (人件費換算単価, yen), used to turn
+    # hours saved into yen wherever totals are shown; reminders go out this many days
+    # before a milestone is due.
+    hourly_staff_cost_yen: int = Field(default=4000, ge=0, le=100_000)
+    reminder_days_ahead: int = Field(default=7, ge=1, le=60)
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
         if (

@@ -14,6 +14,7 @@ from app.models.attachment import Attachment  # noqa: E402
 from app.models.budget import BudgetRecord  # noqa: E402
 from app.models.department import Department  # noqa: E402
 from app.models.event import ProposalEvent  # noqa: E402
+from app.models.execution import Milestone, ProgressUpdate, ReminderSent  # noqa: E402
 from app.models.initiative import Initiative  # noqa: E402
 from app.models.login_failure import LoginFailure  # noqa: E402
 from app.models.proposal import Proposal, ProposalCoAuthor, ProposalCounter  # noqa: E402
@@ -33,11 +34,14 @@ __all__ = [
     "Department",
     "Initiative",
     "LoginFailure",
+    "Milestone",
     "Notification",
+    "ProgressUpdate",
     "Proposal",
     "ProposalCoAuthor",
     "ProposalCounter",
     "ProposalEvent",
+    "ReminderSent",
     "Review",
     "ReviewAssignment",
     "Round",

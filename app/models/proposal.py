@@ -1,6 +1,6 @@
 """Proposals (提案), their co-authors and the fiscal-year number counter."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import ConfigDict
 from sqlalchemy import Column, ForeignKey, Integer
@@ -59,6 +59,24 @@ class Proposal(SQLModel, table=True):
     target_hours_saved_per_year_hours: float | None = None
     target_savings_yen_per_year: int | None = None
     decided_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+    # The current budget record's status (kept by the budget service), so the lifecycle's
+    # guards need no query of their own.
+    budget_status: str | None = Field(default=None, max_length=20)
+
+    # Execution (実施): started by the implementing department, completed with a report.
+    owner_id: int | None = Field(default=None, foreign_key="user.id")
+    planned_end_date: date | None = None
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completion_report: str | None = Field(default=None, sa_type=SAText)
+    actual_cost_yen: int | None = None
+    actual_hours_saved_per_year_hours: float | None = None
+    actual_savings_yen_per_year: int | None = None
+    effect_measured_on: date | None = None
+    # Derived from the milestones and progress updates, kept in step by the execution
+    # service on every change so lists and roll-ups need no extra query.
+    progress_percent: int | None = None
+    open_due_date: date | None = Field(default=None, index=True)
 
     status: str = Field(default=Status.draft.value, max_length=20, index=True)
     fiscal_year: int = Field(index=True)
@@ -211,6 +229,15 @@ class ProposalPublic(SQLModel):
     implementing_department_id: int | None
     target_hours_saved_per_year_hours: float | None
     target_savings_yen_per_year: int | None
+    budget_status: str | None
+    owner_id: int | None
+    planned_end_date: date | None
+    started_at: datetime | None
+    completion_report: str | None
+    actual_cost_yen: int | None
+    actual_hours_saved_per_year_hours: float | None
+    actual_savings_yen_per_year: int | None
+    effect_measured_on: date | None
     allowed_actions: list[str]
     progress_percent: int | None
     overdue: bool

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_
-from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
 from app.errors import Forbidden, Invalid, InvalidTransition
@@ -127,6 +126,7 @@ def put_budget(
     record.status = (BudgetStatus.requested if data.required else BudgetStatus.not_required).value
     record.updated_at = utcnow()
     session.add(record)
+    proposal.budget_status = record.status
     session.flush()
     changes = {
         name: [before.get(name), getattr(record, name)]
@@ -172,12 +172,9 @@ def _validate_approval(
 
 
 def _request_waiting(proposal: Proposal) -> bool:
-    """approve-budget's guard, so `allowed_actions` offers it only with a request waiting."""
-    session = object_session(proposal)
-    if session is None:  # detached: perform() checks again through _validate_approval
-        return True
-    record = current_record(session, proposal_id=proposal.id)  # type: ignore[arg-type]
-    return record is not None and record.status in [s.value for s in WAITING]
+    """approve-budget's guard, so `allowed_actions` offers it only with a request waiting
+    (read from the proposal's copy of its current record's status: no query per row)."""
+    return proposal.budget_status in [s.value for s in WAITING]
 
 
 add_guard(Action.approve_budget, _request_waiting, NO_REQUEST)
@@ -193,6 +190,7 @@ def approve(session: Session, *, proposal: Proposal, user: User, body: ApproveIn
     record.status = (BudgetStatus.reduced if reduced else BudgetStatus.approved).value
     record.decided_by_id, record.decided_at, record.updated_at = user.id, utcnow(), utcnow()
     session.add(record)
+    proposal.budget_status = record.status
     return {
         "approved_yen": body.approved_yen,
         "requested_yen": record.requested_yen,
@@ -221,6 +219,7 @@ def deny(session: Session, *, proposal_id: int, user: User, body: Any) -> Budget
     record.approved_yen = 0
     record.decided_by_id, record.decided_at, record.updated_at = user.id, utcnow(), utcnow()
     session.add(record)
+    proposal.budget_status = record.status
     claim(session, proposal)
     record_event(
         session,

@@ -65,7 +65,7 @@ def _finance(_proposal: Proposal, user: User) -> bool:
     return user.has_role(Role.finance)
 
 
-def _implementer_or_secretariat(proposal: Proposal, user: User) -> bool:
+def implementer_or_secretariat(proposal: Proposal, user: User) -> bool:
     department = getattr(proposal, "implementing_department_id", None)
     in_department = department is not None and user.department_id == department
     return in_department or user.has_role(Role.secretariat)
@@ -140,14 +140,14 @@ TRANSITIONS: dict[Action, Transition] = {
         Action.start,
         _s(Status.adopted, Status.budgeted),
         Status.in_progress,
-        _implementer_or_secretariat,
+        implementer_or_secretariat,
     ),
     # in_progress -> completed; adopted -> completed when already implemented
     Action.complete: Transition(
         Action.complete,
         _s(Status.in_progress, Status.adopted),
         Status.completed,
-        _implementer_or_secretariat,
+        implementer_or_secretariat,
     ),
 }
 

@@ -24,6 +24,7 @@ from app.models.types import utcnow
 from app.services import rounds as rounds_service
 from app.services.concurrency import check_version
 from app.services.events import record_event
+from app.services.execution import is_overdue
 from app.services.lifecycle import Action, allowed_actions, claim, performs
 from app.services.pagination import PageParams, paginate
 from app.services.search import search_clause
@@ -117,8 +118,7 @@ def to_public(proposal: Proposal, user: User, *, blind: bool = False) -> dict[st
         co_author_ids=proposal.co_author_ids,
         fiscal_year_label=fiscal_year_label(proposal.fiscal_year),
         allowed_actions=allowed_actions(proposal, user),
-        progress_percent=None,
-        overdue=False,
+        overdue=is_overdue(proposal),
     )
     if blind:
         data.update(author_id=None, co_author_ids=None, department_id=None)

@@ -282,3 +282,9 @@ def search_clause(q: str, dialect: str) -> ColumnElement[bool] | None:
     if dialect == "postgresql":
         return _postgres_clause(terms)
     return _generic_clause(terms)
+
+
+def sqlite_restore_trigger_ddl() -> list[str]:
+    """Re-creates the triggers after a migration rebuilt `proposal` (SQLite batch mode
+    drops them); the FTS table and its rows stay."""
+    return [*sqlite_drop_ddl()[:-1], *sqlite_search_ddl(create_table=False)]

@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 from app.services.rubric import seed_default_rubric
-from app.services.search import sqlite_drop_ddl, sqlite_search_ddl
+from app.services.search import sqlite_restore_trigger_ddl
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -240,12 +240,9 @@ def downgrade() -> None:
 
 def _restore_search_triggers() -> None:
     """SQLite rebuilds `proposal` in batch mode, which drops the search triggers of 0004."""
-    if op.get_bind().dialect.name != "sqlite":
-        return
-    for statement in sqlite_drop_ddl()[:-1]:  # the triggers, not the FTS table
-        op.execute(statement)
-    for statement in sqlite_search_ddl(create_table=False):
-        op.execute(statement)
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in sqlite_restore_trigger_ddl():
+            op.execute(statement)
 
 
 def _seed_default_rubric() -> None:

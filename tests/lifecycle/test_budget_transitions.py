@@ -88,6 +88,7 @@ def build(session: Session, cast: dict, status: Status, requested: bool) -> Prop
                 status=BudgetStatus.requested.value,
             )
         )
+        proposal.budget_status = BudgetStatus.requested.value  # as the budget service keeps it
     session.commit()
     session.refresh(proposal)
     return proposal
@@ -195,6 +196,8 @@ def test_a_decided_request_cannot_be_approved(
             status=budget_status.value,
         )
     )
+    proposal.budget_status = budget_status.value
+    session.add(proposal)
     session.commit()
     before = (event_count(session, proposal.id), records(session, proposal.id))
     api = api_as(cast["finance"])

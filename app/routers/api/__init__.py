@@ -7,6 +7,7 @@ from app.routers.api import (
     auth,
     budget,
     departments,
+    execution,
     health,
     initiatives,
     proposals,
@@ -27,6 +28,7 @@ for module in (
     attachments,
     review,
     budget,
+    execution,
     rounds,
     health,
 ):

@@ -1,0 +1,135 @@
+"""Execution (実施): the implementing department's weighted milestones, progress updates and
+the reminders already sent for them. The start and completion data (owner, planned end date,
+the completion report and the actual effects) live on the proposal itself."""
+
+from datetime import date, datetime
+
+from pydantic import ConfigDict
+from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy import Text as SAText
+from sqlmodel import Field, SQLModel
+
+from app.models.numbers import Hours, Yen
+from app.models.types import Line, Text, UTCDateTime, utcnow
+
+WEIGHT_MAX = 100
+
+
+class Milestone(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("proposal.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    title: str = Field(max_length=200)
+    due_date: date
+    weight: int = Field(default=1)
+    done_on: date | None = None
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ProgressUpdate(SQLModel, table=True):
+    __tablename__ = "progress_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("proposal.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    percent: int
+    note: str = Field(default="", sa_type=SAText)
+    author_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ReminderSent(SQLModel, table=True):
+    """One row per reminder already sent: its key (what, which and for which due date) is
+    unique, so running `send-reminders` again — even at the same moment on two hosts —
+    sends nothing twice."""
+
+    __tablename__ = "reminder_sent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120, unique=True)
+    proposal_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("proposal.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# -- schemas ----------------------------------------------------------------------------------
+
+
+class StartBody(SQLModel):
+    """POST /proposals/{id}/start: the owner (担当者, a member of the implementing
+    department; the caller when omitted) and the planned end date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    planned_end_date: date | None = None
+    owner_id: int | None = None
+
+
+class CompleteBody(SQLModel):
+    """POST /proposals/{id}/complete: the completion report with the actual effects."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    report: Text = Field(max_length=10_000)
+    actual_cost_yen: Yen
+    actual_hours_saved_per_year_hours: Hours
+    actual_savings_yen_per_year: Yen
+    measured_on: date | None = None
+
+
+class MilestoneIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Line = Field(min_length=1, max_length=200)
+    due_date: date
+    weight: int = Field(default=1, ge=1, le=WEIGHT_MAX)
+
+
+class MilestonePatch(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Line | None = Field(default=None, min_length=1, max_length=200)
+    due_date: date | None = None
+    weight: int | None = Field(default=None, ge=1, le=WEIGHT_MAX)
+    done: bool | None = None
+    done_on: date | None = None
+
+
+class ProgressIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    percent: int = Field(ge=0, le=100)
+    note: Text = Field(default="", max_length=10_000)
+
+
+class MilestonePublic(SQLModel):
+    id: int
+    proposal_id: int
+    title: str
+    due_date: date
+    weight: int
+    done: bool
+    done_on: date | None
+    overdue: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProgressPublic(SQLModel):
+    id: int
+    proposal_id: int
+    percent: int
+    note: str
+    author_id: int | None
+    created_at: datetime

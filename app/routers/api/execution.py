@@ -1,0 +1,155 @@
+"""Execution under /api/v1: a proposal's milestones and progress updates, and the
+implementing department's board. `start` and `complete` are lifecycle actions, routed with
+the others in proposals.py."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response
+
+from app.deps import ApiUser, IfMatch, SessionDep
+from app.models.execution import (
+    MilestoneIn,
+    MilestonePatch,
+    MilestonePublic,
+    ProgressIn,
+    ProgressPublic,
+)
+from app.models.proposal import ProposalPublic
+from app.routers.api.proposals import _schema
+from app.services import execution
+from app.services.proposals import get_proposal, public_views
+
+router = APIRouter(tags=["execution"])
+RawBody = Annotated[dict[str, Any] | None, Body()]
+
+
+def _milestone(milestone) -> MilestonePublic:
+    return MilestonePublic.model_validate(
+        {
+            **milestone.model_dump(),
+            "done": milestone.done_on is not None,
+            "overdue": execution.milestone_overdue(milestone),
+        }
+    )
+
+
+def _listing(items: list) -> dict:
+    return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
+
+
+@router.get("/proposals/{proposal_id}/milestones")
+def read_milestones(proposal_id: int, session: SessionDep, user: ApiUser) -> dict:
+    """The proposal's milestones in due-date order, with its derived progress and overdue."""
+    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
+    items = [_milestone(m) for m in execution.milestones_of(session, proposal_id=proposal.id)]
+    return {
+        **_listing(items),
+        "progress_percent": proposal.progress_percent,
+        "overdue": execution.is_overdue(proposal),
+    }
+
+
+@router.post(
+    "/proposals/{proposal_id}/milestones",
+    response_model=MilestonePublic,
+    status_code=201,
+    openapi_extra=_schema(MilestoneIn),
+)
+def create_milestone(
+    proposal_id: int, session: SessionDep, user: ApiUser, if_match: IfMatch, body: RawBody = None
+) -> MilestonePublic:
+    """Plan a milestone (implementing department, secretariat): title, due date (past dates
+    are allowed: milestones are often recorded late) and weight (1–100, default 1)."""
+    milestone = execution.add_milestone(
+        session, proposal_id=proposal_id, user=user, body=body, expected_version=if_match
+    )
+    return _milestone(milestone)
+
+
+@router.patch(
+    "/proposals/{proposal_id}/milestones/{milestone_id}",
+    response_model=MilestonePublic,
+    openapi_extra=_schema(MilestonePatch),
+)
+def patch_milestone(
+    proposal_id: int,
+    milestone_id: int,
+    session: SessionDep,
+    user: ApiUser,
+    if_match: IfMatch,
+    body: RawBody = None,
+) -> MilestonePublic:
+    """Tick (`{"done": true}`, optionally with `done_on`), untick or edit a milestone."""
+    milestone = execution.update_milestone(
+        session,
+        proposal_id=proposal_id,
+        milestone_id=milestone_id,
+        user=user,
+        body=body,
+        expected_version=if_match,
+    )
+    return _milestone(milestone)
+
+
+@router.delete("/proposals/{proposal_id}/milestones/{milestone_id}", status_code=204)
+def remove_milestone(
+    proposal_id: int, milestone_id: int, session: SessionDep, user: ApiUser, if_match: IfMatch
+) -> Response:
+    """Remove a milestone entered by mistake (the timeline keeps what it was)."""
+    execution.delete_milestone(
+        session,
+        proposal_id=proposal_id,
+        milestone_id=milestone_id,
+        user=user,
+        expected_version=if_match,
+    )
+    return Response(status_code=204)
+
+
+@router.get("/proposals/{proposal_id}/progress")
+def read_progress(proposal_id: int, session: SessionDep, user: ApiUser) -> dict:
+    """The progress updates, newest first."""
+    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
+    updates = execution.updates_of(session, proposal_id=proposal.id)
+    return _listing([ProgressPublic.model_validate(u.model_dump()) for u in updates])
+
+
+@router.post(
+    "/proposals/{proposal_id}/progress",
+    response_model=ProgressPublic,
+    status_code=201,
+    openapi_extra=_schema(ProgressIn),
+)
+def create_progress(
+    proposal_id: int, session: SessionDep, user: ApiUser, if_match: IfMatch, body: RawBody = None
+) -> ProgressPublic:
+    """Report progress (0–100 %) with a note, while in progress. Once there are milestones
+    the proposal's progress follows them instead."""
+    update = execution.add_progress(
+        session, proposal_id=proposal_id, user=user, body=body, expected_version=if_match
+    )
+    return ProgressPublic.model_validate(update.model_dump())
+
+
+@router.get("/execution/board")
+def read_board(
+    session: SessionDep,
+    user: ApiUser,
+    department_id: Annotated[
+        int | None, Query(description="secretariat only; own by default")
+    ] = None,
+) -> dict:
+    """The department's proposals being carried out (overdue first) and those waiting to
+    start. Staff see their own department; the secretariat any."""
+    view = execution.board(session, user=user, department_id=department_id)
+
+    def views(proposals) -> list[ProposalPublic]:
+        return [ProposalPublic.model_validate(v) for v in public_views(session, proposals, user)]
+
+    return {
+        "department_id": view.department.id,
+        "department_name": view.department.name,
+        "in_progress": views(view.in_progress),
+        "waiting": views(view.waiting),
+        "overdue": len(view.overdue_ids),
+    }

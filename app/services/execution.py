@@ -1,0 +1,641 @@
+"""Execution (実施): the implementing department (or the secretariat) starts an adopted
+proposal, plans weighted milestones, reports progress and files the completion report with
+the actual effects. Progress and `overdue` are derived, never typed twice: the percentage
+comes from the weighted milestones when there are any and from the latest update otherwise,
+and `overdue` holds while an open milestone is past due or the planned end date has passed.
+Reminders for milestones due soon or overdue go out through `send_reminders` (a CLI for
+cron), at most once each.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app import wareki
+from app.errors import Forbidden, Invalid, InvalidTransition, NotFound
+from app.i18n import N_
+from app.models import (
+    Department,
+    Milestone,
+    ProgressUpdate,
+    Proposal,
+    User,
+    UserRole,
+)
+from app.models.enums import BudgetStatus, Role, Status
+from app.models.execution import (
+    CompleteBody,
+    MilestoneIn,
+    MilestonePatch,
+    ProgressIn,
+    ReminderSent,
+    StartBody,
+)
+from app.models.types import utcnow
+from app.services.concurrency import check_version
+from app.services.events import record_event
+from app.services.lifecycle import Action, add_guard, claim, implementer_or_secretariat, performs
+from app.services.notifications import notify
+from app.services.visibility import get_visible_proposal
+from app.validation import validate_body
+
+ONLY_IMPLEMENTERS = N_("実施担当課の職員と事務局だけが実施状況を記録できます。")
+NOT_STARTABLE = N_(
+    "予算が措置されていないため開始できません（財政担当が「予算不要」とした場合は開始できます）。"
+)
+NOT_IMPLEMENTED_YET = N_("実施中でない提案は、実施済み報告の場合にだけ完了にできます。")
+OWNER_NOT_IN_DEPARTMENT = N_("担当者は実施担当課の在職中の職員から選んでください。")
+REPORT_REQUIRED = N_("実施内容の報告を入力してください。")
+MEASURED_IN_FUTURE = N_("効果の測定日に未来の日付は指定できません。")
+DONE_IN_FUTURE = N_("完了日に未来の日付は指定できません。")
+NOT_IN_EXECUTION = N_(
+    "マイルストーンを記録できるのは採用から実施中までの提案です（現在: %(status)s）。"
+)
+NOT_IN_PROGRESS = N_("進捗を報告できるのは実施中の提案だけです（現在: %(status)s）。")
+MILESTONE_NOT_FOUND = N_("指定されたマイルストーンが見つかりません。")
+BOARD_OTHER_DEPARTMENT = N_("他の課の実施状況を見られるのは事務局だけです。")
+NO_DEPARTMENT = N_("所属課が登録されていないため、課の実施状況を表示できません。")
+UNKNOWN_DEPARTMENT = N_("指定された課が見つかりません。")
+STARTED_TITLE = N_("実施開始: 「%(title)s」の実施が始まりました")
+COMPLETED_TITLE = N_("実施完了: 「%(title)s」の実施が完了しました")
+DUE_SOON_TITLE = N_("期限間近: 「%(milestone)s」（%(title)s）の期限は%(due)sです")
+OVERDUE_TITLE = N_("期限超過: 「%(milestone)s」（%(title)s）の期限%(due)sを過ぎています")
+END_OVERDUE_TITLE = N_("期限超過: 「%(title)s」の完了予定日%(due)sを過ぎています")
+
+# Where milestones may be planned and changed: from adoption until completion.
+EXECUTING = (Status.adopted, Status.budgeted, Status.in_progress)
+EXECUTING_VALUES = [s.value for s in EXECUTING]
+
+
+# -- derivation ------------------------------------------------------------------------------
+
+
+def today() -> date:
+    """The date in Japan (through `wareki` so tests can fix the clock in one place)."""
+    return wareki.today_jst()
+
+
+def weighted_percent(milestones: list[Milestone]) -> int | None:
+    """The done milestones' share of the total weight, 0–100, rounded half up."""
+    total = sum(m.weight for m in milestones)
+    if not total:
+        return None
+    done = sum(m.weight for m in milestones if m.done_on is not None)
+    return int((Decimal(100 * done) / Decimal(total)).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def derive_progress(
+    status: str, milestones: list[Milestone], latest_update: int | None
+) -> int | None:
+    if status == Status.completed.value:
+        return 100
+    if milestones:
+        return weighted_percent(milestones)
+    return latest_update
+
+
+def is_overdue(proposal: Proposal, on: date | None = None) -> bool:
+    """True while the proposal is being carried out and an open milestone is past due or
+    the planned end date has passed."""
+    if proposal.status not in EXECUTING_VALUES:
+        return False
+    on = on or today()
+    late_milestone = proposal.open_due_date is not None and proposal.open_due_date < on
+    late_end = proposal.planned_end_date is not None and proposal.planned_end_date < on
+    return late_milestone or late_end
+
+
+def overdue_clause(on: date):
+    """`is_overdue` as an SQL condition, for boards and counts."""
+    return col(Proposal.status).in_(EXECUTING_VALUES) & or_(
+        col(Proposal.open_due_date) < on, col(Proposal.planned_end_date) < on
+    )
+
+
+def milestone_overdue(milestone: Milestone, on: date | None = None) -> bool:
+    return milestone.done_on is None and milestone.due_date < (on or today())
+
+
+def milestones_of(session: Session, *, proposal_id: int) -> list[Milestone]:
+    """Due date order (the plan as it reads), then the order they were added."""
+    return list(
+        session.exec(
+            select(Milestone)
+            .where(Milestone.proposal_id == proposal_id)
+            .order_by(col(Milestone.due_date), col(Milestone.id))
+        ).all()
+    )
+
+
+def updates_of(session: Session, *, proposal_id: int) -> list[ProgressUpdate]:
+    """Newest first."""
+    return list(
+        session.exec(
+            select(ProgressUpdate)
+            .where(ProgressUpdate.proposal_id == proposal_id)
+            .order_by(col(ProgressUpdate.created_at).desc(), col(ProgressUpdate.id).desc())
+        ).all()
+    )
+
+
+def refresh_derived(session: Session, proposal: Proposal) -> None:
+    """Keeps the stored progress and earliest open due date in step with the milestones and
+    updates (called by every change to them, before the proposal's version moves on)."""
+    session.flush()
+    milestones = milestones_of(session, proposal_id=proposal.id)
+    latest = session.exec(
+        select(ProgressUpdate.percent)
+        .where(ProgressUpdate.proposal_id == proposal.id)
+        .order_by(col(ProgressUpdate.created_at).desc(), col(ProgressUpdate.id).desc())
+        .limit(1)
+    ).first()
+    proposal.progress_percent = derive_progress(proposal.status, milestones, latest)
+    open_dues = [m.due_date for m in milestones if m.done_on is None]
+    proposal.open_due_date = min(open_dues) if open_dues else None
+    session.add(proposal)
+
+
+# -- who ---------------------------------------------------------------------------------------
+
+
+def can_execute(proposal: Proposal, user: User) -> bool:
+    """The implementing department's members and the secretariat."""
+    return implementer_or_secretariat(proposal, user)
+
+
+def _check_executor(proposal: Proposal, user: User) -> None:
+    if not can_execute(proposal, user):
+        raise Forbidden(ONLY_IMPLEMENTERS)
+
+
+def _check_executing(proposal: Proposal) -> None:
+    if proposal.status not in EXECUTING_VALUES:
+        raise InvalidTransition(NOT_IN_EXECUTION, status=proposal.status)
+
+
+def department_members(session: Session, department_id: int | None) -> list[User]:
+    if department_id is None:
+        return []
+    return list(
+        session.exec(
+            select(User)
+            .where(User.department_id == department_id)
+            .where(col(User.is_active).is_(True))
+            .order_by(col(User.id))
+        ).all()
+    )
+
+
+def _notify_authors(session: Session, proposal: Proposal, title: str, body: str = "") -> None:
+    notify(
+        session,
+        user_ids=[proposal.author_id, *proposal.co_author_ids],
+        kind="execution",
+        title=title,
+        body=body,
+        proposal_id=proposal.id,
+    )
+
+
+# -- start and complete (lifecycle actions) ------------------------------------------------------
+
+
+def budget_settled(proposal: Proposal) -> bool:
+    """start's guard: budgeted, or adopted with finance's record saying no money is needed."""
+    if proposal.status != Status.adopted.value:
+        return True
+    return proposal.budget_status == BudgetStatus.not_required.value
+
+
+def _completable(proposal: Proposal) -> bool:
+    """complete's guard: from adopted only for an already-implemented report (実施済み報告)."""
+    return proposal.status != Status.adopted.value or proposal.already_implemented
+
+
+add_guard(Action.start, budget_settled, NOT_STARTABLE)
+add_guard(Action.complete, _completable, NOT_IMPLEMENTED_YET)
+
+
+def _validate_start(session: Session, *, proposal: Proposal, user: User, body: StartBody) -> None:
+    if body.owner_id is not None:
+        owner = session.get(User, body.owner_id)
+        if (
+            owner is None
+            or not owner.is_active
+            or owner.department_id != proposal.implementing_department_id
+        ):
+            raise Invalid.field("owner_id", OWNER_NOT_IN_DEPARTMENT)
+
+
+@performs(Action.start, body=StartBody)
+def start(session: Session, *, proposal: Proposal, user: User, body: StartBody) -> dict[str, Any]:
+    """Starts the work: the owner (the caller when they belong to the department) and the
+    planned end date; the authors are told."""
+    owner_id = body.owner_id
+    if owner_id is None and user.department_id == proposal.implementing_department_id:
+        owner_id = user.id
+    proposal.owner_id = owner_id
+    proposal.planned_end_date = body.planned_end_date
+    proposal.started_at = utcnow()
+    _notify_authors(session, proposal, STARTED_TITLE % {"title": proposal.title})
+    return {"owner_id": owner_id, "planned_end_date": body.planned_end_date}
+
+
+start.validate = _validate_start  # type: ignore[attr-defined]
+
+
+def _validate_completion(
+    session: Session, *, proposal: Proposal, user: User, body: CompleteBody
+) -> None:
+    if not body.report.strip():
+        raise Invalid.field("report", REPORT_REQUIRED)
+    if body.measured_on is not None and body.measured_on > today():
+        raise Invalid.field("measured_on", MEASURED_IN_FUTURE)
+
+
+@performs(Action.complete, body=CompleteBody)
+def complete(
+    session: Session, *, proposal: Proposal, user: User, body: CompleteBody
+) -> dict[str, Any]:
+    """Files the completion report with the actual effects (measured on a date, today by
+    default); progress becomes 100 and the authors are told."""
+    proposal.completion_report = body.report
+    proposal.actual_cost_yen = body.actual_cost_yen
+    proposal.actual_hours_saved_per_year_hours = body.actual_hours_saved_per_year_hours
+    proposal.actual_savings_yen_per_year = body.actual_savings_yen_per_year
+    proposal.effect_measured_on = body.measured_on or today()
+    proposal.completed_at = utcnow()
+    proposal.progress_percent = 100
+    _notify_authors(session, proposal, COMPLETED_TITLE % {"title": proposal.title}, body.report)
+    return {
+        "actual_cost_yen": body.actual_cost_yen,
+        "actual_hours_saved_per_year_hours": body.actual_hours_saved_per_year_hours,
+        "actual_savings_yen_per_year": body.actual_savings_yen_per_year,
+        "effect_measured_on": proposal.effect_measured_on,
+    }
+
+
+complete.validate = _validate_completion  # type: ignore[attr-defined]
+
+
+# -- milestones and progress -----------------------------------------------------------------
+
+
+def _writable(session: Session, *, proposal_id: int, user: User) -> Proposal:
+    """404 when not visible, 403 unless implementing department or secretariat."""
+    proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
+    _check_executor(proposal, user)
+    return proposal
+
+
+def _commit_change(
+    session: Session, proposal: Proposal, user: User, action: str, changes: dict[str, Any]
+) -> None:
+    refresh_derived(session, proposal)
+    claim(session, proposal)
+    record_event(session, proposal=proposal, actor=user, action=action, changes=changes)
+    session.commit()
+
+
+def add_milestone(
+    session: Session, *, proposal_id: int, user: User, body: Any, expected_version: int | None
+) -> Milestone:
+    """404/403, 422 (title, due date, weight), 409 outside adopted…in_progress, 412."""
+    proposal = _writable(session, proposal_id=proposal_id, user=user)
+    data = validate_body(MilestoneIn, body)
+    _check_executing(proposal)
+    check_version(proposal.version, expected_version)
+    milestone = Milestone(
+        proposal_id=proposal.id,
+        title=data.title,
+        due_date=data.due_date,
+        weight=data.weight,
+        created_by_id=user.id,
+    )
+    session.add(milestone)
+    session.flush()
+    changes = {"milestone_id": milestone.id, "title": data.title, "due_date": data.due_date}
+    _commit_change(session, proposal, user, "milestone-add", {**changes, "weight": data.weight})
+    session.refresh(milestone)
+    return milestone
+
+
+def _milestone(session: Session, proposal: Proposal, milestone_id: int) -> Milestone:
+    milestone = session.get(Milestone, milestone_id)
+    if milestone is None or milestone.proposal_id != proposal.id:
+        raise NotFound(MILESTONE_NOT_FOUND)
+    return milestone
+
+
+def update_milestone(
+    session: Session,
+    *,
+    proposal_id: int,
+    milestone_id: int,
+    user: User,
+    body: Any,
+    expected_version: int | None,
+) -> Milestone:
+    """Edits or ticks a milestone (`done: true` sets today's date unless `done_on` says
+    otherwise; `done: false` clears it)."""
+    proposal = _writable(session, proposal_id=proposal_id, user=user)
+    milestone = _milestone(session, proposal, milestone_id)
+    data = validate_body(MilestonePatch, body)
+    on = today()
+    if data.done_on is not None and data.done_on > on:
+        raise Invalid.field("done_on", DONE_IN_FUTURE)
+    _check_executing(proposal)
+    check_version(proposal.version, expected_version)
+    fields = data.model_dump(exclude_unset=True)
+    wanted: dict[str, Any] = {
+        k: fields[k] for k in ("title", "due_date", "weight") if fields.get(k) is not None
+    }
+    if data.done is True or (data.done is None and data.done_on is not None):
+        wanted["done_on"] = data.done_on or milestone.done_on or on
+    elif data.done is False:
+        wanted["done_on"] = None
+    changes = {
+        name: [getattr(milestone, name), value]
+        for name, value in wanted.items()
+        if getattr(milestone, name) != value
+    }
+    for name, value in wanted.items():
+        setattr(milestone, name, value)
+    milestone.updated_at = utcnow()
+    session.add(milestone)
+    action = "milestone-done" if changes.get("done_on", [None, None])[1] else "milestone-update"
+    _commit_change(
+        session,
+        proposal,
+        user,
+        action,
+        {"milestone_id": milestone.id, "title": milestone.title, **changes},
+    )
+    session.refresh(milestone)
+    return milestone
+
+
+def delete_milestone(
+    session: Session,
+    *,
+    proposal_id: int,
+    milestone_id: int,
+    user: User,
+    expected_version: int | None,
+) -> None:
+    """Removes a milestone entered by mistake (the event keeps what it was)."""
+    proposal = _writable(session, proposal_id=proposal_id, user=user)
+    milestone = _milestone(session, proposal, milestone_id)
+    _check_executing(proposal)
+    check_version(proposal.version, expected_version)
+    changes = {
+        "milestone_id": milestone.id,
+        "title": milestone.title,
+        "due_date": milestone.due_date,
+    }
+    session.delete(milestone)
+    _commit_change(session, proposal, user, "milestone-delete", changes)
+
+
+def add_progress(
+    session: Session, *, proposal_id: int, user: User, body: Any, expected_version: int | None
+) -> ProgressUpdate:
+    """404/403, 422 (percent 0–100), 409 unless in progress, 412."""
+    proposal = _writable(session, proposal_id=proposal_id, user=user)
+    data = validate_body(ProgressIn, body)
+    if proposal.status != Status.in_progress.value:
+        raise InvalidTransition(NOT_IN_PROGRESS, status=proposal.status)
+    check_version(proposal.version, expected_version)
+    update = ProgressUpdate(
+        proposal_id=proposal.id, percent=data.percent, note=data.note, author_id=user.id
+    )
+    session.add(update)
+    session.flush()
+    _commit_change(
+        session, proposal, user, "progress", {"percent": data.percent, "note": data.note}
+    )
+    session.refresh(update)
+    return update
+
+
+# -- the department's board ----------------------------------------------------------------------
+
+
+@dataclass
+class Board:
+    department: Department
+    in_progress: list[Proposal]
+    waiting: list[Proposal]  # adopted or budgeted, not started yet
+    overdue_ids: set[int]
+
+
+def board_department(session: Session, *, user: User, department_id: int | None) -> Department:
+    """The caller's own department, or any department for the secretariat."""
+    if department_id is None or department_id == user.department_id:
+        if user.department_id is None:
+            raise NotFound(NO_DEPARTMENT)
+        department_id = user.department_id
+    elif not user.has_role(Role.secretariat):
+        raise Forbidden(BOARD_OTHER_DEPARTMENT)
+    department = session.get(Department, department_id)
+    if department is None:
+        raise NotFound(UNKNOWN_DEPARTMENT)
+    return department
+
+
+def board(
+    session: Session, *, user: User, department_id: int | None = None, on: date | None = None
+) -> Board:
+    """The department's proposals being carried out, overdue first, then by the nearest
+    due date; and those adopted for it but not started yet."""
+    department = board_department(session, user=user, department_id=department_id)
+    on = on or today()
+    late = overdue_clause(on)
+    nearest = func.coalesce(Proposal.open_due_date, Proposal.planned_end_date)
+    rows = session.exec(
+        select(Proposal)
+        .where(Proposal.implementing_department_id == department.id)
+        .where(col(Proposal.status).in_(EXECUTING_VALUES))
+        .order_by(
+            case((late, 0), else_=1),
+            nearest.nulls_last(),
+            col(Proposal.decided_at),
+            col(Proposal.id),
+        )
+    ).all()
+    started = [p for p in rows if p.status == Status.in_progress.value]
+    waiting = [p for p in rows if p.status != Status.in_progress.value]
+    return Board(department, started, waiting, {p.id for p in rows if is_overdue(p, on)})
+
+
+def due_counts(session: Session, *, user: User, on: date | None = None) -> dict[str, int]:
+    """For the home page: the caller's department's proposals overdue, milestones due within
+    the reminder window, and proposals waiting to be started."""
+    if user.department_id is None:
+        return {"overdue": 0, "due_soon": 0, "to_start": 0}
+    on = on or today()
+    mine = Proposal.implementing_department_id == user.department_id
+    overdue = session.exec(
+        select(func.count()).select_from(Proposal).where(mine).where(overdue_clause(on))
+    ).one()
+    due_soon = session.exec(
+        select(func.count())
+        .select_from(Milestone)
+        .join(Proposal, Proposal.id == Milestone.proposal_id)
+        .where(mine)
+        .where(col(Proposal.status).in_(EXECUTING_VALUES))
+        .where(col(Milestone.done_on).is_(None))
+        .where(and_(Milestone.due_date >= on, Milestone.due_date <= on + timedelta(days=7)))
+    ).one()
+    to_start = session.exec(
+        select(func.count())
+        .select_from(Proposal)
+        .where(mine)
+        .where(col(Proposal.status).in_([Status.adopted.value, Status.budgeted.value]))
+    ).one()
+    return {"overdue": overdue, "due_soon": due_soon, "to_start": to_start}
+
+
+# -- effects -------------------------------------------------------------------------------------
+
+
+@dataclass
+class EffectRow:
+    label: str  # estimated (見込み), target (目標), actual (実績)
+    cost_yen: int | None
+    hours: float | None
+    savings_yen: int | None
+    hours_as_yen: int | None  # hours × the hourly staff cost
+    total_yen: int | None  # savings + hours as yen
+
+
+def effect_rows(proposal: Proposal, hourly_cost_yen: int) -> list[EffectRow]:
+    """Estimated (by the author), target (at decision) and actual (the report), side by side."""
+
+    def row(label: str, cost: int | None, hours: float | None, savings: int | None) -> EffectRow:
+        as_yen = round(hours * hourly_cost_yen) if hours is not None else None
+        total = None if as_yen is None and savings is None else (as_yen or 0) + (savings or 0)
+        return EffectRow(label, cost, hours, savings, as_yen, total)
+
+    return [
+        row(
+            N_("見込み（提案者）"),
+            proposal.estimated_cost_yen,
+            proposal.estimated_hours_saved_per_year_hours,
+            proposal.estimated_savings_yen_per_year,
+        ),
+        row(
+            N_("目標（審査決定）"),
+            None,
+            proposal.target_hours_saved_per_year_hours,
+            proposal.target_savings_yen_per_year,
+        ),
+        row(
+            N_("実績（完了報告）"),
+            proposal.actual_cost_yen,
+            proposal.actual_hours_saved_per_year_hours,
+            proposal.actual_savings_yen_per_year,
+        ),
+    ]
+
+
+# -- reminders ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ReminderResult:
+    sent: int = 0  # reminders (each may reach several people)
+    notifications: int = 0
+    skipped: int = 0  # already sent before
+
+
+def _send_once(
+    session: Session, *, key: str, proposal: Proposal, recipients: list[int], title: str
+) -> bool:
+    """Records the reminder's key and notifies, unless the key is already there (then it
+    was sent before and nothing happens)."""
+    try:
+        with session.begin_nested():
+            session.add(ReminderSent(key=key, proposal_id=proposal.id))
+            session.flush()
+    except IntegrityError:
+        return False
+    notify(session, user_ids=recipients, kind="reminder", title=title, proposal_id=proposal.id)
+    return True
+
+
+def _secretariat_ids(session: Session) -> list[int]:
+    return list(
+        session.exec(
+            select(User.id)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.secretariat.value)
+            .where(col(User.is_active).is_(True))
+            .order_by(col(User.id))
+        ).all()
+    )
+
+
+def send_reminders(
+    session: Session, *, on: date | None = None, days_ahead: int = 7
+) -> ReminderResult:
+    """In-app reminders to the implementing department (and the owner) for open milestones
+    due within `days_ahead` days, for overdue ones, and for a planned end date that has
+    passed. Each reminder is keyed by what it is about and the due date, so running this
+    again (twice a day from cron, or on two hosts at once) sends nothing twice; moving a due
+    date makes a new reminder."""
+    on = on or today()
+    result = ReminderResult()
+    members: dict[int | None, list[int]] = {}
+
+    def recipients(proposal: Proposal) -> list[int]:
+        department = proposal.implementing_department_id
+        if department not in members:
+            members[department] = [u.id for u in department_members(session, department)]
+        owner = [proposal.owner_id] if proposal.owner_id else []
+        people = list(dict.fromkeys([*members[department], *owner]))
+        return people or _secretariat_ids(session)  # nobody in the department: 事務局
+
+    milestone_rows = session.exec(
+        select(Milestone, Proposal)
+        .join(Proposal, Proposal.id == Milestone.proposal_id)
+        .where(col(Proposal.status).in_(EXECUTING_VALUES))
+        .where(col(Milestone.done_on).is_(None))
+        .where(Milestone.due_date <= on + timedelta(days=days_ahead))
+        .order_by(col(Milestone.due_date), col(Milestone.id))
+    ).all()
+    pending: list[tuple[str, Proposal, str]] = []
+    for milestone, proposal in milestone_rows:
+        late = milestone.due_date < on
+        message = OVERDUE_TITLE if late else DUE_SOON_TITLE
+        title = message % {
+            "milestone": milestone.title,
+            "title": proposal.title,
+            "due": wareki.wareki_date(milestone.due_date),
+        }
+        kind = "overdue" if late else "due-soon"
+        pending.append((f"milestone:{milestone.id}:{kind}:{milestone.due_date}", proposal, title))
+    late_ends = session.exec(
+        select(Proposal)
+        .where(Proposal.status == Status.in_progress.value)
+        .where(col(Proposal.planned_end_date) < on)
+        .order_by(col(Proposal.id))
+    ).all()
+    for proposal in late_ends:
+        due = wareki.wareki_date(proposal.planned_end_date)
+        title = END_OVERDUE_TITLE % {"title": proposal.title, "due": due}
+        pending.append((f"end:{proposal.id}:overdue:{proposal.planned_end_date}", proposal, title))
+    for key, proposal, title in pending:
+        people = recipients(proposal)
+        if _send_once(session, key=key, proposal=proposal, recipients=people, title=title):
+            result.sent += 1
+            result.notifications += len(people)
+        else:
+            result.skipped += 1
+    session.commit()
+    return result
