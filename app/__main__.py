@@ -3,6 +3,9 @@
 create-admin --email E --password P [--name N]   create or reset an admin (idempotent)
 migrate                                          alembic upgrade head
 load-demo                                        load the demo data (idempotent)
+send-reminders [--date YYYY-MM-DD]               in-app reminders for milestones due within
+                                                 the reminder window and overdue ones (for
+                                                 cron; running it again sends nothing twice)
 """
 
 import argparse
@@ -57,6 +60,29 @@ def _load_demo(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _send_reminders(args: argparse.Namespace) -> int:
+    from app.services.execution import send_reminders
+
+    settings = get_settings()
+    engine = make_engine(settings)
+    with Session(engine) as session:
+        result = send_reminders(session, on=args.date, days_ahead=settings.reminder_days_ahead)
+    print(
+        f"reminders sent: {result.sent} ({result.notifications} notifications); "
+        f"already sent before: {result.skipped}"
+    )
+    return 0
+
+
+def _date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m app",
@@ -71,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     admin.set_defaults(run=_create_admin)
     commands.add_parser("migrate", help="alembic upgrade head").set_defaults(run=_migrate)
     commands.add_parser("load-demo", help="load demo data").set_defaults(run=_load_demo)
+    reminders = commands.add_parser("send-reminders", help="send milestone reminders")
+    reminders.add_argument("--date", type=_date, help="the day to run for (default: today, JST)")
+    reminders.set_defaults(run=_send_reminders)
     args = parser.parse_args(argv)
     return args.run(args)
 
