@@ -14,6 +14,7 @@ from app.routers.api import (
     review,
     rounds,
     search,
+    stats,
     users,
 )
 
@@ -30,6 +31,7 @@ for module in (
     budget,
     execution,
     rounds,
+    stats,
     health,
 ):
     router.include_router(module.router)

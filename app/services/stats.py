@@ -1,0 +1,328 @@
+"""The figures the town publishes about its improvement proposals, per fiscal year (and
+optionally for one DX initiative): counts by status, initiative, department and kind;
+participation, adoption and implementation rates; budget requested and approved; hours and
+yen saved, estimated against actual; and the median days spent in each stage.
+
+Everything is aggregated in the database, in a fixed number of queries whatever the number
+of proposals (a test counts them). Definitions (also on the dashboard page):
+
+- a proposal counts in the fiscal year of its submission (of its creation while a draft);
+  drafts appear only in `by_status`;
+- adopted = adopted, budgeted, in progress or completed (the decision adopted it);
+  decided = adopted + deferred + rejected; adoption rate = adopted / decided;
+  implementation rate = completed / adopted;
+- participation = distinct authors of submitted proposals / active staff accounts;
+- budget = each proposal's current (newest) budget record;
+- estimated and target effects are summed over adopted proposals, actual effects over
+  completed ones; hours are converted to yen at the hourly staff cost setting.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import case, distinct, func, literal, or_, union_all
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, col, select
+
+from app.errors import Invalid
+from app.i18n import N_
+from app.models import BudgetRecord, Department, Initiative, Proposal, User
+from app.models.enums import KIND_LABELS, STATUS_LABELS, Kind, Status
+from app.services.budget import parse_fiscal_year
+from app.wareki import fiscal_year_label, fiscal_year_of, today_jst
+
+UNKNOWN_INITIATIVE = N_("指定されたDX施策が見つかりません。")
+ADOPTED = (Status.adopted, Status.budgeted, Status.in_progress, Status.completed)
+DECIDED = (*ADOPTED, Status.deferred, Status.rejected)
+# Stages: (key, Japanese label, from column, to column).
+STAGES = (
+    ("intake", "受付", "submitted_at", "accepted_at"),
+    ("review", "審査", "accepted_at", "decided_at"),
+    ("preparation", "予算化・着手準備", "decided_at", "started_at"),
+    ("execution", "実施", "started_at", "completed_at"),
+)
+
+
+def _in(values) -> list[str]:
+    return [v.value for v in values]
+
+
+def _count_if(condition: ColumnElement[bool]):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _sum_if(condition: ColumnElement[bool], column):
+    return func.coalesce(func.sum(case((condition, column), else_=None)), 0)
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    if not denominator:
+        return None
+    return float(
+        (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    )
+
+
+def _round(value: Any, places: str = "0.1") -> float:
+    return float(Decimal(str(value or 0)).quantize(Decimal(places), ROUND_HALF_UP))
+
+
+def _days_between(session: Session, start, end):
+    """end - start in days (fractional), on either database."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.julianday(end) - func.julianday(start)
+    return func.extract("epoch", end - start) / 86400.0
+
+
+@dataclass
+class Scope:
+    fiscal_year: int
+    initiative_id: int | None = None  # one initiative's roll-up; None for all
+    no_initiative: bool = False  # proposals tied to no initiative
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        where = [Proposal.fiscal_year == self.fiscal_year]
+        if self.initiative_id is not None:
+            where.append(Proposal.initiative_id == self.initiative_id)
+        if self.no_initiative:
+            where.append(col(Proposal.initiative_id).is_(None))
+        return where
+
+
+def resolve_fiscal_year(value: int | str | None) -> int:
+    """The requested fiscal year (422 when absurd), the current one when omitted."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return fiscal_year_of(today_jst())
+    return parse_fiscal_year(value)
+
+
+def _latest_budget():
+    latest = select(func.max(BudgetRecord.id)).group_by(BudgetRecord.proposal_id)
+    return (
+        select(BudgetRecord.proposal_id, BudgetRecord.requested_yen, BudgetRecord.approved_yen)
+        .where(col(BudgetRecord.id).in_(latest))
+        .subquery("latest_budget")
+    )
+
+
+def _aggregates(budget) -> list:
+    """The per-group sums every roll-up needs (over submitted proposals of the scope)."""
+    status = col(Proposal.status)
+    adopted = status.in_(_in(ADOPTED))
+    completed = Proposal.status == Status.completed.value
+    return [
+        func.count(Proposal.id).label("proposals"),
+        func.count(distinct(Proposal.author_id)).label("proposers"),
+        _count_if(adopted).label("adopted"),
+        _count_if(status.in_(_in(DECIDED))).label("decided"),
+        _count_if(completed).label("completed"),
+        func.coalesce(func.sum(budget.c.requested_yen), 0).label("requested_yen"),
+        func.coalesce(func.sum(budget.c.approved_yen), 0).label("approved_yen"),
+        _sum_if(adopted, Proposal.estimated_hours_saved_per_year_hours).label("hours_est"),
+        _sum_if(adopted, Proposal.target_hours_saved_per_year_hours).label("hours_target"),
+        _sum_if(completed, Proposal.actual_hours_saved_per_year_hours).label("hours_actual"),
+        _sum_if(adopted, Proposal.estimated_savings_yen_per_year).label("yen_est"),
+        _sum_if(adopted, Proposal.target_savings_yen_per_year).label("yen_target"),
+        _sum_if(completed, Proposal.actual_savings_yen_per_year).label("yen_actual"),
+        _sum_if(completed, Proposal.actual_cost_yen).label("cost_actual"),
+    ]
+
+
+def _grouped(session: Session, scope: Scope, key) -> dict[Any, Any]:
+    budget = _latest_budget()
+    rows = session.exec(
+        select(key.label("key"), *_aggregates(budget))
+        .select_from(Proposal)
+        .join(budget, budget.c.proposal_id == Proposal.id, isouter=True)
+        .where(*scope.conditions())
+        .where(Proposal.status != Status.draft.value)
+        .group_by(key)
+    ).all()
+    return {row.key: row for row in rows}
+
+
+def _total(rows, name: str) -> Any:
+    return sum((getattr(row, name) or 0) for row in rows)
+
+
+def _medians(session: Session, scope: Scope) -> dict[str, float | None]:
+    """Median days per stage, in one query: each stage's durations numbered in order, then
+    the middle one (or the mean of the middle two) per stage."""
+    parts = []
+    for key, _label, start, end in STAGES:
+        begin, finish = getattr(Proposal, start), getattr(Proposal, end)
+        parts.append(
+            select(
+                literal(key).label("stage"),
+                _days_between(session, begin, finish).label("days"),
+            )
+            .where(*scope.conditions())
+            .where(col(begin).is_not(None), col(finish).is_not(None))
+        )
+    durations = union_all(*parts).subquery("durations")
+    numbered = select(
+        durations.c.stage,
+        durations.c.days,
+        func.row_number()
+        .over(partition_by=durations.c.stage, order_by=durations.c.days)
+        .label("rn"),
+        func.count().over(partition_by=durations.c.stage).label("n"),
+    ).subquery("numbered")
+    n = numbered.c.n
+    middle = or_(numbered.c.rn == (n + 1) // 2, numbered.c.rn == (n + 2) // 2)
+    rows = session.exec(
+        select(numbered.c.stage, func.avg(numbered.c.days)).where(middle).group_by(numbered.c.stage)
+    ).all()
+    found = {stage: _round(days) for stage, days in rows}
+    return {key: found.get(key) for key, *_ in STAGES}
+
+
+def compute(
+    session: Session,
+    *,
+    fiscal_year: int | str | None,
+    initiative_id: int | None = None,
+    hourly_cost_yen: int = 0,
+) -> dict[str, Any]:
+    """The figures of API.md's /stats (and a few more) for one fiscal year."""
+    scope = Scope(resolve_fiscal_year(fiscal_year), initiative_id)
+    if initiative_id is not None and session.get(Initiative, initiative_id) is None:
+        raise Invalid(
+            UNKNOWN_INITIATIVE,
+            errors=[{"loc": ["query", "initiative_id"], "msg": UNKNOWN_INITIATIVE}],
+        )
+
+    statuses = dict(
+        session.exec(
+            select(Proposal.status, func.count())
+            .where(*scope.conditions())
+            .group_by(Proposal.status)
+        ).all()
+    )
+    by_initiative_rows = _grouped(session, scope, Proposal.initiative_id)
+    by_department_rows = _grouped(session, scope, Proposal.department_id)
+    by_kind_rows = _grouped(session, scope, Proposal.kind)
+    initiatives = session.exec(select(Initiative).order_by(col(Initiative.number))).all()
+    departments = session.exec(
+        select(Department).order_by(col(Department.code), col(Department.id))
+    ).all()
+    staff_rows = dict(
+        session.exec(
+            select(User.department_id, func.count())
+            .where(col(User.is_active).is_(True))
+            .group_by(User.department_id)
+        ).all()
+    )
+    medians = _medians(session, scope)
+    proposers = session.exec(
+        select(func.count(distinct(Proposal.author_id)))
+        .where(*scope.conditions())
+        .where(Proposal.status != Status.draft.value)
+    ).one()
+
+    rows = list(by_initiative_rows.values())
+    proposals = _total(rows, "proposals")
+    adopted, decided, completed = (_total(rows, n) for n in ("adopted", "decided", "completed"))
+    staff = sum(staff_rows.values())
+    hours = {n: _round(_total(rows, f"hours_{n}")) for n in ("est", "target", "actual")}
+    yen = {n: int(_total(rows, f"yen_{n}")) for n in ("est", "target", "actual")}
+
+    def initiative_row(initiative: Initiative | None, row) -> dict[str, Any]:
+        return {
+            "initiative_id": initiative.id if initiative else None,
+            "number": initiative.number if initiative else None,
+            "title": initiative.title if initiative else "（DX施策に該当なし）",
+            "proposals": int(row.proposals) if row else 0,
+            "adopted": int(row.adopted) if row else 0,
+            "completed": int(row.completed) if row else 0,
+            "requested_yen": int(row.requested_yen) if row else 0,
+            "approved_yen": int(row.approved_yen) if row else 0,
+            "hours_saved_estimated": _round(row.hours_est) if row else 0.0,
+            "hours_saved_actual": _round(row.hours_actual) if row else 0.0,
+            "savings_yen_estimated": int(row.yen_est) if row else 0,
+            "savings_yen_actual": int(row.yen_actual) if row else 0,
+        }
+
+    by_initiative = [
+        initiative_row(i, by_initiative_rows.get(i.id))
+        for i in initiatives
+        if initiative_id is None or i.id == initiative_id
+    ]
+    if initiative_id is None:
+        by_initiative.append(initiative_row(None, by_initiative_rows.get(None)))
+
+    def department_row(department: Department | None, row) -> dict[str, Any]:
+        department_id = department.id if department else None
+        heads = int(staff_rows.get(department_id, 0))
+        count = int(row.proposals) if row else 0
+        authors = int(row.proposers) if row else 0
+        return {
+            "department_id": department_id,
+            "name": department.name if department else "（所属なし）",
+            "proposals": count,
+            "proposers": authors,
+            "staff": heads,
+            "participation_rate": _rate(authors, heads),
+            "proposals_per_head": _rate(count, heads),
+            "adopted": int(row.adopted) if row else 0,
+            "completed": int(row.completed) if row else 0,
+        }
+
+    by_department = [
+        department_row(d, by_department_rows.get(d.id))
+        for d in departments
+        if d.is_active or d.id in by_department_rows
+    ]
+    if None in by_department_rows:
+        by_department.append(department_row(None, by_department_rows[None]))
+
+    by_kind = [
+        {
+            "kind": kind.value,
+            "label": KIND_LABELS[kind],
+            "proposals": int(by_kind_rows[kind.value].proposals)
+            if kind.value in by_kind_rows
+            else 0,
+            "adopted": int(by_kind_rows[kind.value].adopted) if kind.value in by_kind_rows else 0,
+        }
+        for kind in Kind
+    ]
+
+    return {
+        "fiscal_year": scope.fiscal_year,
+        "fiscal_year_label": fiscal_year_label(scope.fiscal_year),
+        "initiative_id": initiative_id,
+        "proposals": proposals,
+        "by_status": {s.value: int(statuses.get(s.value, 0)) for s in Status},
+        "by_status_label": {s.value: STATUS_LABELS[s] for s in Status},
+        "by_initiative": by_initiative,
+        "by_department": by_department,
+        "by_kind": by_kind,
+        "proposers": proposers,
+        "active_staff": staff,
+        "participation_rate": _rate(proposers, staff),
+        "adopted": adopted,
+        "decided": decided,
+        "completed": completed,
+        "adoption_rate": _rate(adopted, decided),
+        "implementation_rate": _rate(completed, adopted),
+        "budget": {
+            "requested_yen": int(_total(rows, "requested_yen")),
+            "approved_yen": int(_total(rows, "approved_yen")),
+        },
+        "effects": {
+            "hours_saved_estimated": hours["est"],
+            "hours_saved_target": hours["target"],
+            "hours_saved_actual": hours["actual"],
+            "savings_yen_estimated": yen["est"],
+            "savings_yen_target": yen["target"],
+            "savings_yen_actual": yen["actual"],
+            "actual_cost_yen": int(_total(rows, "cost_actual")),
+            "hourly_staff_cost_yen": hourly_cost_yen,
+            "hours_as_yen_estimated": round(hours["est"] * hourly_cost_yen),
+            "hours_as_yen_actual": round(hours["actual"] * hourly_cost_yen),
+        },
+        "median_days": medians,
+        "stages": [{"stage": key, "label": label} for key, label, *_ in STAGES],
+    }

@@ -1,0 +1,229 @@
+"""GET /api/v1/stats (issue 7): every figure checked against numbers worked out by hand on
+a small fixed data set, the bad-input answers, and that the number of queries does not grow
+with the number of proposals."""
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import Session, select
+
+from app.models import BudgetRecord, Initiative, Proposal
+from app.models.enums import Role, Status
+from tests.helpers import proposal_in
+
+API = "/api/v1/stats"
+YEAR = 2026
+DAY0 = datetime(2026, 5, 1, 0, 0, tzinfo=UTC)
+
+
+def days(n: float) -> datetime:
+    return DAY0 + timedelta(days=n)
+
+
+def put(session: Session, author, status: Status, **fields) -> Proposal:
+    """A proposal in `status`, counted in fiscal year YEAR unless told otherwise."""
+    proposal = proposal_in(session, status, author=author)
+    proposal.fiscal_year = YEAR
+    proposal.submitted_at = None if status == Status.draft else DAY0
+    proposal.accepted_at = None
+    for name, value in fields.items():
+        setattr(proposal, name, value)
+    session.add(proposal)
+    session.commit()
+    return proposal
+
+
+def budget(session: Session, proposal: Proposal, requested: int, approved: int | None, status):
+    session.add(
+        BudgetRecord(
+            proposal_id=proposal.id,
+            fiscal_year=YEAR + 1,
+            requested_yen=requested,
+            approved_yen=approved,
+            status=status,
+        )
+    )
+    session.commit()
+
+
+@pytest.fixture
+def data(session: Session, make_user, make_department) -> SimpleNamespace:
+    """Two departments (3 and 2 active staff) and eight proposals:
+
+    | | author | status | initiative | est h | est ¥ | act h | act ¥ | budget (newest) |
+    |P1| a1 | completed   | 1 | 100  | 10,000 | 120 | 20,000 (cost 5,000) | 1,000,000 / 800,000 |
+    |P2| a1 | in_progress | 1 | 50   | 0      |     |        | 300,000 / 300,000 |
+    |P3| a2 | rejected    | 2 | 30   |        |     |        | |
+    |P4| b1 | adopted     | - | 10.5 |        |     |        | denied 100, then 200,000 / - |
+    |P5| b1 | deferred    | 2 |      |        |     |        | |
+    |P6| a3 | draft       | 1 |      |        |     |        | |
+    |P7| b2 | submitted   | 3 |      |        |     |        | |
+    |P8| a2 | completed, fiscal year 2025 (not counted) |
+    """
+    a, b = make_department("企画課", code="A01"), make_department("住民課", code="B01")
+    a1, a2, a3 = (make_user(department=a) for _ in range(3))
+    b1, b2 = (make_user(department=b) for _ in range(2))
+    make_user(department=b, is_active=False)  # not counted as staff
+    ids = {i.number: i.id for i in session.exec(select(Initiative)).all()}
+    p1 = put(
+        session, a1, Status.completed, initiative_id=ids[1],
+        estimated_hours_saved_per_year_hours=100, estimated_savings_yen_per_year=10_000,
+        target_hours_saved_per_year_hours=80,
+        actual_hours_saved_per_year_hours=120, actual_savings_yen_per_year=20_000,
+        actual_cost_yen=5_000,
+        accepted_at=days(2), decided_at=days(10), started_at=days(20), completed_at=days(50),
+    )  # fmt: skip
+    p2 = put(
+        session, a1, Status.in_progress, initiative_id=ids[1],
+        estimated_hours_saved_per_year_hours=50, estimated_savings_yen_per_year=0,
+        accepted_at=days(4), decided_at=days(20), started_at=days(34),
+    )  # fmt: skip
+    put(
+        session, a2, Status.rejected, initiative_id=ids[2],
+        estimated_hours_saved_per_year_hours=30, accepted_at=days(6), decided_at=days(12),
+    )  # fmt: skip
+    p4 = put(
+        session, b1, Status.adopted, initiative_id=None,
+        estimated_hours_saved_per_year_hours=10.5, accepted_at=days(1), decided_at=days(4),
+    )  # fmt: skip
+    put(session, b1, Status.deferred, initiative_id=ids[2], accepted_at=days(3), decided_at=days(8))
+    put(session, a3, Status.draft, initiative_id=ids[1])
+    put(session, b2, Status.submitted, initiative_id=ids[3])
+    put(session, a2, Status.completed, fiscal_year=YEAR - 1, initiative_id=ids[1],
+        actual_hours_saved_per_year_hours=999)  # fmt: skip
+    budget(session, p1, 1_000_000, 800_000, "reduced")
+    budget(session, p2, 300_000, 300_000, "approved")
+    budget(session, p4, 100, 0, "denied")
+    budget(session, p4, 200_000, None, "requested")
+    return SimpleNamespace(a=a, b=b, ids=ids, staff=make_user(Role.secretariat, department=a))
+
+
+def test_figures_match_the_hand_computed_ones(data, api_as) -> None:
+    response = api_as(data.staff).get(API, params={"fiscal_year": YEAR})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["fiscal_year"] == 2026 and body["fiscal_year_label"] == "令和8年度"
+    assert body["by_status"] == {
+        "draft": 1, "submitted": 1, "returned": 0, "not_accepted": 0, "in_review": 0,
+        "adopted": 1, "deferred": 1, "rejected": 1, "budgeted": 0, "in_progress": 1,
+        "completed": 1, "withdrawn": 0,
+    }  # fmt: skip
+    assert body["proposals"] == 6  # drafts left out
+    # adopted: P1, P2, P4; decided: those + P3 (rejected) + P5 (deferred)
+    assert (body["adopted"], body["decided"], body["completed"]) == (3, 5, 1)
+    assert body["adoption_rate"] == 0.6
+    assert body["implementation_rate"] == 0.3333
+    # proposers a1, a2, b1, b2 of 6 active staff (a1–a3, b1, b2 and the secretariat user)
+    assert (body["proposers"], body["active_staff"]) == (4, 6)
+    assert body["participation_rate"] == 0.6667
+    assert body["budget"] == {"requested_yen": 1_500_000, "approved_yen": 1_100_000}
+    assert body["effects"] == {
+        "hours_saved_estimated": 160.5,  # 100 + 50 + 10.5 (P3 was rejected)
+        "hours_saved_target": 80.0,
+        "hours_saved_actual": 120.0,
+        "savings_yen_estimated": 10_000,
+        "savings_yen_target": 0,
+        "savings_yen_actual": 20_000,
+        "actual_cost_yen": 5_000,
+        "hourly_staff_cost_yen": 4_000,
+        "hours_as_yen_estimated": 642_000,  # 160.5 × 4,000
+        "hours_as_yen_actual": 480_000,
+    }
+    # intake 2,4,6,1,3 → 3; review 8,16,6,3,5 → 6; preparation 10,14 → 12; execution 30
+    assert body["median_days"] == {
+        "intake": 3.0, "review": 6.0, "preparation": 12.0, "execution": 30.0,
+    }  # fmt: skip
+
+
+def test_by_initiative_lists_all_twelve_and_none(data, api_as) -> None:
+    rows = api_as(data.staff).get(API, params={"fiscal_year": YEAR}).json()["by_initiative"]
+    assert [r["number"] for r in rows] == [*range(1, 13), None]
+    first, second, third, none = rows[0], rows[1], rows[2], rows[-1]
+    assert (first["proposals"], first["adopted"], first["completed"]) == (2, 2, 1)
+    assert (first["approved_yen"], first["requested_yen"]) == (1_100_000, 1_300_000)
+    assert (first["hours_saved_estimated"], first["hours_saved_actual"]) == (150.0, 120.0)
+    assert (second["proposals"], second["adopted"], second["hours_saved_estimated"]) == (2, 0, 0)
+    assert third["proposals"] == 1
+    assert none["initiative_id"] is None
+    assert (none["proposals"], none["adopted"], none["requested_yen"]) == (1, 1, 200_000)
+    assert none["approved_yen"] == 0 and none["hours_saved_estimated"] == 10.5
+    assert all(r["proposals"] == 0 for r in rows[3:12])
+
+
+def test_by_department_counts_proposers_and_staff(data, api_as) -> None:
+    rows = api_as(data.staff).get(API, params={"fiscal_year": YEAR}).json()["by_department"]
+    by_name = {r["name"]: r for r in rows}
+    a, b = by_name["企画課"], by_name["住民課"]
+    # A: P1, P2 (a1), P3 (a2); staff a1–a3 + the secretariat user
+    assert (a["proposals"], a["proposers"], a["staff"]) == (3, 2, 4)
+    assert (a["participation_rate"], a["proposals_per_head"]) == (0.5, 0.75)
+    # B: P4, P5 (b1), P7 (b2); staff b1, b2 (the inactive one is not counted)
+    assert (b["proposals"], b["proposers"], b["staff"]) == (3, 2, 2)
+    assert (b["participation_rate"], b["proposals_per_head"]) == (1.0, 1.5)
+
+
+def test_one_initiative_alone(data, api_as) -> None:
+    body = api_as(data.staff).get(API, params={"fiscal_year": YEAR, "initiative_id": data.ids[1]})
+    body = body.json()
+    assert body["proposals"] == 2 and body["by_status"]["draft"] == 1
+    assert [r["number"] for r in body["by_initiative"]] == [1]
+    assert body["budget"] == {"requested_yen": 1_300_000, "approved_yen": 1_100_000}
+    assert body["implementation_rate"] == 0.5
+
+
+def test_an_empty_year_has_zeros_and_undefined_rates(data, api_as) -> None:
+    body = api_as(data.staff).get(API, params={"fiscal_year": 2030}).json()
+    assert body["proposals"] == 0 and set(body["by_status"].values()) == {0}
+    assert body["adoption_rate"] is None and body["implementation_rate"] is None
+    assert body["participation_rate"] == 0.0
+    assert body["median_days"] == dict.fromkeys(["intake", "review", "preparation", "execution"])
+
+
+@pytest.mark.parametrize("year", ["abc", "1999", "2101", "-1", "2026.5", "令和8"])
+def test_an_absurd_fiscal_year_is_422(year, data, api_as) -> None:
+    response = api_as(data.staff).get(API, params={"fiscal_year": year})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_an_unknown_initiative_is_422(data, api_as) -> None:
+    response = api_as(data.staff).get(API, params={"fiscal_year": YEAR, "initiative_id": 999})
+    assert response.status_code == 422
+
+
+def test_signed_in_users_only(client, data) -> None:
+    assert client.get(API, params={"fiscal_year": YEAR}).status_code == 401
+
+
+@pytest.mark.parametrize("role", [None, Role.reviewer, Role.finance, Role.admin])
+def test_any_signed_in_role_may_read(role, data, api_as, make_user) -> None:
+    user = make_user(*([role] if role else []))
+    assert api_as(user).get(API, params={"fiscal_year": YEAR}).status_code == 200
+
+
+def test_query_count_does_not_grow_with_proposals(session, make_user, api_as, db_engine) -> None:
+    author = make_user()
+    reader = api_as(make_user(Role.secretariat))
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    def queries_for(n: int) -> int:
+        for i in range(n):
+            status = [Status.adopted, Status.completed, Status.in_review, Status.draft][i % 4]
+            put(session, author, status, accepted_at=days(1), decided_at=days(5))
+        statements.clear()
+        event.listen(db_engine, "before_cursor_execute", count)
+        try:
+            assert reader.get(API, params={"fiscal_year": YEAR}).status_code == 200
+        finally:
+            event.remove(db_engine, "before_cursor_execute", count)
+        return len(statements)
+
+    few = queries_for(4)
+    many = queries_for(40)
+    assert few == many
+    assert few <= 12
