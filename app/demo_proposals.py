@@ -2,35 +2,38 @@
 
 Everything the services can already do goes through them (create, submit, return,
 not-accept, accept, withdraw, the supervisor's opinion, reviewer assignment, scoring,
-decisions, budgets). The stages that later issues build (in progress, completed) are
-seeded as records carried over from the paper ledger (旧台帳), each with an `import`
-event saying so.
+decisions, budgets, starting, milestones, progress and completion reports). Due dates
+are set relative to today, so the demo always shows a milestone due soon and one overdue.
 """
 
+from datetime import date, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.models import Department, Proposal, User
-from app.models.enums import Status
+from app.models.enums import Role
 from app.models.proposal import ProposalCreate
 from app.models.types import utcnow
 from app.services import (
+    execution,
     lifecycle,
     performers,  # noqa: F401  (every action registered)
 )
 from app.services.budget import put_budget
-from app.services.events import record_event
-from app.services.lifecycle import Action, claim
+from app.services.lifecycle import Action
 from app.services.proposals import create_proposal, set_supervisor_opinion
 from app.services.review import submit_review
 from app.services.reviewers import assign_reviewers
 from app.services.rubric import current_rubric
-from app.wareki import fiscal_year_of
+from app.wareki import fiscal_year_of, today_jst
 
 # (author, title, initiative, category, kind, texts, estimates, path)
 # path: the steps after creation; strings are lifecycle actions (by author or secretariat),
-# ("opinion", text) asks the supervisor, ("ledger", status, note) seeds a later outcome.
+# ("opinion", text) asks the supervisor; ("no-budget",) is finance marking the budget not
+# required; ("milestone", title, due in days, weight, done days ago or None), ("start",
+# owner, planned end in days), ("progress", percent, note) and ("complete", report, cost,
+# hours, yen) are the implementing department's execution steps.
 DEMO: list[dict[str, Any]] = [
     {
         "author": "staff",
@@ -68,7 +71,18 @@ DEMO: list[dict[str, Any]] = [
             "accept",
             ("reviews", [("reviewer", [5, 5, 5, 3, 5, 4]), ("reviewer2", [5, 4, 5, 3, 5, 4])]),
             ("decide", "adopted", "全庁で効果が見込まれるため採用。", "grand", "010", 150, 200_000),
-            ("ledger", Status.completed, "令和7年度に実施済み。旧台帳から移行。"),
+            ("no-budget",),
+            ("start", "secretariat", 60),
+            ("milestone", "タブレットの配布と設定", -40, 2, 45),
+            ("milestone", "課長会議での試行", -20, 1, 21),
+            ("milestone", "庁議での本格運用", -5, 1, 6),
+            (
+                "complete",
+                "庁議・課長会議の資料をすべて電子配布に切り替えた。印刷は原則廃止。",
+                0,
+                160,
+                210_000,
+            ),
         ],
     },
     {
@@ -116,7 +130,12 @@ DEMO: list[dict[str, Any]] = [
             "accept",
             ("reviews", [("reviewer", [4, 5, 4, 2, 4, 3])]),
             ("decide", "adopted", "費用をかけずにすぐ実施できるため採用。", "merit", "010", 80, 0),
-            ("ledger", Status.in_progress, "実施中。旧台帳から移行。"),
+            ("no-budget",),
+            ("start", "secretariat", 90),
+            ("milestone", "公用車を施設として登録", -30, 1, 28),
+            ("milestone", "鍵の貸出ルールの改定", -3, 1, None),
+            ("milestone", "全庁への周知と紙の予約簿の廃止", 5, 2, None),
+            ("progress", 40, "登録は完了。貸出ルールは総務課内で調整中。"),
         ],
     },
     {
@@ -328,7 +347,31 @@ DEMO: list[dict[str, Any]] = [
             "accept",
             ("reviews", [("reviewer", [4, 5, 3, 3, 3, 5]), ("reviewer2", [4, 4, 3, 3, 4, 5])]),
             ("decide", "adopted", "カードの普及に直接つながるため採用。", "merit", "030", 0, 0),
-            ("ledger", Status.completed, "実施済み。旧台帳から移行。"),
+            ("no-budget",),
+            ("start", "supervisor", 30),
+            ("progress", 100, "3回の出張受付を実施した。"),
+            ("complete", "休日の出張受付を3回行い、延べ126件の申請を受け付けた。", 72_000, 0, 0),
+        ],
+    },
+    {
+        "author": "parttime",
+        "title": "窓口の番号札をデジタル化",
+        "initiative": 3,
+        "category": "satisfaction",
+        "summary": "紙の番号札をやめ、発券機とスマートフォンで呼び出し状況を確認できるようにする。",
+        "current": "待合が混雑し、呼び出しを聞き逃す方がいる。",
+        "text": "既存の発券機を更新し、呼び出し状況を町のサイトで見られるようにする。",
+        "effect": "待合の混雑緩和と、呼び出し対応の時間削減。",
+        "hours": 60,
+        "savings": 20_000,
+        "cost": 0,
+        "path": [
+            "submit",
+            "accept",
+            ("reviews", [("reviewer", [4, 4, 4, 3, 4, 4]), ("reviewer2", [4, 4, 3, 3, 4, 4])]),
+            ("decide", "adopted", "既存機器の設定変更で実施できるため採用。", None, "030", 50, 0),
+            ("no-budget",),
+            ("milestone", "発券機の設定変更", 10, 1, None),
         ],
     },
     {
@@ -354,26 +397,69 @@ def _user(session: Session, local: str) -> User:
     return session.exec(select(User).where(User.email == demo_email(local))).one()
 
 
-def _seed_outcome(
-    session: Session, proposal: Proposal, status: Status, note: str, by: User
-) -> None:
-    """An outcome carried over from the paper ledger, recorded as such."""
-    from_status = proposal.status
-    if status == Status.completed:
-        proposal.completed_at = utcnow()
-    if status != Status.in_progress:
-        proposal.decided_at = proposal.decided_at or utcnow()
-    claim(session, proposal, status=status, from_status=from_status)
-    record_event(
-        session,
-        proposal=proposal,
-        actor=by,
-        action="import",
-        from_status=from_status,
-        to_status=status.value,
-        reason=note,
-    )
-    session.commit()
+def _days(n: int) -> date:
+    return today_jst() + timedelta(days=n)
+
+
+def _execute(session: Session, proposal: Proposal, name: str, extra: tuple) -> None:
+    """The budget-not-required mark and the implementing department's steps."""
+    department = proposal.implementing_department_id
+    members = session.exec(
+        select(User).where(User.department_id == department).order_by(col(User.id))
+    ).all()
+    doer = next(u for u in members if not u.has_role(Role.admin))
+    if name == "no-budget":
+        put_budget(
+            session,
+            proposal_id=proposal.id,
+            user=_user(session, "finance"),
+            body={"required": False, "fiscal_year": fiscal_year_of(utcnow())},
+            expected_version=None,
+        )
+    elif name == "milestone":
+        title, due, weight, done_ago = extra
+        milestone = execution.add_milestone(
+            session,
+            proposal_id=proposal.id,
+            user=doer,
+            body={"title": title, "due_date": _days(due).isoformat(), "weight": weight},
+            expected_version=None,
+        )
+        if done_ago is not None:
+            execution.update_milestone(
+                session,
+                proposal_id=proposal.id,
+                milestone_id=milestone.id,
+                user=doer,
+                body={"done": True, "done_on": _days(-done_ago).isoformat()},
+                expected_version=None,
+            )
+    elif name == "start":
+        owner, end_in = extra
+        body = {"owner_id": _user(session, owner).id, "planned_end_date": _days(end_in).isoformat()}
+        lifecycle.perform(session, proposal=proposal, user=doer, action=Action.start, body=body)
+    elif name == "progress":
+        percent, note = extra
+        execution.add_progress(
+            session,
+            proposal_id=proposal.id,
+            user=doer,
+            body={"percent": percent, "note": note},
+            expected_version=None,
+        )
+    elif name == "complete":
+        report, cost, hours, yen = extra
+        body = {
+            "report": report,
+            "actual_cost_yen": cost,
+            "actual_hours_saved_per_year_hours": hours,
+            "actual_savings_yen_per_year": yen,
+        }
+        lifecycle.perform(session, proposal=proposal, user=doer, action=Action.complete, body=body)
+    session.refresh(proposal)
+
+
+EXECUTION_STEPS = ("no-budget", "milestone", "start", "progress", "complete")
 
 
 def _review(
@@ -485,8 +571,8 @@ def load_demo_proposals(session: Session) -> int:
                     expected_version=None,
                 )
                 session.refresh(proposal)
-            elif name == "ledger":
-                _seed_outcome(session, proposal, extra[0], extra[1], secretariat)
+            elif name in EXECUTION_STEPS:
+                _execute(session, proposal, name, extra)
             elif name == "reviews":
                 _review(session, proposal, extra[0], secretariat)
             elif name == "decide":
