@@ -7,6 +7,7 @@ from app.i18n import N_
 from app.models import Proposal, ProposalCoAuthor, User
 from app.models.enums import Role, Status
 from app.services.budget import awaiting_count
+from app.services.execution import due_counts
 from app.services.review import reviewer_queue
 from app.services.visibility import visible_clause
 
@@ -64,6 +65,15 @@ def waiting_for(session: Session, user: User) -> list[tuple[str, int, str]]:
         awaiting = awaiting_count(session, user=user)
         if awaiting:
             items.append((N_("予算の判断待ち"), awaiting, "/budget"))
+    if user.department_id is not None:
+        due = due_counts(session, user=user)
+        for key, label in (
+            ("overdue", N_("期限超過の実施案件")),
+            ("due_soon", N_("1週間以内に期限のマイルストーン")),
+            ("to_start", N_("開始待ちの採用提案")),
+        ):
+            if due[key]:
+                items.append((label, due[key], "/execution"))
     return items
 
 

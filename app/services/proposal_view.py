@@ -11,6 +11,7 @@ from app.i18n import N_
 from app.models import Department, Initiative, Proposal, Round, User
 from app.services.attachments import list_attachments
 from app.services.budget_view import budget_panel
+from app.services.execution_view import execution_panel
 from app.services.lifecycle import TRANSITIONS, Action, Reason, allowed_actions
 from app.services.pagination import PageParams
 from app.services.proposals import can_edit, can_write_opinion
@@ -32,6 +33,11 @@ ACTION_LABELS: dict[str, str] = {
     "budget-deny": N_("予算の見送り"),
     "start": N_("実施開始"),
     "complete": N_("完了報告"),
+    "milestone-add": N_("マイルストーンの追加"),
+    "milestone-update": N_("マイルストーンの変更"),
+    "milestone-done": N_("マイルストーンの完了"),
+    "milestone-delete": N_("マイルストーンの削除"),
+    "progress": N_("進捗の報告"),
     "attach": N_("ファイル添付"),
     "detach": N_("添付ファイル削除"),
     "opinion": N_("所属長意見"),
@@ -181,6 +187,7 @@ def detail_context(session: Session, proposal: Proposal, user: User) -> dict[str
         "decision_errors": {},
         "reviewer_errors": {},
         "budget": budget_panel(session, proposal, user),
+        "execution": execution_panel(session, proposal, user),
         "attachments": list_attachments(
             session, proposal_id=proposal.id, user=user, page=PageParams(limit=200)
         )[0],

@@ -1,0 +1,308 @@
+"""Execution pages (実施状況): the department's board, and the start, milestone, progress
+and completion forms of the proposal page — thin handlers around the same services as
+/api/v1. Errors in a form come back inline (422); a change the status or version no longer
+allows comes back as a message at the top; 403 is the error page. Nothing is written when
+a request fails."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+from starlette.datastructures import FormData
+
+from app.config import Settings
+from app.deps import PageUser, SessionDep, SettingsDep
+from app.errors import DomainError, Invalid, InvalidTransition, PreconditionFailed
+from app.htmx import is_htmx, redirect, render
+from app.i18n import gettext as _
+from app.models import Proposal, User
+from app.models.numbers import normalise_number_text
+from app.routers.pages.forms import form_values, invalid_errors
+from app.services import execution, execution_view, lifecycle
+from app.services.lifecycle import Action
+from app.services.proposal_view import detail_context
+from app.services.proposals import get_proposal
+from app.templating import flash
+
+router = APIRouter()
+
+START_FIELDS = ("owner_id", "planned_end_date")
+MILESTONE_FIELDS = ("title", "due_date", "weight")
+PROGRESS_FIELDS = ("percent", "note")
+COMPLETE_FIELDS = (
+    "report",
+    "actual_cost_yen",
+    "actual_hours_saved_per_year_hours",
+    "actual_savings_yen_per_year",
+    "measured_on",
+)
+DETAIL = "pages/proposals/detail.html"
+
+
+def _version(form: FormData) -> int | None:
+    value = form.get("version")
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def _filled(
+    form: FormData, fields: tuple[str, ...], *, counts: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The fields typed in; blank ones left out so the schema says what is required and
+    the optional ones take their defaults. `counts` (a percentage, a weight) are plain
+    integers in the schema: full-width digits and a trailing ％ are read here, as the
+    Yen and Hours types do for amounts."""
+    values = form_values(form, fields=fields, optional=fields)
+    for name in counts:
+        if isinstance(values.get(name), str):
+            values[name] = normalise_number_text(values[name].rstrip("%％ 　"))
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _typed(form: FormData, fields: tuple[str, ...]) -> dict[str, Any]:
+    """What was typed, to show again next to the errors."""
+    return {name: form.get(name) or "" for name in fields}
+
+
+def _back(proposal: Proposal) -> str:
+    # No #execution-panel: for htmx (HX-Redirect) a URL differing only in its fragment
+    # would just scroll the page instead of reloading it; the flash is at the top anyway.
+    return f"/proposals/{proposal.id}"
+
+
+def _page_context(
+    session: Session, proposal: Proposal, user: User, settings: Settings
+) -> dict[str, Any]:
+    context = detail_context(session, proposal, user)
+    context["upload_limit_mb"] = settings.upload_max_bytes // (1024 * 1024)
+    return context
+
+
+def _form_again(
+    request: Request,
+    session: Session,
+    proposal: Proposal,
+    user: User,
+    settings: Settings,
+    *,
+    form: str,
+    values: dict[str, Any],
+    exc: Invalid,
+) -> Response:
+    """The proposal page (htmx: only the form) with what was typed and the errors."""
+    context = _page_context(session, proposal, user, settings)
+    panel: execution_view.ExecutionPanel | None = context["execution"]
+    if panel is None or not panel.shows_form(form):
+        # The form is not on the page (any more): say why at the top instead.
+        return _refused(request, proposal, exc)
+    setattr(panel, f"{form}_values", values)
+    setattr(panel, f"{form}_errors", invalid_errors(exc))
+    return render(request, DETAIL, context, block=f"execution_{form}_form", status_code=422)
+
+
+def _refused(request: Request, proposal: Proposal, exc: DomainError) -> Response:
+    """409 (the status does not allow it), 412 (changed meanwhile), or a 422 for a form
+    that is not on the page: a message at the top of the page as it is now."""
+    invalid = isinstance(exc, Invalid)
+    message = "; ".join(invalid_errors(exc).values()) if invalid else _(exc.detail, **exc.params)
+    flash(request, message, level="error")
+    return redirect(request, _back(proposal))
+
+
+def _done(request: Request, proposal: Proposal, message: str) -> Response:
+    flash(request, message)
+    return redirect(request, _back(proposal))
+
+
+@router.get("/execution")
+def execution_board_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    department_id: Annotated[int | None, Query()] = None,
+) -> Response:
+    """実施状況: the department's proposals being carried out (overdue first) and those
+    waiting to start. Staff see their own department; the secretariat chooses any."""
+    page = execution_view.board_page(session, user=user, department_id=department_id)
+    return render(request, "pages/execution/board.html", {"page": page})
+
+
+@router.post("/proposals/{proposal_id}/start")
+async def start_execution(
+    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+) -> Response:
+    """Start carrying the proposal out: the owner and the planned end date."""
+    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
+    form = await request.form()
+    try:
+        proposal = lifecycle.perform(
+            session,
+            proposal=proposal,
+            user=user,
+            action=Action.start,
+            body=_filled(form, START_FIELDS),
+            expected_version=_version(form),
+        )
+    except Invalid as exc:
+        values = _typed(form, START_FIELDS)
+        return _form_again(
+            request, session, proposal, user, settings, form="start", values=values, exc=exc
+        )
+    except (InvalidTransition, PreconditionFailed) as exc:
+        return _refused(request, proposal, exc)
+    return _done(
+        request, proposal, _("実施を開始しました。マイルストーンを登録して進捗を管理できます。")
+    )
+
+
+@router.post("/proposals/{proposal_id}/complete")
+async def complete_execution(
+    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+) -> Response:
+    """File the completion report with the actual effects."""
+    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
+    form = await request.form()
+    try:
+        proposal = lifecycle.perform(
+            session,
+            proposal=proposal,
+            user=user,
+            action=Action.complete,
+            body=_filled(form, COMPLETE_FIELDS),
+            expected_version=_version(form),
+        )
+    except Invalid as exc:
+        values = _typed(form, COMPLETE_FIELDS)
+        return _form_again(
+            request, session, proposal, user, settings, form="complete", values=values, exc=exc
+        )
+    except (InvalidTransition, PreconditionFailed) as exc:
+        return _refused(request, proposal, exc)
+    return _done(request, proposal, _("完了報告を登録しました。提案者にお知らせしました。"))
+
+
+@router.post("/proposals/{proposal_id}/milestones")
+async def add_milestone(
+    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+) -> Response:
+    """Plan a milestone: title, due date and weight."""
+    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
+    form = await request.form()
+    try:
+        milestone = execution.add_milestone(
+            session,
+            proposal_id=proposal.id,
+            user=user,
+            body=_filled(form, MILESTONE_FIELDS, counts=("weight",)),
+            expected_version=_version(form),
+        )
+    except Invalid as exc:
+        values = _typed(form, MILESTONE_FIELDS)
+        return _form_again(
+            request, session, proposal, user, settings, form="milestone", values=values, exc=exc
+        )
+    except (InvalidTransition, PreconditionFailed) as exc:
+        return _refused(request, proposal, exc)
+    return _done(
+        request, proposal, _("マイルストーン「%(title)s」を追加しました。", title=milestone.title)
+    )
+
+
+def _panel_again(
+    request: Request,
+    session: Session,
+    proposal: Proposal,
+    user: User,
+    settings: Settings,
+    message: str,
+) -> Response:
+    """htmx: the panel as it is now, saying what happened; a plain post: back to the page."""
+    if not is_htmx(request):
+        return _done(request, proposal, message)
+    context = _page_context(session, proposal, user, settings)
+    context["execution"].message = message
+    return render(request, DETAIL, context, block="execution_panel")
+
+
+@router.post("/proposals/{proposal_id}/milestones/{milestone_id}")
+async def tick_milestone(
+    proposal_id: int,
+    milestone_id: int,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
+) -> Response:
+    """Tick (done=true) or untick (done=false) a milestone; htmx swaps the panel."""
+    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
+    form = await request.form()
+    done = form.get("done") == "true"
+    try:
+        milestone = execution.update_milestone(
+            session,
+            proposal_id=proposal.id,
+            milestone_id=milestone_id,
+            user=user,
+            body={"done": done},
+            expected_version=_version(form),
+        )
+    except (Invalid, InvalidTransition, PreconditionFailed) as exc:
+        return _refused(request, proposal, exc)
+    if done:
+        message = _("「%(title)s」を完了にしました。", title=milestone.title)
+    else:
+        message = _("「%(title)s」を未完了に戻しました。", title=milestone.title)
+    return _panel_again(request, session, proposal, user, settings, message)
+
+
+@router.post("/proposals/{proposal_id}/milestones/{milestone_id}/delete")
+async def delete_milestone(
+    proposal_id: int,
+    milestone_id: int,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
+) -> Response:
+    """Remove a milestone entered by mistake (the timeline keeps what it was)."""
+    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
+    form = await request.form()
+    try:
+        execution.delete_milestone(
+            session,
+            proposal_id=proposal.id,
+            milestone_id=milestone_id,
+            user=user,
+            expected_version=_version(form),
+        )
+    except (InvalidTransition, PreconditionFailed) as exc:
+        return _refused(request, proposal, exc)
+    message = _("マイルストーンを削除しました。")
+    return _panel_again(request, session, proposal, user, settings, message)
+
+
+@router.post("/proposals/{proposal_id}/progress")
+async def report_progress(
+    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+) -> Response:
+    """Report progress (0–100 %) with a note."""
+    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
+    form = await request.form()
+    try:
+        update = execution.add_progress(
+            session,
+            proposal_id=proposal.id,
+            user=user,
+            body=_filled(form, PROGRESS_FIELDS, counts=("percent",)),
+            expected_version=_version(form),
+        )
+    except Invalid as exc:
+        values = _typed(form, PROGRESS_FIELDS)
+        return _form_again(
+            request, session, proposal, user, settings, form="progress", values=values, exc=exc
+        )
+    except (InvalidTransition, PreconditionFailed) as exc:
+        return _refused(request, proposal, exc)
+    return _done(
+        request, proposal, _("進捗（%(percent)s%%）を報告しました。", percent=update.percent)
+    )
