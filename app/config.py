@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     hourly_staff_cost_yen: int = Field(default=4000, ge=0, le=100_000)
     reminder_days_ahead: int = Field(default=7, ge=1, le=60)
 
+    # Open data (/open-data): the licence the dataset is published under, and the
+    # publisher's name and 全国地方公共団体コード (6 digits with the check digit), which
+    # lead every row as in the 自治体標準オープンデータセット.
+    open_data_licence: str = "CC BY 4.0"
+    open_data_licence_url: str = "https://creativecommons.org/licenses/by/4.0/deed.ja"
+    open_data_municipality_name: str = "奈義町"
+    open_data_municipality_code: str = Field(default="336238", pattern=r"^\d{6}$")
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
         if (

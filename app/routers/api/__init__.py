@@ -11,6 +11,7 @@ from app.routers.api import (
     health,
     initiatives,
     proposals,
+    reports,
     review,
     rounds,
     search,
@@ -32,6 +33,7 @@ for module in (
     execution,
     rounds,
     stats,
+    reports,
     health,
 ):
     router.include_router(module.router)

@@ -13,6 +13,7 @@ from app.routers.pages import (
     initiatives,
     intake,
     notifications,
+    open_data,
     proposals,
     ranking,
     review,
@@ -35,5 +36,6 @@ for module in (
     notifications,
     admin,
     docs,
+    open_data,
 ):
     router.include_router(module.router)
