@@ -364,6 +364,8 @@ def update_milestone(
         for name, value in wanted.items()
         if getattr(milestone, name) != value
     }
+    if not changes:  # ticking a done milestone again: nothing to record
+        return milestone
     for name, value in wanted.items():
         setattr(milestone, name, value)
     milestone.updated_at = utcnow()
