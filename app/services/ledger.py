@@ -30,6 +30,7 @@ from app.models.enums import (
     Role,
     Status,
 )
+from app.services.exports import spreadsheet_safe
 from app.services.pagination import PageParams
 from app.services.policy import policy
 from app.services.proposals import ProposalFilters, list_proposals
@@ -101,18 +102,6 @@ def label(labels: dict, enum: type, value: str | None) -> str:
         return _(labels[enum(value)])
     except (ValueError, KeyError):
         return value
-
-
-# A cell starting with one of these is a formula to Excel (CSV injection, CWE-1236); such
-# text is written with a leading apostrophe, as OWASP recommends.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula, defused; anything else unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _by_id(rows: Iterable[Any]) -> dict[int, Any]:

@@ -37,8 +37,8 @@ from app.models.enums import (
     Outcome,
     Status,
 )
-from app.services.exports import to_csv
-from app.services.ledger import current_budgets, local_date, number, spreadsheet_safe
+from app.services.exports import spreadsheet_safe, to_csv
+from app.services.ledger import current_budgets, local_date, number
 from app.services.visibility import PUBLIC_STATUSES
 from app.wareki import JST, fiscal_year_label
 
