@@ -4,7 +4,7 @@ the others in proposals.py."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 
 from app.deps import ApiUser, IfMatch, SessionDep
 from app.models.execution import (
@@ -15,35 +15,43 @@ from app.models.execution import (
     ProgressPublic,
 )
 from app.models.proposal import ProposalPublic
+from app.routers.api.common import envelope
 from app.routers.api.proposals import _schema
 from app.services import execution
+from app.services.pagination import PageParams, page_params
 from app.services.proposals import get_proposal, public_views
 
 router = APIRouter(tags=["execution"])
 RawBody = Annotated[dict[str, Any] | None, Body()]
+Page = Annotated[PageParams, Depends(page_params)]
 
 
-def _milestone(milestone) -> MilestonePublic:
+def _milestone(milestone, *, executing: bool = True) -> MilestonePublic:
+    """`overdue` only while the proposal is being carried out (as the proposal's own)."""
     return MilestonePublic.model_validate(
         {
             **milestone.model_dump(),
             "done": milestone.done_on is not None,
-            "overdue": execution.milestone_overdue(milestone),
+            "overdue": executing and execution.milestone_overdue(milestone),
         }
     )
 
 
-def _listing(items: list) -> dict:
-    return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
+def _listing(items: list, page: PageParams) -> dict:
+    return envelope(items[page.offset : page.offset + page.limit], len(items), page)
 
 
 @router.get("/proposals/{proposal_id}/milestones")
-def read_milestones(proposal_id: int, session: SessionDep, user: ApiUser) -> dict:
+def read_milestones(proposal_id: int, session: SessionDep, user: ApiUser, page: Page) -> dict:
     """The proposal's milestones in due-date order, with its derived progress and overdue."""
     proposal = get_proposal(session, proposal_id=proposal_id, user=user)
-    items = [_milestone(m) for m in execution.milestones_of(session, proposal_id=proposal.id)]
+    executing = proposal.status in execution.EXECUTING_VALUES
+    items = [
+        _milestone(m, executing=executing)
+        for m in execution.milestones_of(session, proposal_id=proposal.id)
+    ]
     return {
-        **_listing(items),
+        **_listing(items, page),
         "progress_percent": proposal.progress_percent,
         "overdue": execution.is_overdue(proposal),
     }
@@ -107,11 +115,11 @@ def remove_milestone(
 
 
 @router.get("/proposals/{proposal_id}/progress")
-def read_progress(proposal_id: int, session: SessionDep, user: ApiUser) -> dict:
+def read_progress(proposal_id: int, session: SessionDep, user: ApiUser, page: Page) -> dict:
     """The progress updates, newest first."""
     proposal = get_proposal(session, proposal_id=proposal_id, user=user)
     updates = execution.updates_of(session, proposal_id=proposal.id)
-    return _listing([ProgressPublic.model_validate(u.model_dump()) for u in updates])
+    return _listing([ProgressPublic.model_validate(u.model_dump()) for u in updates], page)
 
 
 @router.post(
