@@ -6,6 +6,7 @@ from app.routers.pages import (
     admin,
     auth,
     budget,
+    dashboard,
     decisions,
     docs,
     execution,
@@ -24,6 +25,7 @@ router = APIRouter(include_in_schema=False)
 for module in (
     auth,
     home,
+    dashboard,
     proposals,
     review,
     decisions,

@@ -1,12 +1,22 @@
+"""The DX plan's initiatives: the list, and each one's plan, its proposals (those the user
+may see) and its roll-up for a fiscal year with the dashboard's charts."""
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.deps import PageUser, SessionDep
+from app.deps import PageUser, SessionDep, SettingsDep
 from app.htmx import render
+from app.routers.pages.dashboard import FiscalYearText
+from app.services import dashboard_view
 from app.services import initiatives as initiatives_service
+from app.services.pagination import PageParams
 from app.services.plan import plan_overview
+from app.services.proposal_view import load_names
+from app.services.proposals import ProposalFilters, list_proposals
+from app.services.review import blind_proposal_ids
 
 router = APIRouter()
+PROPOSALS_SHOWN = 100
 
 
 @router.get("/initiatives")
@@ -20,11 +30,37 @@ def initiatives_page(request: Request, user: PageUser, session: SessionDep) -> R
 
 
 @router.get("/initiatives/{number}")
-def initiative_page(number: int, request: Request, user: PageUser, session: SessionDep) -> Response:
-    """One initiative of the plan."""
+def initiative_page(
+    number: int,
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    fiscal_year: FiscalYearText = None,
+) -> Response:
+    """One initiative of the plan: summary, schedule, the fiscal year's proposals and
+    figures (404 page for an unknown number, 422 for an absurd year)."""
     initiative = initiatives_service.get_initiative_by_number(session, number=number)
-    return render(
-        request,
-        "pages/initiatives/detail.html",
-        {"initiative": initiative, "plan": plan_overview()},
+    view = dashboard_view.roll_up(
+        session,
+        fiscal_year=fiscal_year,
+        initiative_id=initiative.id,
+        hourly_cost_yen=settings.hourly_staff_cost_yen,
     )
+    filters = ProposalFilters(initiative_id=initiative.id, fiscal_year=view.fiscal_year)
+    proposals, total = list_proposals(
+        session, user=user, filters=filters, page=PageParams(limit=PROPOSALS_SHOWN)
+    )
+    blind = blind_proposal_ids(session, user=user)
+    context = {
+        "initiative": initiative,
+        "plan": plan_overview(),
+        "view": view,
+        "years": dashboard_view.fiscal_year_choices(session, view.fiscal_year),
+        "proposals": proposals,
+        "total": total,
+        "names": load_names(session, proposals, blind=blind),
+        "blind": blind,
+        "fmt": dashboard_view,
+    }
+    return render(request, "pages/initiatives/detail.html", context)
