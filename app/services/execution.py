@@ -53,6 +53,7 @@ OWNER_NOT_IN_DEPARTMENT = N_("担当者は実施担当課の在職中の職員�
 REPORT_REQUIRED = N_("実施内容の報告を入力してください。")
 MEASURED_IN_FUTURE = N_("効果の測定日に未来の日付は指定できません。")
 DONE_IN_FUTURE = N_("完了日に未来の日付は指定できません。")
+DONE_ON_WITHOUT_DONE = N_("未完了に戻す場合は完了日を指定しないでください。")
 NOT_IN_EXECUTION = N_(
     "マイルストーンを記録できるのは採用から実施中までの提案です（現在: %(status)s）。"
 )
@@ -117,7 +118,11 @@ def overdue_clause(on: date):
     )
 
 
-def milestone_overdue(milestone: Milestone, on: date | None = None) -> bool:
+def milestone_overdue(milestone: Milestone, status: str, on: date | None = None) -> bool:
+    """An open milestone past its due date, while its proposal (in `status`) is being
+    carried out; a completed proposal's leftover milestones are not overdue."""
+    if status not in EXECUTING_VALUES:
+        return False
     return milestone.done_on is None and milestone.due_date < (on or today())
 
 
@@ -349,6 +354,8 @@ def update_milestone(
     on = today()
     if data.done_on is not None and data.done_on > on:
         raise Invalid.field("done_on", DONE_IN_FUTURE)
+    if data.done is False and data.done_on is not None:
+        raise Invalid.field("done_on", DONE_ON_WITHOUT_DONE)
     _check_executing(proposal)
     check_version(proposal.version, expected_version)
     fields = data.model_dump(exclude_unset=True)

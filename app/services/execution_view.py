@@ -156,7 +156,9 @@ def execution_panel(session: Session, proposal: Proposal, user: User) -> Executi
         people.add(proposal.owner_id)
     panel = ExecutionPanel(
         proposal=proposal,
-        milestones=[MilestoneRow(m, execution.milestone_overdue(m, on)) for m in milestones],
+        milestones=[
+            MilestoneRow(m, execution.milestone_overdue(m, proposal.status, on)) for m in milestones
+        ],
         updates=updates,
         people=_users(session, people),
         overdue=execution.is_overdue(proposal, on),

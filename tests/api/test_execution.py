@@ -464,6 +464,7 @@ def test_ticking_unticking_and_editing_a_milestone(session: Session, cast, api_a
     [
         ({"done": True, "done_on": day(1)}, ["body", "done_on"]),
         ({"done_on": day(30)}, ["body", "done_on"]),
+        ({"done": False, "done_on": day(-1)}, ["body", "done_on"]),  # contradictory
         ({"done": "たぶん"}, ["body", "done"]),
         ({"weight": 0}, ["body", "weight"]),
         ({"weight": 101}, ["body", "weight"]),

@@ -233,13 +233,17 @@ def test_is_overdue(case: str, session: Session, people) -> None:
 
 
 def test_milestone_overdue() -> None:
-    assert execution.milestone_overdue(stones(1)[0], TOMORROW) is True  # due today, tomorrow
+    going = Status.in_progress.value
+    assert execution.milestone_overdue(stones(1)[0], going, TOMORROW) is True  # due today
     (today,) = stones(1)
-    assert execution.milestone_overdue(today) is False  # due today
+    assert execution.milestone_overdue(today, going) is False  # due today
     late = Milestone(proposal_id=1, title="遅れ", due_date=YESTERDAY, weight=1)
-    assert execution.milestone_overdue(late) is True
+    assert execution.milestone_overdue(late, going) is True
+    assert execution.milestone_overdue(late, Status.budgeted.value) is True
+    # A completed proposal's leftover milestone is not overdue (nor is the proposal).
+    assert execution.milestone_overdue(late, Status.completed.value) is False
     late.done_on = TODAY  # done late: no longer overdue
-    assert execution.milestone_overdue(late) is False
+    assert execution.milestone_overdue(late, going) is False
 
 
 def test_the_sql_clause_agrees_with_is_overdue(session: Session, people) -> None:

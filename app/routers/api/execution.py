@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Response
 
 from app.deps import ApiUser, IfMatch, SessionDep
+from app.models.enums import Status
 from app.models.execution import (
     MilestoneIn,
     MilestonePatch,
@@ -26,13 +27,14 @@ RawBody = Annotated[dict[str, Any] | None, Body()]
 Page = Annotated[PageParams, Depends(page_params)]
 
 
-def _milestone(milestone, *, executing: bool = True) -> MilestonePublic:
-    """`overdue` only while the proposal is being carried out (as the proposal's own)."""
+def _milestone(milestone, status: str = Status.in_progress.value) -> MilestonePublic:
+    """`overdue` only while the proposal (in `status`) is being carried out, as the
+    proposal's own; writes succeed only then, so they need not pass it."""
     return MilestonePublic.model_validate(
         {
             **milestone.model_dump(),
             "done": milestone.done_on is not None,
-            "overdue": executing and execution.milestone_overdue(milestone),
+            "overdue": execution.milestone_overdue(milestone, status),
         }
     )
 
@@ -45,9 +47,8 @@ def _listing(items: list, page: PageParams) -> dict:
 def read_milestones(proposal_id: int, session: SessionDep, user: ApiUser, page: Page) -> dict:
     """The proposal's milestones in due-date order, with its derived progress and overdue."""
     proposal = get_proposal(session, proposal_id=proposal_id, user=user)
-    executing = proposal.status in execution.EXECUTING_VALUES
     items = [
-        _milestone(m, executing=executing)
+        _milestone(m, proposal.status)
         for m in execution.milestones_of(session, proposal_id=proposal.id)
     ]
     return {
