@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import case, distinct, func, literal, or_, union_all
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -98,12 +99,15 @@ def resolve_fiscal_year(value: int | str | None) -> int:
 
 
 def _latest_budget():
-    latest = select(func.max(BudgetRecord.id)).group_by(BudgetRecord.proposal_id)
-    return (
-        select(BudgetRecord.proposal_id, BudgetRecord.requested_yen, BudgetRecord.approved_yen)
-        .where(col(BudgetRecord.id).in_(latest))
-        .subquery("latest_budget")
-    )
+    """Each proposal's current (newest) budget record, found through the proposal_id index
+    (a correlated subquery: much faster on SQLite than a grouped derived table)."""
+    return aliased(BudgetRecord, name="latest_budget")
+
+
+def _latest_budget_join(budget):
+    newer = aliased(BudgetRecord, name="newer")
+    newest = select(func.max(newer.id)).where(newer.proposal_id == Proposal.id).scalar_subquery()
+    return (budget.proposal_id == Proposal.id) & (budget.id == newest)
 
 
 def _aggregates(budget) -> list:
@@ -117,8 +121,8 @@ def _aggregates(budget) -> list:
         _count_if(adopted).label("adopted"),
         _count_if(status.in_(_in(DECIDED))).label("decided"),
         _count_if(completed).label("completed"),
-        func.coalesce(func.sum(budget.c.requested_yen), 0).label("requested_yen"),
-        func.coalesce(func.sum(budget.c.approved_yen), 0).label("approved_yen"),
+        func.coalesce(func.sum(budget.requested_yen), 0).label("requested_yen"),
+        func.coalesce(func.sum(budget.approved_yen), 0).label("approved_yen"),
         _sum_if(adopted, Proposal.estimated_hours_saved_per_year_hours).label("hours_est"),
         _sum_if(adopted, Proposal.target_hours_saved_per_year_hours).label("hours_target"),
         _sum_if(completed, Proposal.actual_hours_saved_per_year_hours).label("hours_actual"),
@@ -134,7 +138,7 @@ def _grouped(session: Session, scope: Scope, key) -> dict[Any, Any]:
     rows = session.exec(
         select(key.label("key"), *_aggregates(budget))
         .select_from(Proposal)
-        .join(budget, budget.c.proposal_id == Proposal.id, isouter=True)
+        .join(budget, _latest_budget_join(budget), isouter=True)
         .where(*scope.conditions())
         .where(Proposal.status != Status.draft.value)
         .group_by(key)
