@@ -2,50 +2,17 @@
 a small fixed data set, the bad-input answers, and that the number of queries does not grow
 with the number of proposals."""
 
-from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from app.models import BudgetRecord, Initiative, Proposal
+from app.models import Initiative
 from app.models.enums import Role, Status
-from tests.helpers import proposal_in
+from tests.stats_data import YEAR, budget, days, put
 
 API = "/api/v1/stats"
-YEAR = 2026
-DAY0 = datetime(2026, 5, 1, 0, 0, tzinfo=UTC)
-
-
-def days(n: float) -> datetime:
-    return DAY0 + timedelta(days=n)
-
-
-def put(session: Session, author, status: Status, **fields) -> Proposal:
-    """A proposal in `status`, counted in fiscal year YEAR unless told otherwise."""
-    proposal = proposal_in(session, status, author=author)
-    proposal.fiscal_year = YEAR
-    proposal.submitted_at = None if status == Status.draft else DAY0
-    proposal.accepted_at = None
-    for name, value in fields.items():
-        setattr(proposal, name, value)
-    session.add(proposal)
-    session.commit()
-    return proposal
-
-
-def budget(session: Session, proposal: Proposal, requested: int, approved: int | None, status):
-    session.add(
-        BudgetRecord(
-            proposal_id=proposal.id,
-            fiscal_year=YEAR + 1,
-            requested_yen=requested,
-            approved_yen=approved,
-            status=status,
-        )
-    )
-    session.commit()
 
 
 @pytest.fixture

@@ -4,49 +4,16 @@ server-drawn SVG charts; the fiscal-year selector and its errors; who may see wh
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from sqlmodel import Session, select
 
-from app.models import BudgetRecord, Initiative, Proposal
+from app.models import Initiative
 from app.models.enums import Role, Status
-from tests.helpers import proposal_in
+from tests.stats_data import YEAR, budget, days, put
 
-YEAR = 2026
-DAY0 = datetime(2026, 5, 1, 0, 0, tzinfo=UTC)
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def days(n: float) -> datetime:
-    return DAY0 + timedelta(days=n)
-
-
-def put(session: Session, author, status: Status, title: str, **fields) -> Proposal:
-    """A proposal in `status`, counted in fiscal year YEAR unless told otherwise."""
-    proposal = proposal_in(session, status, author=author, title=title)
-    proposal.fiscal_year = YEAR
-    proposal.submitted_at = None if status == Status.draft else DAY0
-    proposal.accepted_at = None
-    for name, value in fields.items():
-        setattr(proposal, name, value)
-    session.add(proposal)
-    session.commit()
-    return proposal
-
-
-def budget(session: Session, proposal: Proposal, requested: int, approved: int | None, status):
-    session.add(
-        BudgetRecord(
-            proposal_id=proposal.id,
-            fiscal_year=YEAR + 1,
-            requested_yen=requested,
-            approved_yen=approved,
-            status=status,
-        )
-    )
-    session.commit()
 
 
 @pytest.fixture

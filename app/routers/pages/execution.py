@@ -4,6 +4,7 @@ and completion forms of the proposal page — thin handlers around the same serv
 allows comes back as a message at the top; 403 is the error page. Nothing is written when
 a request fails."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -127,32 +128,56 @@ def execution_board_page(
     return render(request, "pages/execution/board.html", {"page": page})
 
 
+async def _form_post(
+    request: Request,
+    session: Session,
+    user: User,
+    settings: Settings,
+    proposal_id: int,
+    *,
+    form_name: str,
+    fields: tuple[str, ...],
+    run: Callable[[Proposal, dict[str, Any], int | None], Any],
+    done: Callable[[Any], str],
+    counts: tuple[str, ...] = (),
+) -> Response:
+    """One of the panel's forms: `run(proposal, body, version)` does the work through the
+    service; a 422 shows the form again with what was typed, a 409/412 is a message at the
+    top, success flashes `done(result)` and goes back to the proposal."""
+    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
+    form = await request.form()
+    try:
+        result = run(proposal, _filled(form, fields, counts=counts), _version(form))
+    except Invalid as exc:
+        values = _typed(form, fields)
+        return _form_again(
+            request, session, proposal, user, settings, form=form_name, values=values, exc=exc
+        )
+    except (InvalidTransition, PreconditionFailed) as exc:
+        return _refused(request, proposal, exc)
+    return _done(request, proposal, done(result))
+
+
+def _action(session: Session, user: User, action: Action):
+    def run(proposal: Proposal, body: dict[str, Any], version: int | None) -> Proposal:
+        return lifecycle.perform(
+            session, proposal=proposal, user=user, action=action, body=body,
+            expected_version=version,
+        )  # fmt: skip
+
+    return run
+
+
 @router.post("/proposals/{proposal_id}/start")
 async def start_execution(
     proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
     """Start carrying the proposal out: the owner and the planned end date."""
-    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
-    form = await request.form()
-    try:
-        proposal = lifecycle.perform(
-            session,
-            proposal=proposal,
-            user=user,
-            action=Action.start,
-            body=_filled(form, START_FIELDS),
-            expected_version=_version(form),
-        )
-    except Invalid as exc:
-        values = _typed(form, START_FIELDS)
-        return _form_again(
-            request, session, proposal, user, settings, form="start", values=values, exc=exc
-        )
-    except (InvalidTransition, PreconditionFailed) as exc:
-        return _refused(request, proposal, exc)
-    return _done(
-        request, proposal, _("実施を開始しました。マイルストーンを登録して進捗を管理できます。")
-    )
+    return await _form_post(
+        request, session, user, settings, proposal_id,
+        form_name="start", fields=START_FIELDS, run=_action(session, user, Action.start),
+        done=lambda _p: _("実施を開始しました。マイルストーンを登録して進捗を管理できます。"),
+    )  # fmt: skip
 
 
 @router.post("/proposals/{proposal_id}/complete")
@@ -160,25 +185,11 @@ async def complete_execution(
     proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
     """File the completion report with the actual effects."""
-    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
-    form = await request.form()
-    try:
-        proposal = lifecycle.perform(
-            session,
-            proposal=proposal,
-            user=user,
-            action=Action.complete,
-            body=_filled(form, COMPLETE_FIELDS),
-            expected_version=_version(form),
-        )
-    except Invalid as exc:
-        values = _typed(form, COMPLETE_FIELDS)
-        return _form_again(
-            request, session, proposal, user, settings, form="complete", values=values, exc=exc
-        )
-    except (InvalidTransition, PreconditionFailed) as exc:
-        return _refused(request, proposal, exc)
-    return _done(request, proposal, _("完了報告を登録しました。提案者にお知らせしました。"))
+    return await _form_post(
+        request, session, user, settings, proposal_id,
+        form_name="complete", fields=COMPLETE_FIELDS, run=_action(session, user, Action.complete),
+        done=lambda _p: _("完了報告を登録しました。提案者にお知らせしました。"),
+    )  # fmt: skip
 
 
 @router.post("/proposals/{proposal_id}/milestones")
@@ -186,26 +197,35 @@ async def add_milestone(
     proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
     """Plan a milestone: title, due date and weight."""
-    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
-    form = await request.form()
-    try:
-        milestone = execution.add_milestone(
-            session,
-            proposal_id=proposal.id,
-            user=user,
-            body=_filled(form, MILESTONE_FIELDS, counts=("weight",)),
-            expected_version=_version(form),
+
+    def run(proposal: Proposal, body: dict[str, Any], version: int | None):
+        return execution.add_milestone(
+            session, proposal_id=proposal.id, user=user, body=body, expected_version=version
         )
-    except Invalid as exc:
-        values = _typed(form, MILESTONE_FIELDS)
-        return _form_again(
-            request, session, proposal, user, settings, form="milestone", values=values, exc=exc
+
+    return await _form_post(
+        request, session, user, settings, proposal_id,
+        form_name="milestone", fields=MILESTONE_FIELDS, counts=("weight",), run=run,
+        done=lambda m: _("マイルストーン「%(title)s」を追加しました。", title=m.title),
+    )  # fmt: skip
+
+
+@router.post("/proposals/{proposal_id}/progress")
+async def report_progress(
+    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+) -> Response:
+    """Report progress (0–100 %) with a note."""
+
+    def run(proposal: Proposal, body: dict[str, Any], version: int | None):
+        return execution.add_progress(
+            session, proposal_id=proposal.id, user=user, body=body, expected_version=version
         )
-    except (InvalidTransition, PreconditionFailed) as exc:
-        return _refused(request, proposal, exc)
-    return _done(
-        request, proposal, _("マイルストーン「%(title)s」を追加しました。", title=milestone.title)
-    )
+
+    return await _form_post(
+        request, session, user, settings, proposal_id,
+        form_name="progress", fields=PROGRESS_FIELDS, counts=("percent",), run=run,
+        done=lambda u: _("進捗（%(percent)s%%）を報告しました。", percent=u.percent),
+    )  # fmt: skip
 
 
 def _panel_again(
@@ -279,30 +299,3 @@ async def delete_milestone(
         return _refused(request, proposal, exc)
     message = _("マイルストーンを削除しました。")
     return _panel_again(request, session, proposal, user, settings, message)
-
-
-@router.post("/proposals/{proposal_id}/progress")
-async def report_progress(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
-) -> Response:
-    """Report progress (0–100 %) with a note."""
-    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
-    form = await request.form()
-    try:
-        update = execution.add_progress(
-            session,
-            proposal_id=proposal.id,
-            user=user,
-            body=_filled(form, PROGRESS_FIELDS, counts=("percent",)),
-            expected_version=_version(form),
-        )
-    except Invalid as exc:
-        values = _typed(form, PROGRESS_FIELDS)
-        return _form_again(
-            request, session, proposal, user, settings, form="progress", values=values, exc=exc
-        )
-    except (InvalidTransition, PreconditionFailed) as exc:
-        return _refused(request, proposal, exc)
-    return _done(
-        request, proposal, _("進捗（%(percent)s%%）を報告しました。", percent=update.percent)
-    )
