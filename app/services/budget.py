@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.errors import Forbidden, Invalid, InvalidTransition
@@ -237,8 +238,13 @@ def deny(session: Session, *, proposal_id: int, user: User, body: Any) -> Budget
 # -- finance's views ---------------------------------------------------------------------------
 
 
-def _latest_ids():
-    return select(func.max(BudgetRecord.id)).group_by(BudgetRecord.proposal_id)
+def is_current_record(record=BudgetRecord):
+    """The join condition picking each proposal's current (newest) budget record: a
+    correlated subquery through the proposal_id index, much faster on SQLite than a grouped
+    derived table. `record` may be an alias of BudgetRecord."""
+    newer = aliased(BudgetRecord, name="newer")
+    newest = select(func.max(newer.id)).where(newer.proposal_id == Proposal.id).scalar_subquery()
+    return (record.proposal_id == Proposal.id) & (record.id == newest)
 
 
 def _awaiting():
@@ -248,7 +254,7 @@ def _awaiting():
         select(Proposal, BudgetRecord)
         .join(
             BudgetRecord,
-            (BudgetRecord.proposal_id == Proposal.id) & col(BudgetRecord.id).in_(_latest_ids()),
+            is_current_record(),
             isouter=True,
         )
         .where(Proposal.status == Status.adopted.value)

@@ -30,7 +30,7 @@ from app.errors import Invalid
 from app.i18n import N_
 from app.models import BudgetRecord, Department, Initiative, Proposal, User
 from app.models.enums import KIND_LABELS, STATUS_LABELS, Kind, Status
-from app.services.budget import parse_fiscal_year
+from app.services.budget import is_current_record, parse_fiscal_year
 from app.wareki import fiscal_year_label, fiscal_year_of, today_jst
 
 UNKNOWN_INITIATIVE = N_("指定されたDX施策が見つかりません。")
@@ -98,18 +98,6 @@ def resolve_fiscal_year(value: int | str | None) -> int:
     return parse_fiscal_year(value)
 
 
-def _latest_budget():
-    """Each proposal's current (newest) budget record, found through the proposal_id index
-    (a correlated subquery: much faster on SQLite than a grouped derived table)."""
-    return aliased(BudgetRecord, name="latest_budget")
-
-
-def _latest_budget_join(budget):
-    newer = aliased(BudgetRecord, name="newer")
-    newest = select(func.max(newer.id)).where(newer.proposal_id == Proposal.id).scalar_subquery()
-    return (budget.proposal_id == Proposal.id) & (budget.id == newest)
-
-
 def _aggregates(budget) -> list:
     """The per-group sums every roll-up needs (over submitted proposals of the scope)."""
     status = col(Proposal.status)
@@ -134,11 +122,11 @@ def _aggregates(budget) -> list:
 
 
 def _grouped(session: Session, scope: Scope, key) -> dict[Any, Any]:
-    budget = _latest_budget()
+    budget = aliased(BudgetRecord, name="current_budget")
     rows = session.exec(
         select(key.label("key"), *_aggregates(budget))
         .select_from(Proposal)
-        .join(budget, _latest_budget_join(budget), isouter=True)
+        .join(budget, is_current_record(budget), isouter=True)
         .where(*scope.conditions())
         .where(Proposal.status != Status.draft.value)
         .group_by(key)
