@@ -88,6 +88,7 @@ def award_label(code: str | None) -> str:
 
 
 POINTS = N_("%(points)s点")
+HOURS_UNIT = N_("時間")  # after a number of hours: 120時間 / 120 h
 
 
 def points(value: float | None) -> str:
@@ -98,7 +99,7 @@ def points(value: float | None) -> str:
 def hours(value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value:,.1f}".rstrip("0").rstrip(".") + _gettext("時間")
+    return f"{value:,.1f}".rstrip("0").rstrip(".") + _gettext(HOURS_UNIT)
 
 
 def flash(request: Request, message: str, level: str = "success") -> None:
