@@ -5,6 +5,7 @@ something changes (a due-soon milestone falls overdue, a due date moves).
 Notifications are counted as rows, per person, against a fixed clock.
 """
 
+import threading
 from collections import Counter
 from datetime import date, timedelta
 
@@ -265,3 +266,34 @@ def test_the_cli_refuses_a_bad_date(cli_env, session: Session, capsys) -> None:
     assert exit_.value.code == 2
     assert "not a date" in capsys.readouterr().err
     assert total(session) == 0
+
+
+def test_two_runs_at_the_same_moment_send_each_reminder_once(
+    db_engine, session: Session, town
+) -> None:
+    """Two hosts' cron firing together: the unique key lets exactly one of them send."""
+    for offset in (-2, 1, 3):
+        proposal = executing(session, town)
+        milestone(session, proposal, day(offset))
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def run() -> None:
+        try:
+            with Session(db_engine) as own:
+                barrier.wait()
+                results.append(execution.send_reminders(own, on=TODAY))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sum(r.sent for r in results) == 3  # between them, each reminder sent once
+    assert sum(r.sent + r.skipped for r in results) == 6  # each saw all three
+    # Three reminders, each to the two active members of the implementing department.
+    assert received(session) == Counter({town["doer"].id: 3, town["colleague"].id: 3})
+    assert session.exec(select(func.count()).select_from(ReminderSent)).one() == 3
