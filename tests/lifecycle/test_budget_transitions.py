@@ -13,34 +13,12 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.models import BudgetRecord, Proposal, ProposalEvent
-from app.models.enums import BudgetStatus, Role, Status
+from app.models.enums import BudgetStatus, Status
 from app.wareki import fiscal_year_of, today_jst
-from tests.helpers import SUBMITTED_OR_LATER, proposal_in
+from tests.helpers import proposal_in
+from tests.lifecycle.cast import ACTORS, can_see
 
-PUBLIC = {Status.adopted, Status.budgeted, Status.in_progress, Status.completed}
-ACTORS = (
-    "author",
-    "co_author",
-    "secretariat",
-    "supervisor",  # of the author's department
-    "other_supervisor",
-    "reviewer",
-    "finance",
-    "implementer",  # a member of the implementing department
-    "other_staff",
-    "admin",
-)
 REQUESTED_YEN = 500000
-
-
-def can_see(actor: str, status: Status) -> bool:
-    """Authors always; everyone once adopted; the secretariat and the author department's
-    supervisor from submission (not while returned or withdrawn as a draft)."""
-    if actor in ("author", "co_author") or status in PUBLIC:
-        return True
-    if actor in ("secretariat", "supervisor"):
-        return status in SUBMITTED_OR_LATER
-    return False
 
 
 def expected(actor: str, status: Status, requested: bool) -> int:
@@ -51,26 +29,6 @@ def expected(actor: str, status: Status, requested: bool) -> int:
     if status != Status.adopted or not requested:
         return 409
     return 200
-
-
-@pytest.fixture
-def cast(make_user, make_department):
-    home = make_department("住民税務課")
-    elsewhere = make_department("建設課")
-    implementing = make_department("情報政策課")
-    return {
-        "author": make_user(department=home, name="提案 太郎"),
-        "co_author": make_user(department=elsewhere, name="共同 花子"),
-        "secretariat": make_user(Role.secretariat, department=elsewhere),
-        "supervisor": make_user(Role.supervisor, department=home),
-        "other_supervisor": make_user(Role.supervisor, department=elsewhere),
-        "reviewer": make_user(Role.reviewer, department=elsewhere),
-        "finance": make_user(Role.finance, department=elsewhere),
-        "implementer": make_user(department=implementing),
-        "other_staff": make_user(department=home),
-        "admin": make_user(Role.admin, department=elsewhere),
-        "_implementing": implementing,
-    }
 
 
 def build(session: Session, cast: dict, status: Status, requested: bool) -> Proposal:

@@ -15,22 +15,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.models import Notification, Proposal, ProposalEvent
-from app.models.enums import BudgetStatus, Role, Status
-from tests.helpers import SUBMITTED_OR_LATER, proposal_in
+from app.models.enums import BudgetStatus, Status
+from tests.helpers import proposal_in
+from tests.lifecycle.cast import ACTORS, can_see
 
-PUBLIC = {Status.adopted, Status.budgeted, Status.in_progress, Status.completed}
-ACTORS = (
-    "author",
-    "co_author",
-    "secretariat",
-    "supervisor",  # of the author's department
-    "other_supervisor",
-    "reviewer",
-    "finance",
-    "implementer",  # a member of the implementing department
-    "other_staff",
-    "admin",
-)
 IMPLEMENTERS = {"implementer", "secretariat"}
 # None: finance has not recorded anything yet.
 BUDGET_STATUSES = [
@@ -46,14 +34,6 @@ COMPLETION = {
     "actual_hours_saved_per_year_hours": 120,
     "actual_savings_yen_per_year": 50000,
 }
-
-
-def can_see(actor: str, status: Status) -> bool:
-    if actor in ("author", "co_author") or status in PUBLIC:
-        return True
-    if actor in ("secretariat", "supervisor"):
-        return status in SUBMITTED_OR_LATER
-    return False
 
 
 def startable(status: Status, budget_status: BudgetStatus | None) -> bool:
@@ -74,26 +54,6 @@ def expected(actor: str, status: Status, permitted_in_status: bool) -> int:
     if not permitted_in_status:
         return 409
     return 200
-
-
-@pytest.fixture
-def cast(make_user, make_department):
-    home = make_department("住民税務課")
-    elsewhere = make_department("建設課")
-    implementing = make_department("情報政策課")
-    return {
-        "author": make_user(department=home, name="提案 太郎"),
-        "co_author": make_user(department=elsewhere, name="共同 花子"),
-        "secretariat": make_user(Role.secretariat, department=elsewhere),
-        "supervisor": make_user(Role.supervisor, department=home),
-        "other_supervisor": make_user(Role.supervisor, department=elsewhere),
-        "reviewer": make_user(Role.reviewer, department=elsewhere),
-        "finance": make_user(Role.finance, department=elsewhere),
-        "implementer": make_user(department=implementing),
-        "other_staff": make_user(department=home),
-        "admin": make_user(Role.admin, department=elsewhere),
-        "_implementing": implementing,
-    }
 
 
 def build(

@@ -15,22 +15,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.models import Proposal, ProposalEvent
-from app.models.enums import Role, Status
-from tests.helpers import SUBMITTED_OR_LATER, proposal_in
+from app.models.enums import Status
+from tests.helpers import proposal_in
+from tests.lifecycle.cast import ACTORS, can_see
 
-PUBLIC = {Status.adopted, Status.budgeted, Status.in_progress, Status.completed}
-ACTORS = (
-    "author",
-    "co_author",
-    "secretariat",
-    "supervisor",  # of the author's department
-    "other_supervisor",
-    "reviewer",
-    "finance",
-    "implementer",  # a member of the implementing department
-    "other_staff",
-    "admin",
-)
 # action -> (who may take it, from which statuses, to which status)
 TABLE = {
     "submit": ({"author", "co_author"}, {Status.draft, Status.returned}, Status.submitted),
@@ -73,14 +61,6 @@ def body_for(action: str, department_id: int) -> dict:
     return {}
 
 
-def can_see(actor: str, status: Status) -> bool:
-    if actor in ("author", "co_author") or status in PUBLIC:
-        return True
-    if actor in ("secretariat", "supervisor"):
-        return status in SUBMITTED_OR_LATER
-    return False
-
-
 def expected(actor: str, status: Status, action: str) -> int:
     who, sources, _ = TABLE[action]
     if not can_see(actor, status):
@@ -90,26 +70,6 @@ def expected(actor: str, status: Status, action: str) -> int:
     if status not in sources:
         return 409
     return 200
-
-
-@pytest.fixture
-def cast(make_user, make_department):
-    home = make_department("住民税務課")
-    elsewhere = make_department("建設課")
-    implementing = make_department("情報政策課")
-    return {
-        "author": make_user(department=home, name="提案 太郎"),
-        "co_author": make_user(department=elsewhere, name="共同 花子"),
-        "secretariat": make_user(Role.secretariat, department=elsewhere),
-        "supervisor": make_user(Role.supervisor, department=home),
-        "other_supervisor": make_user(Role.supervisor, department=elsewhere),
-        "reviewer": make_user(Role.reviewer, department=elsewhere),
-        "finance": make_user(Role.finance, department=elsewhere),
-        "implementer": make_user(department=implementing),
-        "other_staff": make_user(department=home),
-        "admin": make_user(Role.admin, department=elsewhere),
-        "_implementing": implementing,
-    }
 
 
 def build(session: Session, cast: dict, status: Status) -> Proposal:
