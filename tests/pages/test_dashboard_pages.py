@@ -10,65 +10,20 @@ import pytest
 from sqlmodel import Session, select
 
 from app.models import Initiative
-from app.models.enums import Role, Status
-from tests.stats_data import YEAR, budget, days, put
+from app.models.enums import Role
+from tests.stats_data import YEAR, fixed_year
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture
 def data(session: Session, make_user, make_department) -> SimpleNamespace:
-    """Three departments (A: 3 staff, B: 2, C: 5 readers, one for each other role) and eight proposals:
-
-    | | author | status | initiative | est h | est ¥ | act h | act ¥ | budget (newest) |
-    |P1| a1 | completed   | 1 | 100  | 10,000 | 120 | 20,000 (cost 5,000) | 1,000,000 / 800,000 |
-    |P2| a1 | in_progress | 1 | 50   | 0      |     |        | 300,000 / 300,000 |
-    |P3| a2 | rejected    | 2 | 30   |        |     |        | |
-    |P4| b1 | adopted     | - | 10.5 |        |     |        | denied 100, then 200,000 / - |
-    |P5| b1 | deferred    | 2 |      |        |     |        | |
-    |P6| a3 | draft       | 1 |      |        |     |        | |
-    |P7| b2 | submitted   | 3 |      |        |     |        | |
-    |P8| a2 | completed, fiscal year 2025 (not counted in 2026) | 1 |
-    """
-    a, b = make_department("企画課", code="A01"), make_department("住民課", code="B01")
-    c = make_department("総務課", code="C01")
-    a1, a2, a3 = (make_user(department=a) for _ in range(3))
-    b1, b2 = (make_user(department=b) for _ in range(2))
-    make_user(department=b, is_active=False)  # not counted as staff
-    readers = {role: make_user(role, department=c) for role in Role if role != Role.staff}
-    ids = {i.number: i.id for i in session.exec(select(Initiative)).all()}
-    p1 = put(
-        session, a1, Status.completed, "P1 完了した窓口予約", initiative_id=ids[1],
-        estimated_hours_saved_per_year_hours=100, estimated_savings_yen_per_year=10_000,
-        target_hours_saved_per_year_hours=80,
-        actual_hours_saved_per_year_hours=120, actual_savings_yen_per_year=20_000,
-        actual_cost_yen=5_000,
-        accepted_at=days(2), decided_at=days(10), started_at=days(20), completed_at=days(50),
-    )  # fmt: skip
-    p2 = put(
-        session, a1, Status.in_progress, "P2 実施中の電子申請", initiative_id=ids[1],
-        estimated_hours_saved_per_year_hours=50, estimated_savings_yen_per_year=0,
-        accepted_at=days(4), decided_at=days(20), started_at=days(34),
-    )  # fmt: skip
-    put(
-        session, a2, Status.rejected, "P3 不採用の提案", initiative_id=ids[2],
-        estimated_hours_saved_per_year_hours=30, accepted_at=days(6), decided_at=days(12),
-    )  # fmt: skip
-    p4 = put(
-        session, b1, Status.adopted, "P4 採用された提案", initiative_id=None,
-        estimated_hours_saved_per_year_hours=10.5, accepted_at=days(1), decided_at=days(4),
-    )  # fmt: skip
-    put(session, b1, Status.deferred, "P5 保留の提案", initiative_id=ids[2],
-        accepted_at=days(3), decided_at=days(8))  # fmt: skip
-    put(session, a3, Status.draft, "P6 他人の下書き", initiative_id=ids[1])
-    put(session, b2, Status.submitted, "P7 提出された提案", initiative_id=ids[3])
-    put(session, a2, Status.completed, "P8 前年度の提案", fiscal_year=YEAR - 1,
-        initiative_id=ids[1], actual_hours_saved_per_year_hours=999)  # fmt: skip
-    budget(session, p1, 1_000_000, 800_000, "reduced")
-    budget(session, p2, 300_000, 300_000, "approved")
-    budget(session, p4, 100, 0, "denied")
-    budget(session, p4, 200_000, None, "requested")
-    return SimpleNamespace(a=a, b=b, c=c, ids=ids, a1=a1, a3=a3, readers=readers)
+    """tests/stats_data.py's fixed year, plus department C with one reader for each role
+    other than staff (5 more active staff)."""
+    data = fixed_year(session, make_user, make_department)
+    data.c = make_department("総務課", code="C01")
+    data.readers = {role: make_user(role, department=data.c) for role in Role if role != Role.staff}
+    return data
 
 
 def svg(html: str, chart_id: str) -> ET.Element:
