@@ -61,7 +61,7 @@ def _load_demo(_args: argparse.Namespace) -> int:
 
 
 def _send_reminders(args: argparse.Namespace) -> int:
-    from app.services.execution import send_reminders
+    from app.services.reminders import send_reminders
 
     settings = get_settings()
     engine = make_engine(settings)

@@ -3,37 +3,32 @@ proposal, plans weighted milestones, reports progress and files the completion r
 the actual effects. Progress and `overdue` are derived, never typed twice: the percentage
 comes from the weighted milestones when there are any and from the latest update otherwise,
 and `overdue` holds while an open milestone is past due or the planned end date has passed.
-Reminders for milestones due soon or overdue go out through `send_reminders` (a CLI for
-cron), at most once each.
+The department's board and the effects table are in execution_board.py, the reminders in
+reminders.py.
 """
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from app import wareki
 from app.errors import Forbidden, Invalid, InvalidTransition, NotFound
 from app.i18n import N_
 from app.models import (
-    Department,
     Milestone,
     ProgressUpdate,
     Proposal,
     User,
-    UserRole,
 )
-from app.models.enums import BudgetStatus, Role, Status
+from app.models.enums import BudgetStatus, Status
 from app.models.execution import (
     CompleteBody,
     MilestoneIn,
     MilestonePatch,
     ProgressIn,
-    ReminderSent,
     StartBody,
 )
 from app.models.types import utcnow
@@ -59,14 +54,8 @@ NOT_IN_EXECUTION = N_(
 )
 NOT_IN_PROGRESS = N_("進捗を報告できるのは実施中の提案だけです（現在: %(status)s）。")
 MILESTONE_NOT_FOUND = N_("指定されたマイルストーンが見つかりません。")
-BOARD_OTHER_DEPARTMENT = N_("他の課の実施状況を見られるのは事務局だけです。")
-NO_DEPARTMENT = N_("所属課が登録されていないため、課の実施状況を表示できません。")
-UNKNOWN_DEPARTMENT = N_("指定された課が見つかりません。")
 STARTED_TITLE = N_("実施開始: 「%(title)s」の実施が始まりました")
 COMPLETED_TITLE = N_("実施完了: 「%(title)s」の実施が完了しました")
-DUE_SOON_TITLE = N_("期限間近: 「%(milestone)s」（%(title)s）の期限は%(due)sです")
-OVERDUE_TITLE = N_("期限超過: 「%(milestone)s」（%(title)s）の期限%(due)sを過ぎています")
-END_OVERDUE_TITLE = N_("期限超過: 「%(title)s」の完了予定日%(due)sを過ぎています")
 
 # Where milestones may be planned and changed: from adoption until completion.
 EXECUTING = (Status.adopted, Status.budgeted, Status.in_progress)
@@ -430,221 +419,3 @@ def add_progress(
     )
     session.refresh(update)
     return update
-
-
-# -- the department's board ----------------------------------------------------------------------
-
-
-@dataclass
-class Board:
-    department: Department
-    in_progress: list[Proposal]
-    waiting: list[Proposal]  # adopted or budgeted, not started yet
-    overdue_ids: set[int]
-
-
-def board_department(session: Session, *, user: User, department_id: int | None) -> Department:
-    """The caller's own department, or any department for the secretariat."""
-    if department_id is None or department_id == user.department_id:
-        if user.department_id is None:
-            raise NotFound(NO_DEPARTMENT)
-        department_id = user.department_id
-    elif not user.has_role(Role.secretariat):
-        raise Forbidden(BOARD_OTHER_DEPARTMENT)
-    department = session.get(Department, department_id)
-    if department is None:
-        raise NotFound(UNKNOWN_DEPARTMENT)
-    return department
-
-
-def board(
-    session: Session, *, user: User, department_id: int | None = None, on: date | None = None
-) -> Board:
-    """The department's proposals being carried out, overdue first, then by the nearest
-    due date; and those adopted for it but not started yet."""
-    department = board_department(session, user=user, department_id=department_id)
-    on = on or today()
-    late = overdue_clause(on)
-    nearest = func.coalesce(Proposal.open_due_date, Proposal.planned_end_date)
-    rows = session.exec(
-        select(Proposal)
-        .where(Proposal.implementing_department_id == department.id)
-        .where(col(Proposal.status).in_(EXECUTING_VALUES))
-        .order_by(
-            case((late, 0), else_=1),
-            nearest.nulls_last(),
-            col(Proposal.decided_at),
-            col(Proposal.id),
-        )
-    ).all()
-    started = [p for p in rows if p.status == Status.in_progress.value]
-    waiting = [p for p in rows if p.status != Status.in_progress.value]
-    return Board(department, started, waiting, {p.id for p in rows if is_overdue(p, on)})
-
-
-def due_counts(session: Session, *, user: User, on: date | None = None) -> dict[str, int]:
-    """For the home page: the caller's department's proposals overdue, milestones due within
-    the reminder window, and proposals waiting to be started."""
-    if user.department_id is None:
-        return {"overdue": 0, "due_soon": 0, "to_start": 0}
-    on = on or today()
-    mine = Proposal.implementing_department_id == user.department_id
-    overdue = session.exec(
-        select(func.count()).select_from(Proposal).where(mine).where(overdue_clause(on))
-    ).one()
-    due_soon = session.exec(
-        select(func.count())
-        .select_from(Milestone)
-        .join(Proposal, Proposal.id == Milestone.proposal_id)
-        .where(mine)
-        .where(col(Proposal.status).in_(EXECUTING_VALUES))
-        .where(col(Milestone.done_on).is_(None))
-        .where(and_(Milestone.due_date >= on, Milestone.due_date <= on + timedelta(days=7)))
-    ).one()
-    to_start = session.exec(
-        select(func.count())
-        .select_from(Proposal)
-        .where(mine)
-        .where(col(Proposal.status).in_([Status.adopted.value, Status.budgeted.value]))
-    ).one()
-    return {"overdue": overdue, "due_soon": due_soon, "to_start": to_start}
-
-
-# -- effects -------------------------------------------------------------------------------------
-
-
-@dataclass
-class EffectRow:
-    label: str  # estimated (見込み), target (目標), actual (実績)
-    cost_yen: int | None
-    hours: float | None
-    savings_yen: int | None
-    hours_as_yen: int | None  # hours × the hourly staff cost
-    total_yen: int | None  # savings + hours as yen
-
-
-def effect_rows(proposal: Proposal, hourly_cost_yen: int) -> list[EffectRow]:
-    """Estimated (by the author), target (at decision) and actual (the report), side by side."""
-
-    def row(label: str, cost: int | None, hours: float | None, savings: int | None) -> EffectRow:
-        as_yen = round(hours * hourly_cost_yen) if hours is not None else None
-        total = None if as_yen is None and savings is None else (as_yen or 0) + (savings or 0)
-        return EffectRow(label, cost, hours, savings, as_yen, total)
-
-    return [
-        row(
-            N_("見込み（提案者）"),
-            proposal.estimated_cost_yen,
-            proposal.estimated_hours_saved_per_year_hours,
-            proposal.estimated_savings_yen_per_year,
-        ),
-        row(
-            N_("目標（審査決定）"),
-            None,
-            proposal.target_hours_saved_per_year_hours,
-            proposal.target_savings_yen_per_year,
-        ),
-        row(
-            N_("実績（完了報告）"),
-            proposal.actual_cost_yen,
-            proposal.actual_hours_saved_per_year_hours,
-            proposal.actual_savings_yen_per_year,
-        ),
-    ]
-
-
-# -- reminders ---------------------------------------------------------------------------------
-
-
-@dataclass
-class ReminderResult:
-    sent: int = 0  # reminders (each may reach several people)
-    notifications: int = 0
-    skipped: int = 0  # already sent before
-
-
-def _send_once(
-    session: Session, *, key: str, proposal: Proposal, recipients: list[int], title: str
-) -> bool:
-    """Records the reminder's key and notifies, unless the key is already there (then it
-    was sent before and nothing happens)."""
-    try:
-        with session.begin_nested():
-            session.add(ReminderSent(key=key, proposal_id=proposal.id))
-            session.flush()
-    except IntegrityError:
-        return False
-    notify(session, user_ids=recipients, kind="reminder", title=title, proposal_id=proposal.id)
-    return True
-
-
-def _secretariat_ids(session: Session) -> list[int]:
-    return list(
-        session.exec(
-            select(User.id)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == Role.secretariat.value)
-            .where(col(User.is_active).is_(True))
-            .order_by(col(User.id))
-        ).all()
-    )
-
-
-def send_reminders(
-    session: Session, *, on: date | None = None, days_ahead: int = 7
-) -> ReminderResult:
-    """In-app reminders to the implementing department (and the owner) for open milestones
-    due within `days_ahead` days, for overdue ones, and for a planned end date that has
-    passed. Each reminder is keyed by what it is about and the due date, so running this
-    again (twice a day from cron, or on two hosts at once) sends nothing twice; moving a due
-    date makes a new reminder."""
-    on = on or today()
-    result = ReminderResult()
-    members: dict[int | None, list[int]] = {}
-
-    def recipients(proposal: Proposal) -> list[int]:
-        department = proposal.implementing_department_id
-        if department not in members:
-            members[department] = [u.id for u in department_members(session, department)]
-        owner = [proposal.owner_id] if proposal.owner_id else []
-        people = list(dict.fromkeys([*members[department], *owner]))
-        return people or _secretariat_ids(session)  # nobody in the department: 事務局
-
-    milestone_rows = session.exec(
-        select(Milestone, Proposal)
-        .join(Proposal, Proposal.id == Milestone.proposal_id)
-        .where(col(Proposal.status).in_(EXECUTING_VALUES))
-        .where(col(Milestone.done_on).is_(None))
-        .where(Milestone.due_date <= on + timedelta(days=days_ahead))
-        .order_by(col(Milestone.due_date), col(Milestone.id))
-    ).all()
-    pending: list[tuple[str, Proposal, str]] = []
-    for milestone, proposal in milestone_rows:
-        late = milestone.due_date < on
-        message = OVERDUE_TITLE if late else DUE_SOON_TITLE
-        title = message % {
-            "milestone": milestone.title,
-            "title": proposal.title,
-            "due": wareki.wareki_date(milestone.due_date),
-        }
-        kind = "overdue" if late else "due-soon"
-        pending.append((f"milestone:{milestone.id}:{kind}:{milestone.due_date}", proposal, title))
-    late_ends = session.exec(
-        select(Proposal)
-        .where(Proposal.status == Status.in_progress.value)
-        .where(col(Proposal.planned_end_date) < on)
-        .order_by(col(Proposal.id))
-    ).all()
-    for proposal in late_ends:
-        due = wareki.wareki_date(proposal.planned_end_date)
-        title = END_OVERDUE_TITLE % {"title": proposal.title, "due": due}
-        pending.append((f"end:{proposal.id}:overdue:{proposal.planned_end_date}", proposal, title))
-    for key, proposal, title in pending:
-        people = recipients(proposal)
-        if _send_once(session, key=key, proposal=proposal, recipients=people, title=title):
-            result.sent += 1
-            result.notifications += len(people)
-        else:
-            result.skipped += 1
-    session.commit()
-    return result

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Department, Milestone, ProgressUpdate, Proposal, User
 from app.models.enums import Role, Status
-from app.services import execution
+from app.services import execution, execution_board
 from app.services.lifecycle import Action, allowed_actions
 
 # The panel is shown from adoption on.
@@ -73,7 +73,7 @@ def board_page(session: Session, *, user: User, department_id: int | None) -> Bo
     if department_id is None and user.department_id is None:
         return BoardPage(department=None, departments=departments)
     on = execution.today()
-    board = execution.board(session, user=user, department_id=department_id, on=on)
+    board = execution_board.board(session, user=user, department_id=department_id, on=on)
     proposals = [*board.in_progress, *board.waiting]
     owner_ids = {p.owner_id for p in proposals if p.owner_id is not None}
     return BoardPage(
@@ -137,8 +137,8 @@ class ExecutionPanel:
             "complete": self.can_complete,
         }[name]
 
-    def effects(self, hourly_cost_yen: int) -> list[execution.EffectRow]:
-        return execution.effect_rows(self.proposal, hourly_cost_yen)
+    def effects(self, hourly_cost_yen: int) -> list[execution_board.EffectRow]:
+        return execution_board.effect_rows(self.proposal, hourly_cost_yen)
 
 
 def execution_panel(session: Session, proposal: Proposal, user: User) -> ExecutionPanel | None:

@@ -7,7 +7,7 @@ from app.i18n import N_
 from app.models import Proposal, ProposalCoAuthor, User
 from app.models.enums import Role, Status
 from app.services.budget import awaiting_count
-from app.services.execution import due_counts
+from app.services.execution_board import due_counts
 from app.services.review import reviewer_queue
 from app.services.visibility import visible_clause
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Milestone, Proposal
 from app.models.enums import Role, Status
-from app.services import execution
+from app.services import execution, execution_board
 from tests.helpers import proposal_in
 
 TODAY = date(2026, 6, 15)
@@ -271,18 +271,18 @@ def test_the_board_and_home_counts_use_the_same_rule(session: Session, people, m
     far = executing(session, people)
     with_milestones(session, far, (TODAY + timedelta(days=8), None))
     doer = people["doer"]
-    view = execution.board(session, user=doer)
+    view = execution_board.board(session, user=doer)
     assert view.overdue_ids == {late.id}
     assert [p.id for p in view.in_progress] == [late.id, far.id]
     assert [p.id for p in view.waiting] == [on_time.id]
     # due within 7 days: late's second (in 3 days) and on_time's (in 7); not far's (in 8).
-    assert execution.due_counts(session, user=doer) == {
+    assert execution_board.due_counts(session, user=doer) == {
         "overdue": 1,
         "due_soon": 2,
         "to_start": 1,
     }
     secretariat = make_user(Role.secretariat)
-    assert execution.due_counts(session, user=secretariat) == {
+    assert execution_board.due_counts(session, user=secretariat) == {
         "overdue": 0,
         "due_soon": 0,
         "to_start": 0,

@@ -17,7 +17,7 @@ from app import __main__ as cli
 from app.config import get_settings
 from app.models import Milestone, Notification, Proposal, ReminderSent
 from app.models.enums import Role, Status
-from app.services import execution
+from app.services import execution, reminders
 from tests.helpers import proposal_in
 
 TODAY = date(2026, 6, 15)
@@ -104,7 +104,7 @@ def test_due_soon_and_overdue_reach_each_member_once(session: Session, town) -> 
     milestone(session, proposal, day(-1))
     milestone(session, proposal, day(7))  # the edge of the 7-day window
     milestone(session, proposal, day(8))  # not yet
-    result = execution.send_reminders(session)
+    result = reminders.send_reminders(session)
     assert (result.sent, result.notifications, result.skipped) == (3, 6, 0)
     # Active members only, the owner not twice, nobody else.
     assert received(session) == ids(town, "doer", "colleague", times=3)
@@ -117,7 +117,7 @@ def test_due_soon_and_overdue_reach_each_member_once(session: Session, town) -> 
 def test_an_owner_outside_the_department_is_told_too(session: Session, town) -> None:
     proposal = executing(session, town, owner_id=town["bystander"].id)  # transferred since
     milestone(session, proposal, day(2))
-    execution.send_reminders(session)
+    reminders.send_reminders(session)
     assert received(session) == ids(town, "doer", "colleague", "bystander")
 
 
@@ -125,28 +125,28 @@ def test_running_again_sends_nothing_twice(session: Session, town) -> None:
     proposal = executing(session, town)
     soon = milestone(session, proposal, day(3))
     milestone(session, proposal, day(-2))
-    execution.send_reminders(session)
+    reminders.send_reminders(session)
     first = received(session)
     assert first == ids(town, "doer", "colleague", times=2)
     rows = total(session)
 
-    again = execution.send_reminders(session)  # the same day
+    again = reminders.send_reminders(session)  # the same day
     assert (again.sent, again.notifications, again.skipped) == (0, 0, 2)
     assert total(session) == rows
 
     for offset in (1, 2, 3):  # the following days: still due soon / still overdue
-        later = execution.send_reminders(session, on=day(offset))
+        later = reminders.send_reminders(session, on=day(offset))
         assert (later.sent, later.skipped) == (0, 2), offset
         assert total(session) == rows
 
     # Day 4: the due-soon milestone (due day 3) is overdue now: one new reminder each.
-    fallen = execution.send_reminders(session, on=day(4))
+    fallen = reminders.send_reminders(session, on=day(4))
     # (the milestone overdue since day -2 was reminded on day 0: skipped)
     assert (fallen.sent, fallen.notifications, fallen.skipped) == (1, 2, 1)
     assert received(session) - first == ids(town, "doer", "colleague")
     assert titles(session, town["doer"].id)[-1].startswith("期限超過")
     assert "令和8年6月18日" in titles(session, town["doer"].id)[-1]
-    assert execution.send_reminders(session, on=day(5)).sent == 0
+    assert reminders.send_reminders(session, on=day(5)).sent == 0
     assert (
         session.exec(
             select(func.count())
@@ -160,7 +160,7 @@ def test_running_again_sends_nothing_twice(session: Session, town) -> None:
 def test_moving_a_due_date_makes_a_new_reminder(session: Session, town) -> None:
     proposal = executing(session, town)
     stone = milestone(session, proposal, day(3))
-    execution.send_reminders(session)
+    reminders.send_reminders(session)
     before = received(session)
     execution.update_milestone(
         session,
@@ -170,11 +170,11 @@ def test_moving_a_due_date_makes_a_new_reminder(session: Session, town) -> None:
         body={"due_date": day(5).isoformat()},
         expected_version=None,
     )
-    result = execution.send_reminders(session)
+    result = reminders.send_reminders(session)
     assert (result.sent, result.skipped) == (1, 0)
     assert received(session) - before == ids(town, "doer", "colleague")
     assert "令和8年6月20日" in titles(session, town["doer"].id)[-1]
-    assert execution.send_reminders(session).sent == 0
+    assert reminders.send_reminders(session).sent == 0
 
 
 def test_done_milestones_and_finished_proposals_get_none(session: Session, town) -> None:
@@ -186,7 +186,7 @@ def test_done_milestones_and_finished_proposals_get_none(session: Session, town)
     milestone(session, completed, day(2))
     for status in (Status.in_review, Status.rejected, Status.withdrawn):
         milestone(session, executing(session, town, status=status), day(1))
-    result = execution.send_reminders(session)
+    result = reminders.send_reminders(session)
     assert (result.sent, result.notifications, result.skipped) == (0, 0, 0)
     assert total(session) == 0
 
@@ -194,25 +194,25 @@ def test_done_milestones_and_finished_proposals_get_none(session: Session, town)
 def test_adopted_and_budgeted_milestones_are_reminded(session: Session, town) -> None:
     for status in (Status.adopted, Status.budgeted):
         milestone(session, executing(session, town, status=status), day(1))
-    assert execution.send_reminders(session).sent == 2
+    assert reminders.send_reminders(session).sent == 2
     assert received(session) == ids(town, "doer", "colleague", times=2)
 
 
 def test_a_passed_planned_end_date_is_reminded_once(session: Session, town) -> None:
     executing(session, town, planned_end_date=day(-1))
     executing(session, town, planned_end_date=day(0))  # today: not yet
-    result = execution.send_reminders(session)
+    result = reminders.send_reminders(session)
     assert (result.sent, result.notifications) == (1, 2)
     assert titles(session, town["doer"].id)[0].startswith("期限超過")
     assert "完了予定日令和8年6月14日" in titles(session, town["doer"].id)[0]
-    assert execution.send_reminders(session, on=day(1)).sent == 1  # the second one, now late
-    assert execution.send_reminders(session, on=day(2)).sent == 0
+    assert reminders.send_reminders(session, on=day(1)).sent == 1  # the second one, now late
+    assert reminders.send_reminders(session, on=day(2)).sent == 0
 
 
 def test_a_department_without_members_falls_back_to_the_secretariat(session: Session, town) -> None:
     proposal = executing(session, town, department=town["empty"])
     milestone(session, proposal, day(1))
-    result = execution.send_reminders(session)
+    result = reminders.send_reminders(session)
     assert (result.sent, result.notifications) == (1, 2)
     assert received(session) == ids(town, "secretariat", "secretariat_2")  # active ones only
 
@@ -220,8 +220,8 @@ def test_a_department_without_members_falls_back_to_the_secretariat(session: Ses
 def test_the_reminder_window_is_a_parameter(session: Session, town) -> None:
     proposal = executing(session, town)
     milestone(session, proposal, day(10))
-    assert execution.send_reminders(session, days_ahead=7).sent == 0
-    assert execution.send_reminders(session, days_ahead=10).sent == 1
+    assert reminders.send_reminders(session, days_ahead=7).sent == 0
+    assert reminders.send_reminders(session, days_ahead=10).sent == 1
 
 
 # -- the command line ---------------------------------------------------------------------------
@@ -282,7 +282,7 @@ def test_two_runs_at_the_same_moment_send_each_reminder_once(
         try:
             with Session(db_engine) as own:
                 barrier.wait()
-                results.append(execution.send_reminders(own, on=TODAY))
+                results.append(reminders.send_reminders(own, on=TODAY))
         except BaseException as exc:  # reported below
             errors.append(exc)
 

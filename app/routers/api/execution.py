@@ -18,7 +18,7 @@ from app.models.execution import (
 from app.models.proposal import ProposalPublic
 from app.routers.api.common import envelope
 from app.routers.api.proposals import _schema
-from app.services import execution
+from app.services import execution, execution_board
 from app.services.pagination import PageParams, page_params
 from app.services.proposals import get_proposal, public_views
 
@@ -150,7 +150,7 @@ def read_board(
 ) -> dict:
     """The department's proposals being carried out (overdue first) and those waiting to
     start. Staff see their own department; the secretariat any."""
-    view = execution.board(session, user=user, department_id=department_id)
+    view = execution_board.board(session, user=user, department_id=department_id)
 
     def views(proposals) -> list[ProposalPublic]:
         return [ProposalPublic.model_validate(v) for v in public_views(session, proposals, user)]
