@@ -167,8 +167,26 @@ def _check_executor(proposal: Proposal, user: User) -> None:
         raise Forbidden(ONLY_IMPLEMENTERS)
 
 
+def plans_open(proposal: Proposal) -> bool:
+    """Milestones may be planned and changed from adoption until completion."""
+    return proposal.status in EXECUTING_VALUES
+
+
+def reports_open(proposal: Proposal) -> bool:
+    """Progress is reported while the proposal is in progress."""
+    return proposal.status == Status.in_progress.value
+
+
+def can_plan(proposal: Proposal, user: User) -> bool:
+    return can_execute(proposal, user) and plans_open(proposal)
+
+
+def can_report(proposal: Proposal, user: User) -> bool:
+    return can_execute(proposal, user) and reports_open(proposal)
+
+
 def _check_executing(proposal: Proposal) -> None:
-    if proposal.status not in EXECUTING_VALUES:
+    if not plans_open(proposal):
         raise InvalidTransition(NOT_IN_EXECUTION, status=proposal.status)
 
 
@@ -406,7 +424,7 @@ def add_progress(
     """404/403, 422 (percent 0–100), 409 unless in progress, 412."""
     proposal = _writable(session, proposal_id=proposal_id, user=user)
     data = validate_body(ProgressIn, body)
-    if proposal.status != Status.in_progress.value:
+    if not reports_open(proposal):
         raise InvalidTransition(NOT_IN_PROGRESS, status=proposal.status)
     check_version(proposal.version, expected_version)
     update = ProgressUpdate(

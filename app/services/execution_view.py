@@ -164,8 +164,8 @@ def execution_panel(session: Session, proposal: Proposal, user: User) -> Executi
         overdue=execution.is_overdue(proposal, on),
         can_start=can_start,
         can_complete=Action.complete.value in allowed,
-        can_plan=executor and proposal.status in execution.EXECUTING_VALUES,
-        can_report=executor and proposal.status == Status.in_progress.value,
+        can_plan=execution.can_plan(proposal, user),
+        can_report=execution.can_report(proposal, user),
         waiting_for_budget=executor
         and proposal.status == Status.adopted.value
         and not execution.budget_settled(proposal),

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.config import Settings
 from app.i18n import N_
 from app.models import Department, Initiative, Proposal, Round, User
 from app.services.attachments import list_attachments
@@ -192,3 +193,12 @@ def detail_context(session: Session, proposal: Proposal, user: User) -> dict[str
             session, proposal_id=proposal.id, user=user, page=PageParams(limit=200)
         )[0],
     }
+
+
+def detail_page_context(
+    session: Session, proposal: Proposal, user: User, settings: Settings
+) -> dict[str, Any]:
+    """detail_context with what the page's upload form needs from the settings."""
+    context = detail_context(session, proposal, user)
+    context["upload_limit_mb"] = settings.upload_max_bytes // (1024 * 1024)
+    return context

@@ -12,7 +12,7 @@ from app.i18n import gettext as _
 from app.models.department import DepartmentCreate, DepartmentUpdate
 from app.models.enums import Role
 from app.models.user import UserCreate, UserUpdate
-from app.routers.pages.forms import form_values, invalid_errors, validate
+from app.routers.pages.forms import form_values, form_version, invalid_errors, validate
 from app.services import departments as departments_service
 from app.services import users as users_service
 from app.services.pagination import PageParams
@@ -34,11 +34,6 @@ USER_FIELDS = (
 )
 USER_OPTIONAL = ("name_kana", "department_id", "position", "password")
 DEPARTMENT_FIELDS = ("code", "name", "is_active")
-
-
-def _version(form) -> int | None:
-    value = form.get("version")
-    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 @router.get("/users")
@@ -161,7 +156,11 @@ async def update_user(
     if data is not None:
         try:
             users_service.update_user(
-                session, user_id=user_id, data=data, actor=admin, expected_version=_version(form)
+                session,
+                user_id=user_id,
+                data=data,
+                actor=admin,
+                expected_version=form_version(form),
             )
         except Invalid as exc:
             errors = invalid_errors(exc)
@@ -236,7 +235,7 @@ async def update_department(
     if data is not None:
         try:
             department = departments_service.update_department(
-                session, department_id=department_id, data=data, expected_version=_version(form)
+                session, department_id=department_id, data=data, expected_version=form_version(form)
             )
         except Invalid as exc:
             errors = invalid_errors(exc)

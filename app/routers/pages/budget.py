@@ -14,11 +14,11 @@ from app.errors import Invalid, InvalidTransition, PreconditionFailed
 from app.htmx import redirect, render
 from app.i18n import gettext as _
 from app.models import Proposal, User
-from app.routers.pages.forms import form_values, invalid_errors
+from app.routers.pages.forms import form_values, form_version, invalid_errors
 from app.services import budget as budget_service
 from app.services import budget_view, lifecycle
 from app.services.lifecycle import Action
-from app.services.proposal_view import detail_context, load_names
+from app.services.proposal_view import detail_page_context, load_names
 from app.services.proposals import get_proposal
 from app.templating import flash, yen
 from app.wareki import fiscal_year_label, today_jst
@@ -39,11 +39,6 @@ REQUEST_FIELDS = (
 REQUEST_OPTIONAL = ("requested_yen", "account", "note")
 
 
-def _version(form) -> int | None:
-    value = form.get("version")
-    return int(value) if isinstance(value, str) and value.isdigit() else None
-
-
 def _back(proposal: Proposal) -> str:
     # No #budget-panel: for htmx (HX-Redirect) a URL differing only in its fragment would
     # just scroll the page, not reload it; and the flash is at the top anyway.
@@ -62,8 +57,7 @@ def _form_again(
     exc: Invalid,
 ) -> Response:
     """The proposal page (htmx: only the form) with the submitted values and the errors."""
-    context = detail_context(session, proposal, user)
-    context["upload_limit_mb"] = settings.upload_max_bytes // (1024 * 1024)
+    context = detail_page_context(session, proposal, user, settings)
     panel = context["budget"]
     shown = panel is not None and (panel.can_record if form == "request" else panel.can_decide)
     if not shown:  # the form is not on the page (any more): say why at the top instead
@@ -131,7 +125,7 @@ async def record_budget(
             proposal_id=proposal.id,
             user=user,
             body=values,
-            expected_version=_version(form),
+            expected_version=form_version(form),
         )
     except Invalid as exc:
         return _form_again(
@@ -167,7 +161,7 @@ async def approve_budget(
             user=user,
             action=Action.approve_budget,
             body=values,
-            expected_version=_version(form),
+            expected_version=form_version(form),
         )
     except Invalid as exc:
         return _form_again(

@@ -11,12 +11,12 @@ from app.errors import Invalid, InvalidTransition, PreconditionFailed
 from app.htmx import redirect, render
 from app.i18n import gettext as _
 from app.models import User
-from app.routers.pages.forms import form_values, invalid_errors
+from app.routers.pages.forms import form_values, form_version, invalid_errors
 from app.services import lifecycle
 from app.services import reviewers as reviewers_service
 from app.services.decisions import outcome_label
 from app.services.lifecycle import Action
-from app.services.proposal_view import detail_context
+from app.services.proposal_view import detail_page_context
 from app.services.proposals import get_proposal
 from app.templating import flash
 from app.validation import translate_error
@@ -39,14 +39,8 @@ DECISION_OPTIONAL = (
 )
 
 
-def _version(form) -> int | None:
-    value = form.get("version")
-    return int(value) if isinstance(value, str) and value.isdigit() else None
-
-
 def _detail(request: Request, session, proposal, user: User, settings, **extra: Any) -> dict:
-    context = detail_context(session, proposal, user)
-    context["upload_limit_mb"] = settings.upload_max_bytes // (1024 * 1024)
+    context = detail_page_context(session, proposal, user, settings)
     context.update(extra)
     return context
 
@@ -65,7 +59,7 @@ async def set_reviewers(
             proposal_id=proposal.id,
             user=user,
             body={"reviewer_ids": [int(v) for v in chosen]},
-            expected_version=_version(form),
+            expected_version=form_version(form),
         )
     except Invalid as exc:
         errors = [translate_error(e)["msg"] for e in exc.errors or []] or [
@@ -110,7 +104,7 @@ async def decide(
             user=user,
             action=Action.decide,
             body=body,
-            expected_version=_version(form),
+            expected_version=form_version(form),
         )
     except Invalid as exc:
         context = _detail(

@@ -19,10 +19,10 @@ from app.htmx import is_htmx, redirect, render
 from app.i18n import gettext as _
 from app.models import Proposal, User
 from app.models.numbers import normalise_number_text
-from app.routers.pages.forms import form_values, invalid_errors
+from app.routers.pages.forms import form_values, form_version, invalid_errors
 from app.services import execution, execution_view, lifecycle
 from app.services.lifecycle import Action
-from app.services.proposal_view import detail_context
+from app.services.proposal_view import detail_page_context
 from app.services.proposals import get_proposal
 from app.templating import flash
 
@@ -39,11 +39,6 @@ COMPLETE_FIELDS = (
     "measured_on",
 )
 DETAIL = "pages/proposals/detail.html"
-
-
-def _version(form: FormData) -> int | None:
-    value = form.get("version")
-    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 def _filled(
@@ -71,14 +66,6 @@ def _back(proposal: Proposal) -> str:
     return f"/proposals/{proposal.id}"
 
 
-def _page_context(
-    session: Session, proposal: Proposal, user: User, settings: Settings
-) -> dict[str, Any]:
-    context = detail_context(session, proposal, user)
-    context["upload_limit_mb"] = settings.upload_max_bytes // (1024 * 1024)
-    return context
-
-
 def _form_again(
     request: Request,
     session: Session,
@@ -91,7 +78,7 @@ def _form_again(
     exc: Invalid,
 ) -> Response:
     """The proposal page (htmx: only the form) with what was typed and the errors."""
-    context = _page_context(session, proposal, user, settings)
+    context = detail_page_context(session, proposal, user, settings)
     panel: execution_view.ExecutionPanel | None = context["execution"]
     if panel is None or not panel.shows_form(form):
         # The form is not on the page (any more): say why at the top instead.
@@ -147,7 +134,7 @@ async def _form_post(
     proposal = get_proposal(session, proposal_id=proposal_id, user=user)
     form = await request.form()
     try:
-        result = run(proposal, _filled(form, fields, counts=counts), _version(form))
+        result = run(proposal, _filled(form, fields, counts=counts), form_version(form))
     except Invalid as exc:
         values = _typed(form, fields)
         return _form_again(
@@ -239,7 +226,7 @@ def _panel_again(
     """htmx: the panel as it is now, saying what happened; a plain post: back to the page."""
     if not is_htmx(request):
         return _done(request, proposal, message)
-    context = _page_context(session, proposal, user, settings)
+    context = detail_page_context(session, proposal, user, settings)
     context["execution"].message = message
     return render(request, DETAIL, context, block="execution_panel")
 
@@ -264,7 +251,7 @@ async def tick_milestone(
             milestone_id=milestone_id,
             user=user,
             body={"done": done},
-            expected_version=_version(form),
+            expected_version=form_version(form),
         )
     except (Invalid, InvalidTransition, PreconditionFailed) as exc:
         return _refused(request, proposal, exc)
@@ -293,7 +280,7 @@ async def delete_milestone(
             proposal_id=proposal.id,
             milestone_id=milestone_id,
             user=user,
-            expected_version=_version(form),
+            expected_version=form_version(form),
         )
     except (InvalidTransition, PreconditionFailed) as exc:
         return _refused(request, proposal, exc)

@@ -58,3 +58,9 @@ def invalid_errors(exc: Invalid) -> dict[str, str]:
         loc = [part for part in error["loc"] if part != "body"]
         result.setdefault(str(loc[0]) if loc else "__all__", error["msg"])
     return result
+
+
+def form_version(form: FormData) -> int | None:
+    """The version the form was rendered at (its hidden `version` field), for If-Match."""
+    value = form.get("version")
+    return int(value) if isinstance(value, str) and value.isdigit() else None

@@ -33,7 +33,7 @@ from app.services.pagination import PageParams
 from app.services.proposal_view import (
     ACTION_LABELS,
     FIELD_LABELS,
-    detail_context,
+    detail_page_context,
     load_names,
 )
 from app.services.proposals import ProposalFilters
@@ -216,8 +216,7 @@ def proposal_page(
 ) -> Response:
     """The proposal, its attachments, timeline and the actions open to the user."""
     proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
-    context = detail_context(session, proposal, user)
-    context["upload_limit_mb"] = settings.upload_max_bytes // (1024 * 1024)
+    context = detail_page_context(session, proposal, user, settings)
     return render(request, "pages/proposals/detail.html", context)
 
 
