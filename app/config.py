@@ -27,17 +27,33 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET_KEY
     demo: bool = False
 
+    # Sessions (docs/security.md): a sign-in ends after this long without a request
+    # (idle) and after the absolute lifetime however active it is; API bearer tokens
+    # live for token_lifetime_minutes. All are rows in the database, so revocable.
     session_lifetime_minutes: int = Field(default=480, ge=5)
+    session_absolute_lifetime_hours: int = Field(default=24, ge=1, le=24 * 30)
     token_lifetime_minutes: int = Field(default=60, ge=1)
+    # The cookie is Secure whenever the request came over HTTPS (behind a proxy too, with
+    # uvicorn's --proxy-headers); this forces it on for every request.
     session_cookie_secure: bool = False
     session_cookie_name: str = "teian_session"
 
+    # Sign-in throttling (docs/security.md): this many free failures per account and
+    # address pair, then a delay that doubles with each further failure, up to the window.
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_failure_window_minutes: int = Field(default=15, ge=1)
+    password_min_length: int = Field(default=12, ge=8, le=128)
 
     upload_dir: Path = BASE_DIR / "data" / "uploads"
     upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    # Every other request body (JSON, forms) is refused with 413 past this size.
+    request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    # Figures shown to anyone but the secretariat, and the open data, merge departments
+    # with fewer active staff than this into 「その他」, so that nobody is named by
+    # inference from a one- or two-person department.
+    small_group_min_staff: int = Field(default=3, ge=1, le=100)
 
     default_locale: Literal["ja", "en"] = "ja"
 
