@@ -1,6 +1,10 @@
 """Command line: python -m app <command>.
 
-create-admin --email E --password P [--name N]   create or reset an admin (idempotent)
+create-admin --email E [--name N]               create or reset an admin (idempotent); the
+                                                 password is asked for at a prompt, or read
+                                                 from the first line of standard input
+                                                 (--password P works but lands in the shell
+                                                 history)
 migrate                                          alembic upgrade head
 load-demo                                        load the demo data (idempotent)
 send-reminders [--date YYYY-MM-DD]               in-app reminders for milestones due within
@@ -19,17 +23,34 @@ from app.db import make_engine
 from app.errors import DomainError
 
 
+def _read_password() -> str | None:
+    """The new password from a prompt (typed twice), or the first line of piped input."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("パスワード (password): ")
+    if getpass.getpass("もう一度 (again): ") != first:
+        print("error: the two passwords differ", file=sys.stderr)
+        return None
+    return first
+
+
 def _create_admin(args: argparse.Namespace) -> int:
     from app.models.types import normalise_email
     from app.models.user import check_password
     from app.services.users import ensure_admin
 
+    password = args.password if args.password is not None else _read_password()
+    if password is None:
+        return 2
     try:
         email = normalise_email(args.email)
-        check_password(args.password)
+        check_password(password, email)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    args.password = password
     engine = make_engine(get_settings())
     with Session(engine) as session:
         try:
@@ -92,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     admin = commands.add_parser("create-admin", help="create or reset an admin account")
     admin.add_argument("--email", required=True)
-    admin.add_argument("--password", required=True)
+    admin.add_argument("--password", help="prefer the prompt or standard input")
     admin.add_argument("--name")
     admin.set_defaults(run=_create_admin)
     commands.add_parser("migrate", help="alembic upgrade head").set_defaults(run=_migrate)

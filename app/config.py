@@ -1,5 +1,8 @@
 """Settings, read from the environment (and an optional `.env` file)."""
 
+import os
+import secrets
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -8,7 +11,10 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_SECRET_KEY = "change-me-insecure-development-key"
+# The key earlier versions shipped as a default. It is public, so it is refused everywhere.
+PUBLIC_SECRET_KEYS = frozenset({"change-me-insecure-development-key"})
+SECRET_KEY_MIN_LENGTH = 32
+SECRET_KEY_FILE = "secret_key"
 DEFAULT_AWARDS = {
     "grand": "最優秀賞",
     "excellent": "優秀賞",
@@ -24,7 +30,10 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = f"sqlite:///{BASE_DIR / 'data' / 'app.db'}"
-    secret_key: str = DEFAULT_SECRET_KEY
+    # Signs the session cookie. Unset outside production: a random key is generated on
+    # first start and kept (mode 0600) in `secret_key` beside the SQLite database, or in
+    # data/ for PostgreSQL. In production it must be set: the service refuses to start.
+    secret_key: str | None = None
     demo: bool = False
 
     # Sessions (docs/security.md): a sign-in ends after this long without a request
@@ -84,19 +93,29 @@ class Settings(BaseSettings):
     open_data_municipality_code: str = Field(default="336238", pattern=r"^\d{6}$")
 
     @model_validator(mode="after")
-    def _refuse_default_secret(self) -> "Settings":
-        if (
-            self.environment == "production"
-            and not self.demo
-            and self.secret_key == DEFAULT_SECRET_KEY
-        ):
-            raise ValueError(
-                "SECRET_KEY is still the development default; set a long random value "
-                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
-            )
-        if self.environment == "production" and len(self.secret_key) < 32 and not self.demo:
-            raise ValueError("SECRET_KEY must be at least 32 characters in production")
+    def _check_secret(self) -> "Settings":
+        if self.secret_key in PUBLIC_SECRET_KEYS:
+            raise ValueError("SECRET_KEY is a publicly known value; set a long random one")
+        if self.environment == "production":
+            # Whatever DEMO says: a production service never signs with a guessable key.
+            if not self.secret_key or len(self.secret_key) < SECRET_KEY_MIN_LENGTH:
+                raise ValueError(
+                    f"SECRET_KEY must be set to at least {SECRET_KEY_MIN_LENGTH} characters in "
+                    "production (for example: python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))')"
+                )
+        elif not self.secret_key:
+            self.secret_key = stored_secret_key(self.secret_key_path)
         return self
+
+    @property
+    def secret_key_path(self) -> Path:
+        """Where a generated key is kept: beside the SQLite file, else in data/."""
+        if self.is_sqlite:
+            database = self.sqlalchemy_url.split("///", 1)[-1]
+            if database and database != ":memory:":
+                return Path(database).resolve().parent / SECRET_KEY_FILE
+        return BASE_DIR / "data" / SECRET_KEY_FILE
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -110,6 +129,28 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.sqlalchemy_url.startswith("sqlite")
+
+
+def stored_secret_key(path: Path) -> str:
+    """The key kept at `path`, created (random, file mode 0600) on first use. Two workers
+    starting at once agree: the file is created exclusively and the other one reads it."""
+    for _ in range(100):
+        try:
+            key = path.read_text("utf-8").strip()
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue
+            key = secrets.token_urlsafe(48)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(key + "\n")
+            return key
+        if len(key) >= SECRET_KEY_MIN_LENGTH:
+            return key
+        time.sleep(0.01)  # another worker has created it and is writing it
+    raise ValueError(f"{path} does not hold a valid key; delete it to have a new one made")
 
 
 @lru_cache

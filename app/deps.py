@@ -10,9 +10,9 @@ from app.config import Settings
 from app.errors import Forbidden, NotAuthenticated
 from app.i18n import N_
 from app.models import User
+from app.models.auth_session import SessionKind
 from app.models.enums import Role
-from app.security import read_token
-from app.services.auth import active_user
+from app.services import sessions
 from app.services.concurrency import parse_if_match
 
 NOT_SIGNED_IN = N_("ログインしてください。")
@@ -44,19 +44,32 @@ def _bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+SESSION_KEY = "sid"  # the browser session's key, inside the signed cookie
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def get_api_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
     """The caller of an API request: a bearer token, or the page session (whose unsafe
-    requests the CSRF middleware has already checked). 401 for anything else."""
+    requests the CSRF middleware has already checked). 401 for anything else, including
+    a revoked or expired token or session."""
     token = _bearer_token(request)
     if token is not None:
-        user_id = read_token(settings.secret_key, token, settings.token_lifetime_minutes * 60)
+        found = sessions.resolve(session, key=token, kind=SessionKind.token, settings=settings)
     elif request.headers.get("authorization"):
-        user_id = None
+        found = None
     else:
-        user_id = request.session.get("uid")
-    user = active_user(session, user_id)
-    if user is None:
+        found = sessions.resolve(
+            session,
+            key=request.session.get(SESSION_KEY),
+            kind=SessionKind.browser,
+            settings=settings,
+        )
+    if found is None:
         raise NotAuthenticated(NOT_SIGNED_IN, headers={"WWW-Authenticate": "Bearer"})
+    request.state.auth, user = found
     request.state.user = user
     return user
 
@@ -65,10 +78,14 @@ class LoginRequired(Exception):
     """A page needs a signed-in user; main.py redirects to the login page."""
 
 
-def get_page_user_optional(request: Request, session: SessionDep) -> User | None:
-    user = active_user(session, request.session.get("uid"))
-    if user is None and request.session.get("uid") is not None:
-        request.session.pop("uid", None)
+def get_page_user_optional(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> User | None:
+    key = request.session.get(SESSION_KEY)
+    found = sessions.resolve(session, key=key, kind=SessionKind.browser, settings=settings)
+    if found is None and key is not None:
+        request.session.pop(SESSION_KEY, None)
+    request.state.auth, user = found or (None, None)
     request.state.user = user
     return user
 

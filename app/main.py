@@ -24,6 +24,7 @@ from app.i18n import N_
 from app.i18n import gettext as _
 from app.middleware import (
     SECURITY_HEADERS,
+    BodyLimitMiddleware,
     CSRFMiddleware,
     LocaleMiddleware,
     SecurityHeadersMiddleware,
@@ -55,6 +56,7 @@ PAGE_MESSAGES = {
     403: N_("このページを表示する権限がありません。"),
     404: N_("お探しのページは見つかりませんでした。URL をご確認ください。"),
     405: N_("この方法ではアクセスできません。"),
+    413: N_("送信された内容が大きすぎます。添付ファイルは上限以下の大きさにしてください。"),
     422: VALIDATION_FAILED,
     500: N_("システムエラーが発生しました。時間をおいて再度お試しください。"),
 }
@@ -167,13 +169,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return response
 
 
-async def csrf_failure(scope: Scope, receive: Receive, send: Send) -> None:
+async def middleware_error(scope: Scope, receive: Receive, send: Send, status: int) -> None:
+    """The answer when a middleware refuses a request before any route sees it: a failed
+    CSRF check (403), a body too large (413) or a form that cannot be read (400)."""
     request = Request(scope, receive)
+    message = _(CSRF_FAILED) if status == 403 else _(PAGE_MESSAGES.get(status, PAGE_MESSAGES[400]))
     if is_api(request):
-        response: Response = problem(403, _(CSRF_FAILED))
+        response: Response = problem(status, message)
     else:
         request.state.user = None
-        response = error_page(request, 403, _(CSRF_FAILED))
+        response = error_page(request, status, message)
     await response(scope, receive, send)
 
 
@@ -212,16 +217,24 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    # Added innermost first: CSRF needs the session, which needs nothing.
-    app.add_middleware(CSRFMiddleware, on_failure=csrf_failure)
+    # Added innermost first: CSRF needs the session; the body limit wraps both, since the
+    # CSRF check may read a form; the locale is set before any of them answers.
+    app.add_middleware(CSRFMiddleware, on_error=middleware_error)
     app.add_middleware(
         SessionMiddleware,
+        # The cookie only carries the key of a server-side session (services/sessions.py),
+        # which enforces the idle and absolute lifetimes; the cookie lasts the absolute one.
         secret_key=settings.secret_key,
         session_cookie=settings.session_cookie_name,
-        max_age=settings.session_lifetime_minutes * 60,
+        max_age=settings.session_absolute_lifetime_hours * 3600,
         same_site="lax",
-        https_only=settings.session_cookie_secure,
+    )
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.request_max_bytes,
+        upload_max_bytes=settings.upload_max_bytes,
+        on_error=middleware_error,
     )
     app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, always_secure=settings.session_cookie_secure)
     return app

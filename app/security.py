@@ -1,11 +1,10 @@
-"""Password hashing (argon2), API bearer tokens and CSRF tokens."""
+"""Password hashing (argon2) and CSRF tokens. Sessions and API tokens: services/sessions.py."""
 
 import hmac
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so a miss costs as long as a wrong password.
@@ -29,24 +28,6 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _token_serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt="api-bearer-token")
-
-
-def issue_token(secret_key: str, user_id: int) -> str:
-    return _token_serializer(secret_key).dumps({"uid": user_id})
-
-
-def read_token(secret_key: str, token: str, max_age_seconds: int) -> int | None:
-    """The user id in a valid, unexpired token; None for anything else."""
-    try:
-        data = _token_serializer(secret_key).loads(token, max_age=max_age_seconds)
-    except (BadSignature, ValueError, TypeError):
-        return None
-    uid = data.get("uid") if isinstance(data, dict) else None
-    return uid if isinstance(uid, int) else None
 
 
 CSRF_SESSION_KEY = "csrf"

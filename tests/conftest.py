@@ -17,12 +17,14 @@ from app.db import make_engine
 from app.main import create_app
 from app.migrate import upgrade_head
 from app.models import Department, User
+from app.models.auth_session import SessionKind
 from app.models.department import DepartmentCreate
 from app.models.enums import Role
 from app.models.user import UserCreate
-from app.security import issue_token, use_fast_hashing
+from app.security import use_fast_hashing
 from app.services.departments import create_department
 from app.services.rubric import seed_default_rubric
+from app.services.sessions import open_session
 from app.services.users import create_user
 
 use_fast_hashing()
@@ -145,6 +147,13 @@ def make_user(session: Session, make_department) -> Callable[..., User]:
     return make
 
 
+def bearer_token(engine: Engine, settings: Settings, user: User) -> str:
+    """A live API token for `user`, as POST /auth/token would issue (without the password
+    round trip)."""
+    with Session(engine, expire_on_commit=False) as session:
+        return open_session(session, user=user, kind=SessionKind.token, settings=settings)
+
+
 @pytest.fixture
 def api_as(app, settings: Settings) -> Iterator[Callable[[User], TestClient]]:
     """A bearer-token API client for a user."""
@@ -152,7 +161,7 @@ def api_as(app, settings: Settings) -> Iterator[Callable[[User], TestClient]]:
 
     def login(user: User) -> TestClient:
         client = TestClient(app)
-        client.headers["Authorization"] = f"Bearer {issue_token(settings.secret_key, user.id)}"
+        client.headers["Authorization"] = f"Bearer {bearer_token(app.state.engine, settings, user)}"
         clients.append(client)
         return client
 

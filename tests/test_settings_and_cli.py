@@ -1,5 +1,4 @@
-"""Settings refuse a default secret in production; `python -m app create-admin` is
-idempotent; the demo data has one account per role."""
+"""Settings from the environment; `python -m app create-admin` is idempotent; the demo data has one account per role."""
 
 import pytest
 from pydantic import ValidationError
@@ -7,28 +6,16 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app import __main__ as cli
-from app.config import DEFAULT_SECRET_KEY, Settings, get_settings
+from app.config import Settings, get_settings
 from app.demo import ACCOUNTS, DEMO_PASSWORD, demo_email, load_demo
 from app.models import Proposal, User
 from app.models.enums import Role, Status
 from app.security import verify_password
 
 
-def test_default_secret_is_refused_in_production(monkeypatch) -> None:
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    with pytest.raises(ValidationError, match="SECRET_KEY"):
-        Settings(_env_file=None, environment="production", secret_key=DEFAULT_SECRET_KEY)
-    with pytest.raises(ValidationError, match="32 characters"):
-        Settings(_env_file=None, environment="production", secret_key="short")
-    ok = Settings(_env_file=None, environment="production", secret_key="x" * 40)
-    assert ok.secret_key == "x" * 40
-    # Development and demo runs may keep the default.
-    assert Settings(_env_file=None, environment="development").secret_key == DEFAULT_SECRET_KEY
-    assert Settings(_env_file=None, environment="production", demo=True).demo is True
-
-
 def test_database_url_forms(monkeypatch) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)  # no key file written into data/
     assert Settings(_env_file=None).sqlalchemy_url.startswith("sqlite:///")
     assert Settings(_env_file=None).sqlalchemy_url.endswith("/data/app.db")
     for url in ("postgres://u:p@h/db", "postgresql://u:p@h/db"):
@@ -41,6 +28,7 @@ def test_settings_from_environment(monkeypatch) -> None:
     monkeypatch.setenv("SESSION_LIFETIME_MINUTES", "30")
     monkeypatch.setenv("UPLOAD_MAX_BYTES", "1048576")
     monkeypatch.setenv("DEMO", "true")
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
     settings = Settings(_env_file=None)
     assert settings.session_lifetime_minutes == 30
     assert settings.upload_max_bytes == 1048576

@@ -11,12 +11,12 @@ SQLModel.metadata.naming_convention = {
 }
 
 from app.models.attachment import Attachment  # noqa: E402
+from app.models.auth_session import AuthSession, LoginThrottle  # noqa: E402
 from app.models.budget import BudgetRecord  # noqa: E402
 from app.models.department import Department  # noqa: E402
 from app.models.event import ProposalEvent  # noqa: E402
 from app.models.execution import Milestone, ProgressUpdate, ReminderSent  # noqa: E402
 from app.models.initiative import Initiative  # noqa: E402
-from app.models.login_failure import LoginFailure  # noqa: E402
 from app.models.proposal import Proposal, ProposalCoAuthor, ProposalCounter  # noqa: E402
 from app.models.review import (  # noqa: E402
     Notification,
@@ -30,10 +30,11 @@ from app.models.user import User, UserRole  # noqa: E402
 
 __all__ = [
     "Attachment",
+    "AuthSession",
     "BudgetRecord",
     "Department",
     "Initiative",
-    "LoginFailure",
+    "LoginThrottle",
     "Milestone",
     "Notification",
     "ProgressUpdate",

@@ -9,7 +9,9 @@ from app.models import Department, User, UserRole
 from app.models.enums import Role
 from app.models.types import utcnow
 from app.models.user import UserCreate, UserUpdate
-from app.security import hash_password
+from app.passwords import password_problem
+from app.security import hash_password, verify_password
+from app.services import sessions
 from app.services.concurrency import check_version
 from app.services.pagination import PageParams, paginate
 
@@ -126,7 +128,13 @@ def update_user(
 
     password = changes.pop("password", None)
     if password:
+        problem = password_problem(password, changes.get("email") or user.email)
+        if problem is not None:
+            raise Invalid.field("password", problem)
         user.password_hash = hash_password(password)
+    if password or changes.get("is_active") is False:
+        # A reset password or a deactivated account signs out everywhere, at once.
+        sessions.revoke_all(session, user_id=user.id)
     if "roles" in changes:
         _set_roles(user, data.roles or [])
         changes.pop("roles")
@@ -154,8 +162,12 @@ def ensure_admin(
         )
         return create_user(session, data=data), True
     _set_roles(existing, [Role(r) for r in existing.roles] + [Role.admin])
+    problem = password_problem(password, email)
+    if problem is not None:
+        raise Invalid.field("password", problem)
     existing.password_hash = hash_password(password)
     existing.is_active = True
+    sessions.revoke_all(session, user_id=existing.id)
     if name:
         existing.name = name
     existing.version += 1
@@ -164,3 +176,30 @@ def ensure_admin(
     session.commit()
     session.refresh(existing)
     return existing, False
+
+
+WRONG_CURRENT_PASSWORD = N_("現在のパスワードが正しくありません。")
+
+
+def change_own_password(
+    session: Session,
+    *,
+    user: User,
+    current_password: str,
+    new_password: str,
+    keep_session_id: int | None,
+) -> None:
+    """A user changes their own password. Raises Invalid for a wrong current password or
+    a new one the policy refuses. Every other sign-in of the user ends; the one making
+    the change (`keep_session_id`) stays."""
+    if not verify_password(current_password, user.password_hash):
+        raise Invalid.field("current_password", WRONG_CURRENT_PASSWORD)
+    problem = password_problem(new_password, user.email)
+    if problem is not None:
+        raise Invalid.field("new_password", problem)
+    user.password_hash = hash_password(new_password)
+    user.version += 1
+    user.updated_at = utcnow()
+    session.add(user)
+    sessions.revoke_all(session, user_id=user.id, keep_id=keep_session_id)
+    session.commit()

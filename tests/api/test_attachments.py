@@ -21,8 +21,8 @@ from app.errors import Invalid
 from app.main import create_app
 from app.models import Attachment, ProposalEvent
 from app.models.enums import Role
-from app.security import issue_token
 from app.services.filetypes import clean_filename
+from tests.conftest import bearer_token
 
 # -- tiny real files ----------------------------------------------------------------------
 
@@ -330,7 +330,7 @@ def test_too_large_is_413_and_writes_nothing(
     small = settings.model_copy(update={"upload_max_bytes": 1000, "upload_dir": upload_dir})
     author = make_user()
     with TestClient(create_app(small, engine=db_engine)) as api:
-        api.headers["Authorization"] = f"Bearer {issue_token(settings.secret_key, author.id)}"
+        api.headers["Authorization"] = f"Bearer {bearer_token(db_engine, settings, author)}"
         proposal = new_proposal(api)
         too_big = upload(api, proposal["id"], "議事録.txt", "あ".encode() * 334)  # 1002 bytes
         assert too_big.status_code == 413, too_big.text

@@ -1,14 +1,16 @@
 """POST /auth/token, GET /users/me: tokens, expiry, tampering, throttling, no enumeration."""
 
-import itsdangerous.timed
+from datetime import timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.models import LoginFailure
+from app.models import AuthSession, LoginThrottle
 from app.models.enums import Role
-from app.security import issue_token
+from app.models.types import utcnow
+from app.services import sessions as sessions_service
 from tests.conftest import PASSWORD
 
 
@@ -65,35 +67,36 @@ def test_bad_authorization_headers_are_401(client: TestClient, make_user, header
     assert response.json()["status"] == 401
 
 
-def test_tampered_token_is_401(client: TestClient, make_user, settings) -> None:
+def test_a_token_is_random_stored_hashed_and_altered_tokens_are_401(
+    client: TestClient, make_user, session: Session
+) -> None:
     user = make_user()
-    other = make_user()
-    token = issue_token(settings.secret_key, user.id)
-    signature = token.rpartition(".")[2]
-    forged = issue_token(settings.secret_key, other.id).rpartition(".")[0] + "." + signature
+    token = token_for(client, user.email, PASSWORD).json()["access_token"]
+    second = token_for(client, user.email, PASSWORD).json()["access_token"]
+    assert len(token) >= 40 and token != second
+    stored = session.exec(select(AuthSession.key_hash)).all()
+    assert len(stored) == 2 and token not in stored and second not in stored
+    altered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    for candidate in (altered, token + "x", token[:-1]):
+        response = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {candidate}"})
+        assert response.status_code == 401
     assert (
-        client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {forged}"}).status_code
-        == 401
-    )
-    wrong_key = issue_token("another-secret-key", user.id)
-    assert (
-        client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {wrong_key}"}).status_code
-        == 401
+        client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
     )
 
 
 def test_expired_token_is_401(client: TestClient, make_user, settings, monkeypatch) -> None:
     user = make_user()
-    now = itsdangerous.timed.time.time()
-    lifetime = settings.token_lifetime_minutes * 60
-    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: now - lifetime - 5)
-    old = issue_token(settings.secret_key, user.id)
-    monkeypatch.undo()
-    fresh = issue_token(settings.secret_key, user.id)
+    token = token_for(client, user.email, PASSWORD).json()["access_token"]
+    later = utcnow() + timedelta(minutes=settings.token_lifetime_minutes, seconds=5)
+    monkeypatch.setattr(sessions_service, "utcnow", lambda: later)
     assert (
-        client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {old}"}).status_code
+        client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}).status_code
         == 401
     )
+    monkeypatch.undo()
+    fresh = token_for(client, user.email, PASSWORD).json()["access_token"]
     assert (
         client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {fresh}"}).status_code
         == 200
@@ -104,7 +107,7 @@ def test_token_of_a_disabled_user_stops_working(
     client: TestClient, make_user, session, settings
 ) -> None:
     user = make_user()
-    token = issue_token(settings.secret_key, user.id)
+    token = token_for(client, user.email, PASSWORD).json()["access_token"]
     user.is_active = False
     session.add(user)
     session.commit()
@@ -121,7 +124,7 @@ def test_no_credentials_is_401_with_bearer_challenge(client: TestClient) -> None
 
 
 def count_failures(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(LoginFailure)).one()
+    return session.exec(select(func.coalesce(func.sum(LoginThrottle.attempts), 0))).one()
 
 
 def test_repeated_failures_for_one_account_are_throttled(

@@ -56,7 +56,7 @@ def test_invalid_user_form_shows_japanese_errors_inline_and_writes_nothing(
     html = response.text
     assert html.lstrip().startswith("<form")  # htmx gets the form fragment only
     assert "必須項目です。" in html or "1文字以上" in html
-    assert "パスワードは10文字以上にしてください" in html
+    assert "パスワードは12文字以上にしてください" in html
     assert 'aria-invalid="true"' in html
     assert user_count(session) == before
     # The service's rule (e-mail taken) also comes back inline, on a plain post too.

@@ -128,21 +128,19 @@ def test_tampered_session_cookie_is_not_signed_in(page_as, make_user) -> None:
     assert page.get("/api/v1/users/me").status_code == 401
 
 
-def test_expired_session_is_not_signed_in(settings, db_engine, make_user, monkeypatch) -> None:
-    import itsdangerous.timed
+def test_idle_session_is_not_signed_in(settings, db_engine, make_user, monkeypatch) -> None:
+    from datetime import timedelta
 
     from app.main import create_app
+    from app.models.types import utcnow
+    from app.services import sessions
 
     user = make_user()
     with TestClient(create_app(settings, engine=db_engine)) as c:
-        now = itsdangerous.timed.time.time()
-        monkeypatch.setattr(
-            itsdangerous.timed.time,
-            "time",
-            lambda: now - settings.session_lifetime_minutes * 60 - 10,
-        )
         assert login_form(c, user.email, PASSWORD).status_code == 303
-        monkeypatch.undo()
+        assert c.get("/", follow_redirects=False).status_code == 200
+        idle = utcnow() + timedelta(minutes=settings.session_lifetime_minutes, seconds=10)
+        monkeypatch.setattr(sessions, "utcnow", lambda: idle)
         assert c.get("/", follow_redirects=False).status_code == 303
 
 

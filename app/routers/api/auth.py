@@ -1,13 +1,15 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from app.deps import ApiUser, SessionDep, SettingsDep
+from app.deps import SESSION_KEY, ApiUser, SessionDep, SettingsDep, client_address
+from app.models.auth_session import AuthSession, AuthSessionPublic, SessionKind
 from app.models.user import UserMe
-from app.security import issue_token
+from app.services import sessions, users
 from app.services.auth import authenticate
+from app.services.pagination import Envelope
 
 router = APIRouter(tags=["auth"])
 
@@ -18,6 +20,15 @@ class Token(BaseModel):
     expires_in: int
 
 
+class PasswordChange(BaseModel):
+    """The caller's current password and the new one (the password policy applies)."""
+
+    model_config = {"extra": "forbid"}
+
+    current_password: str = Field(max_length=128)
+    new_password: str = Field(max_length=128)
+
+
 @router.post("/auth/token", response_model=Token)
 def create_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
@@ -26,15 +37,75 @@ def create_token(
     settings: SettingsDep,
 ) -> Token:
     """Exchange an e-mail and password for a bearer token (OAuth2 password form)."""
-    address = request.client.host if request.client else "unknown"
     user = authenticate(
-        session, email=form.username, password=form.password, address=address, settings=settings
+        session,
+        email=form.username,
+        password=form.password,
+        address=client_address(request),
+        settings=settings,
     )
-    assert user.id is not None
-    return Token(
-        access_token=issue_token(settings.secret_key, user.id),
-        expires_in=settings.token_lifetime_minutes * 60,
+    key = sessions.open_session(
+        session,
+        user=user,
+        kind=SessionKind.token,
+        settings=settings,
+        address=client_address(request),
+        user_agent=request.headers.get("user-agent", ""),
     )
+    return Token(access_token=key, expires_in=settings.token_lifetime_minutes * 60)
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(request: Request, session: SessionDep, _user: ApiUser) -> Response:
+    """Revoke the bearer token or the browser session that made this call."""
+    sessions.revoke(session, session_id=request.state.auth.id)
+    session.commit()
+    request.session.pop(SESSION_KEY, None)
+    return Response(status_code=204)
+
+
+def _public(row: AuthSession, current: AuthSession) -> AuthSessionPublic:
+    return AuthSessionPublic.model_validate(
+        {**row.model_dump(), "current": row.id == current.id}, from_attributes=False
+    )
+
+
+@router.get("/auth/sessions", response_model=Envelope[AuthSessionPublic])
+def read_sessions(request: Request, session: SessionDep, user: ApiUser) -> dict:
+    """The caller's live sign-ins (browsers and API tokens), most recently used first."""
+    rows = sessions.list_sessions(session, user_id=user.id)
+    items = [_public(row, request.state.auth) for row in rows]
+    return {"items": items, "total": len(items), "limit": max(len(items), 1), "offset": 0}
+
+
+@router.delete("/auth/sessions/{session_id}", status_code=204)
+def revoke_session(session_id: int, session: SessionDep, user: ApiUser) -> Response:
+    """End one of the caller's own sign-ins (404 for anyone else's)."""
+    sessions.revoke_own(session, user_id=user.id, session_id=session_id)
+    return Response(status_code=204)
+
+
+@router.post("/auth/sessions/revoke-others", status_code=204)
+def revoke_other_sessions(request: Request, session: SessionDep, user: ApiUser) -> Response:
+    """Sign out of every other browser and token, keeping the one making this call."""
+    sessions.revoke_all(session, user_id=user.id, keep_id=request.state.auth.id)
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.put("/users/me/password", status_code=204)
+def change_password(
+    body: PasswordChange, request: Request, session: SessionDep, user: ApiUser
+) -> Response:
+    """Change the caller's own password: every other sign-in of theirs ends."""
+    users.change_own_password(
+        session,
+        user=user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        keep_session_id=request.state.auth.id,
+    )
+    return Response(status_code=204)
 
 
 @router.get("/users/me", response_model=UserMe)

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from app.routers.pages import (
+    account,
     admin,
     auth,
     budget,
@@ -24,6 +25,7 @@ from app.routers.pages import (
 router = APIRouter(include_in_schema=False)
 for module in (
     auth,
+    account,
     home,
     dashboard,
     proposals,

@@ -1,15 +1,16 @@
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.deps import OptionalPageUser, SessionDep, SettingsDep
+from app.deps import SESSION_KEY, OptionalPageUser, SessionDep, SettingsDep, client_address
 from app.errors import NotAuthenticated, TooManyRequests
 from app.htmx import redirect, render
 from app.i18n import LOCALE_COOKIE, LOCALES
 from app.i18n import gettext as _
-from app.security import CSRF_SESSION_KEY
+from app.models.auth_session import SessionKind
+from app.services import sessions
 from app.services.auth import authenticate
 from app.templating import flash
 
@@ -17,12 +18,24 @@ router = APIRouter()
 
 
 def safe_next(target: str | None) -> str:
-    """Only local paths: never redirect a signed-in user off the intranet service."""
+    """Only paths on this site: never redirect a signed-in user off the intranet service.
+    The target is also checked once percent-decoded, since `/%5C` and `/%2F%2F` can be
+    decoded on their way to the browser. Browsers read a backslash as a slash
+    (`/\\evil.example` is `//evil.example`) and drop tabs and line breaks, so a target
+    holding any of them, or any other control character, goes home instead."""
     if not target:
         return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
+    for candidate in (target, unquote(target)):
+        parts = urlsplit(candidate)
+        if (
+            parts.scheme
+            or parts.netloc
+            or not candidate.startswith("/")
+            or candidate.startswith("//")
+            or "\\" in candidate
+            or any(ord(c) < 0x20 or c == "\x7f" for c in candidate)
+        ):
+            return "/"
     return target
 
 
@@ -44,10 +57,13 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     """Sign in with e-mail and password."""
-    address = request.client.host if request.client else "unknown"
     try:
         user = authenticate(
-            session, email=email, password=password, address=address, settings=settings
+            session,
+            email=email,
+            password=password,
+            address=client_address(request),
+            settings=settings,
         )
     except (NotAuthenticated, TooManyRequests) as exc:
         context = {"next": safe_next(next), "email": email, "error": _(exc.detail)}
@@ -59,16 +75,27 @@ def login(
             status_code=exc.status_code,
             headers=exc.headers,
         )
-    # A new CSRF token for the signed-in session.
-    request.session.pop(CSRF_SESSION_KEY, None)
-    request.session["uid"] = user.id
+    key = sessions.open_session(
+        session,
+        user=user,
+        kind=SessionKind.browser,
+        settings=settings,
+        address=client_address(request),
+        user_agent=request.headers.get("user-agent", ""),
+    )
+    # A fresh cookie: a new CSRF token, and no key of an earlier sign-in.
+    request.session.clear()
+    request.session[SESSION_KEY] = key
     flash(request, _("%(name)sさん、ようこそ。", name=user.name))
     return redirect(request, safe_next(next))
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    """Sign out."""
+def logout(request: Request, session: SessionDep, user: OptionalPageUser) -> Response:
+    """Sign out: this browser's session ends on the server, not only in the cookie."""
+    if request.state.auth is not None:
+        sessions.revoke(session, session_id=request.state.auth.id)
+        session.commit()
     request.session.clear()
     flash(request, _("ログアウトしました。"))
     return redirect(request, "/login")
