@@ -219,10 +219,12 @@ class ProposalPublic(SQLModel):
     accepted_at: datetime | None
     decided_at: datetime | None
     completed_at: datetime | None
+    # The review's aggregate: null for all but the secretariat until the decision, and
+    # 要協議 (needs_discussion) null for all but the secretariat (services/disclosure.py).
     score: float | None
-    reviews_in: int
-    reviewers_assigned: int
-    needs_discussion: bool
+    reviews_in: int | None
+    reviewers_assigned: int | None
+    needs_discussion: bool | None
     outcome: Outcome | None
     decision_reason: str | None
     award: str | None

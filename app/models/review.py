@@ -10,6 +10,7 @@ from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.i18n import N_
+from app.models.proposal import ProposalPublic
 from app.models.types import Line, Text, UTCDateTime, utcnow
 
 LEVELS = 5
@@ -160,3 +161,9 @@ class NotificationPublic(SQLModel):
     body: str
     created_at: datetime
     read_at: datetime | None
+
+
+class AssignedProposal(ProposalPublic):
+    """An entry of the reviewer's queue (審査待ち): the proposal and the caller's own total."""
+
+    my_total: float | None

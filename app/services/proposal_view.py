@@ -12,11 +12,12 @@ from app.i18n import N_
 from app.models import Department, Initiative, Proposal, Round, User
 from app.services.attachments import list_attachments
 from app.services.budget_view import budget_panel
+from app.services.disclosure import event_views
 from app.services.execution_view import execution_panel
 from app.services.lifecycle import TRANSITIONS, Action, Reason, allowed_actions
 from app.services.pagination import PageParams
 from app.services.proposals import can_edit, can_write_opinion
-from app.services.review import assignment_of, blind_proposal_ids, events_for, open_for_review
+from app.services.review import assignment_of, blind_proposal_ids, open_for_review
 from app.services.review_view import can_decide, decision_choices, review_panel
 
 ACTION_LABELS: dict[str, str] = {
@@ -161,9 +162,9 @@ def action_buttons(proposal: Proposal, user: User) -> list[ActionButton]:
 def detail_context(session: Session, proposal: Proposal, user: User) -> dict[str, Any]:
     """Everything the detail page shows this user. Under blind review (an assigned reviewer)
     the authors, their department and the supervisor's name are left out, and the timeline
-    is the one review.events_for lets this user read."""
+    is the one disclosure.event_views lets this user read."""
     blind = proposal.id in blind_proposal_ids(session, user=user)
-    events = events_for(session, proposal=proposal, user=user)
+    events = event_views(session, proposal=proposal, user=user)
     user_ids = {e.actor_id for e in events if e.actor_id is not None}
     if proposal.decided_by_id is not None:
         user_ids.add(proposal.decided_by_id)

@@ -24,13 +24,12 @@ from app.models.types import utcnow
 from app.services import rounds as rounds_service
 from app.services.concurrency import check_version
 from app.services.events import record_event
-from app.services.execution import is_overdue
-from app.services.lifecycle import Action, allowed_actions, claim, performs
+from app.services.lifecycle import Action, claim, performs
 from app.services.pagination import PageParams, paginate
 from app.services.search import search_clause
 from app.services.visibility import get_visible_proposal, visible_clause
 from app.validation import validate_body
-from app.wareki import fiscal_year_label, fiscal_year_of, fiscal_year_short
+from app.wareki import fiscal_year_of, fiscal_year_short
 
 UNKNOWN_INITIATIVE = N_("指定されたDX推進計画の取組みが見つかりません。")
 UNKNOWN_CO_AUTHOR = N_("共同提案者に指定された職員が見つからないか、無効です。")
@@ -108,29 +107,6 @@ def list_proposals(
             query = query.where(condition)
     query = query.order_by(col(Proposal.updated_at).desc(), col(Proposal.id).desc())
     return paginate(session, query, page)
-
-
-def to_public(proposal: Proposal, user: User, *, blind: bool = False) -> dict[str, Any]:
-    """The API's view of a proposal for this user (derived fields included). Under blind
-    review the authors and their department are withheld."""
-    data = proposal.model_dump()
-    data.update(
-        co_author_ids=proposal.co_author_ids,
-        fiscal_year_label=fiscal_year_label(proposal.fiscal_year),
-        allowed_actions=allowed_actions(proposal, user),
-        overdue=is_overdue(proposal),
-    )
-    if blind:
-        data.update(author_id=None, co_author_ids=None, department_id=None)
-    return data
-
-
-def public_views(session: Session, proposals: list[Proposal], user: User) -> list[dict[str, Any]]:
-    """to_public for several proposals, with one lookup of what the user reviews blind."""
-    from app.services.review import blind_proposal_ids
-
-    blind = blind_proposal_ids(session, user=user)
-    return [to_public(p, user, blind=p.id in blind) for p in proposals]
 
 
 # -- writing ------------------------------------------------------------------------------

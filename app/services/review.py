@@ -26,12 +26,11 @@ from app.models import (
     User,
 )
 from app.models.enums import Role, Status
-from app.models.event import EventPublic
 from app.models.review import ReviewIn
 from app.models.types import utcnow
 from app.services import rubric as rubric_service
 from app.services.concurrency import check_version
-from app.services.events import list_events, record_event
+from app.services.events import record_event
 from app.services.lifecycle import claim
 from app.services.policy import policy
 from app.services.visibility import add_visibility_rule, get_visible_proposal
@@ -297,32 +296,6 @@ def ranking(
         query = query.where(col(Proposal.needs_discussion).is_(True))
     query = query.order_by(col(Proposal.score).desc().nulls_last(), col(Proposal.accepted_at))
     return list(session.exec(query).all())
-
-
-REVIEW_ACTIONS = ("review", "recuse", "assign-reviewers")
-# What a blind reviewer must not learn from the authors' events: who else wrote it and the
-# department it came from (the submit event records it).
-BLIND_CHANGES = ("co_author_ids", "department_id")
-
-
-def events_for(session: Session, *, proposal: Proposal, user: User) -> list[EventPublic]:
-    """The timeline as this user may read it: reviewers' identities only for the
-    secretariat; under blind review, no author behind the authors' own events."""
-    blind = proposal.id in blind_proposal_ids(session, user=user)
-    authors = {proposal.author_id, *proposal.co_author_ids}
-    secretariat = user.has_role(Role.secretariat)
-    shown = []
-    for event in list_events(session, proposal_id=proposal.id):
-        view = EventPublic.model_validate(event, from_attributes=True)
-        if event.action in REVIEW_ACTIONS and not secretariat and event.actor_id != user.id:
-            view.actor_id = None
-            view.changes = {k: v for k, v in view.changes.items() if k != "reviewer_ids"}
-        # The supervisor who gave the opinion would give the department away.
-        if blind and (event.actor_id in authors or event.action == "opinion"):
-            view.actor_id = None
-            view.changes = {k: v for k, v in view.changes.items() if k not in BLIND_CHANGES}
-        shown.append(view)
-    return shown
 
 
 def version_numbers(session: Session) -> dict[int, int]:

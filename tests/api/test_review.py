@@ -27,9 +27,9 @@ from app.models import (
 )
 from app.models.enums import Role
 from app.models.types import utcnow
-from app.security import issue_token
 from app.services import policy as review_policy
 from app.wareki import fiscal_year_of
+from tests.conftest import bearer_token
 from tests.helpers import COMPLETE
 
 API = "/api/v1"
@@ -91,7 +91,7 @@ def app_with(settings, db_engine) -> Iterator[Callable[..., Callable[[User], Tes
 
         def login(user: User) -> TestClient:
             client = TestClient(app)
-            client.headers["Authorization"] = f"Bearer {issue_token(settings.secret_key, user.id)}"
+            client.headers["Authorization"] = f"Bearer {bearer_token(db_engine, settings, user)}"
             clients.append(client)
             return client
 
@@ -721,7 +721,9 @@ def test_recused_reviewer_can_no_longer_score(world, session) -> None:
     a_api = world.api(world.a)
     response = a_api.post(f"{API}/proposals/{pid}/recuse", json={"reason": "提案者と同じ係の出身"})
     assert response.status_code == 200, response.text
-    assert response.json()["reviewers_assigned"] == 1
+    # The count is the secretariat's until the decision (issue 11, item 10).
+    assert response.json()["reviewers_assigned"] is None
+    assert get(world.sec, pid)["reviewers_assigned"] == 1
     listed = world.sec.get(f"{API}/proposals/{pid}/reviewers").json()["items"]
     recused = {i["reviewer_id"]: i for i in listed}[world.a.id]
     assert recused["recused_at"] is not None

@@ -68,9 +68,10 @@ def test_score_is_the_mean_of_two_reviewers_weighted_totals(world) -> None:
     # (70 + 60) / 2 = 65.0; by API.md's formula on the per-criterion means
     # (4, 3.5, 3, 3, 2.5, 2): 24 + 14 + 9 + 9 + 5 + 4 = 65.0.
     assert summary(world.sec, pid) == (65.0, 2, 2, False)
-    # Everyone who sees the proposal reads the same score.
-    assert get(world.api(world.author), pid)["score"] == 65.0
-    assert get(world.api(world.a), pid)["score"] == 65.0
+    # Until the decision the score is the secretariat's alone (issue 11, item 10): the
+    # author and the reviewers read null.
+    assert get(world.api(world.author), pid)["score"] is None
+    assert get(world.api(world.a), pid)["score"] is None
 
     reviews = world.sec.get(f"{API}/proposals/{pid}/reviews").json()
     assert [(i["reviewer_id"], i["total"], i["rubric_version"]) for i in reviews["items"]] == [

@@ -19,8 +19,9 @@ from app.models.proposal import ProposalPublic
 from app.routers.api.common import envelope
 from app.routers.api.proposals import _schema
 from app.services import execution, execution_board
+from app.services.disclosure import proposal_views
 from app.services.pagination import PageParams, page_params
-from app.services.proposals import get_proposal, public_views
+from app.services.proposals import get_proposal
 
 router = APIRouter(tags=["execution"])
 RawBody = Annotated[dict[str, Any] | None, Body()]
@@ -153,7 +154,7 @@ def read_board(
     view = execution_board.board(session, user=user, department_id=department_id)
 
     def views(proposals) -> list[ProposalPublic]:
-        return [ProposalPublic.model_validate(v) for v in public_views(session, proposals, user)]
+        return proposal_views(session, proposals, user)
 
     return {
         "department_id": view.department.id,

@@ -18,11 +18,11 @@ from app.models.proposal import (
 from app.routers.api.common import envelope, with_etag
 from app.services import lifecycle
 from app.services import proposals as proposals_service
+from app.services.disclosure import event_views, proposal_views
 from app.services.lifecycle import Action
 from app.services.pagination import Envelope, PageParams, page_params
 from app.services.performers import ROUTED_ACTIONS
 from app.services.proposals import ProposalFilters
-from app.services.review import events_for
 
 router = APIRouter(tags=["proposals"])
 
@@ -31,9 +31,7 @@ RawBody = Annotated[dict[str, Any] | None, Body()]
 
 
 def _public(session, proposal, user) -> ProposalPublic:
-    return ProposalPublic.model_validate(
-        proposals_service.public_views(session, [proposal], user)[0]
-    )
+    return proposal_views(session, [proposal], user)[0]
 
 
 def _schema(model) -> dict:
@@ -90,8 +88,7 @@ def read_proposals(
 ) -> dict:
     """Proposals the caller may see, filtered; `q` searches titles and texts in Japanese."""
     rows, total = proposals_service.list_proposals(session, user=user, filters=filters, page=page)
-    views = proposals_service.public_views(session, rows, user)
-    return envelope([ProposalPublic.model_validate(v) for v in views], total, page)
+    return envelope(proposal_views(session, rows, user), total, page)
 
 
 @router.post("/proposals", response_model=ProposalPublic, status_code=201)
@@ -139,7 +136,7 @@ def read_proposal_events(
 ) -> dict:
     """The proposal's audit timeline, oldest first."""
     proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
-    events = events_for(session, proposal=proposal, user=user)
+    events = event_views(session, proposal=proposal, user=user)
     return envelope(events[page.offset : page.offset + page.limit], len(events), page)
 
 

@@ -11,15 +11,21 @@ from app.deps import ApiUser, IfMatch, SessionDep
 from app.errors import NotFound
 from app.i18n import N_
 from app.models.enums import Role
-from app.models.review import CriterionPublic, NotificationPublic, ReviewPublic
+from app.models.proposal import ProposalPublic
+from app.models.review import (
+    AssignedProposal,
+    CriterionPublic,
+    NotificationPublic,
+    ReviewPublic,
+)
 from app.routers.api.common import envelope
 from app.services import notifications as notifications_service
 from app.services import review as review_service
 from app.services import reviewers as reviewers_service
 from app.services import rubric as rubric_service
-from app.services.pagination import PageParams, page_params
+from app.services.disclosure import proposal_views
+from app.services.pagination import Envelope, PageParams, page_params
 from app.services.policy import policy
-from app.services.proposals import public_views
 from app.services.review_view import reviewer_rows
 
 router = APIRouter(tags=["review"])
@@ -97,11 +103,13 @@ def assign_round_reviewers(
     return reviewers_service.assign_to_round(session, round_id=round_id, user=user, body=body)
 
 
-@router.post("/proposals/{proposal_id}/recuse")
-def recuse(proposal_id: int, session: SessionDep, user: ApiUser, body: RawBody = None) -> dict:
+@router.post("/proposals/{proposal_id}/recuse", response_model=ProposalPublic)
+def recuse(
+    proposal_id: int, session: SessionDep, user: ApiUser, body: RawBody = None
+) -> ProposalPublic:
     """An assigned reviewer steps aside, with a reason."""
     proposal = reviewers_service.recuse(session, proposal_id=proposal_id, user=user, body=body)
-    return public_views(session, [proposal], user)[0]
+    return proposal_views(session, [proposal], user)[0]
 
 
 def _review_public(review, version_numbers: dict[int, int]) -> ReviewPublic:
@@ -147,28 +155,31 @@ def read_reviews(proposal_id: int, session: SessionDep, user: ApiUser) -> dict:
     proposal, reviews = review_service.list_reviews(session, proposal_id=proposal_id, user=user)
     versions = review_service.version_numbers(session)
     items = [_review_public(r, versions) for r in reviews]
+    # The aggregate as the proposal itself shows it to this user (disclosure.py).
+    shown = proposal_views(session, [proposal], user)[0]
     return {
         "items": items,
         "total": len(items),
         "limit": len(items),
         "offset": 0,
-        "score": proposal.score,
-        "reviews_in": proposal.reviews_in,
-        "reviewers_assigned": proposal.reviewers_assigned,
-        "needs_discussion": proposal.needs_discussion,
+        "score": shown.score,
+        "reviews_in": shown.reviews_in,
+        "reviewers_assigned": shown.reviewers_assigned,
+        "needs_discussion": shown.needs_discussion,
         "breakdown": review_service.breakdown(session, reviews)
         if user.has_role(Role.secretariat)
         else [],
     }
 
 
-@router.get("/reviews/assigned")
+@router.get("/reviews/assigned", response_model=Envelope[AssignedProposal])
 def read_review_queue(session: SessionDep, user: ApiUser) -> dict:
-    """審査待ち: the in-review proposals assigned to the caller, unscored first."""
+    """審査待ち: the in-review proposals assigned to the caller, unscored first, each with
+    the caller's own total."""
     queue = review_service.reviewer_queue(session, user=user)
-    views = public_views(session, [p for p, _ in queue], user)
+    views = proposal_views(session, [p for p, _ in queue], user)
     items = [
-        {**view, "my_total": round(r.total, 1) if r else None}
+        AssignedProposal(**view.model_dump(), my_total=round(r.total, 1) if r else None)
         for view, (_, r) in zip(views, queue, strict=True)
     ]
     return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
@@ -192,8 +203,8 @@ def read_ranking(
         initiative_id=initiative_id,
         flagged_only=flagged,
     )
-    views = public_views(session, rows, user)
-    items = [{**v, "rank": i} for i, v in enumerate(views, start=1)]
+    views = proposal_views(session, rows, user)
+    items = [{**v.model_dump(), "rank": i} for i, v in enumerate(views, start=1)]
     return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
 
 
