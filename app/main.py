@@ -217,9 +217,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    # Added innermost first: CSRF needs the session; the body limit wraps both, since the
-    # CSRF check may read a form; the locale is set before any of them answers.
+    # Added innermost first: the body limit wraps the CSRF check, which may read a form;
+    # both need the session (their error pages carry a CSRF token); the locale is set
+    # before any of them answers.
     app.add_middleware(CSRFMiddleware, on_error=middleware_error)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.request_max_bytes,
+        upload_max_bytes=settings.upload_max_bytes,
+        on_error=middleware_error,
+    )
     app.add_middleware(
         SessionMiddleware,
         # The cookie only carries the key of a server-side session (services/sessions.py),
@@ -228,12 +235,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         session_cookie=settings.session_cookie_name,
         max_age=settings.session_absolute_lifetime_hours * 3600,
         same_site="lax",
-    )
-    app.add_middleware(
-        BodyLimitMiddleware,
-        max_bytes=settings.request_max_bytes,
-        upload_max_bytes=settings.upload_max_bytes,
-        on_error=middleware_error,
     )
     app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
     app.add_middleware(SecurityHeadersMiddleware, always_secure=settings.session_cookie_secure)

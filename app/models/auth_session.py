@@ -58,6 +58,6 @@ class LoginThrottle(SQLModel, table=True):
 
     email: str = Field(max_length=254, primary_key=True)
     address: str = Field(max_length=64, primary_key=True)
-    attempts: int = Field(default=0)
-    window_started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    attempts: int = Field(default=0)  # since the last quiet window
+    last_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     blocked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -7,7 +7,8 @@ password is checked, so parallel guesses cannot slip past the count on either da
 the row lock (PostgreSQL) or the write lock (SQLite) lets one reservation through at a
 time. The first `LOGIN_MAX_FAILURES_PER_ACCOUNT` attempts of a pair are free; each one
 after that blocks the pair for a delay that doubles (30 s, 60 s, 120 s, …) up to the
-window. A success clears the pair. There is deliberately no lock on the account alone:
+window (`LOGIN_FAILURE_WINDOW_MINUTES`); the count starts again after a whole window
+without an attempt, or at a success. There is deliberately no lock on the account alone:
 a stranger guessing from another address cannot lock the owner out of their own correct
 password from their usual address.
 """
@@ -55,10 +56,11 @@ def _reserve(
     insert_if_absent(
         session,
         table,
-        {"email": email, "address": address, "attempts": 0, "window_started_at": now},
+        {"email": email, "address": address, "attempts": 0, "last_attempt_at": now},
         ["email", "address"],
     )
-    stale = col(LoginThrottle.window_started_at) <= now - window
+    # The count starts again only after a whole window without any attempt.
+    stale = col(LoginThrottle.last_attempt_at) <= now - window
     counted = session.exec(
         update(LoginThrottle)
         .where(
@@ -71,7 +73,7 @@ def _reserve(
         )
         .values(
             attempts=case((stale, 1), else_=col(LoginThrottle.attempts) + 1),
-            window_started_at=case((stale, now), else_=col(LoginThrottle.window_started_at)),
+            last_attempt_at=now,
             blocked_until=None,
         )
         .returning(col(LoginThrottle.attempts))
