@@ -29,6 +29,9 @@ NOTES = (
         "各段階の日数は中央値です: 受付 = 提出→受付、審査 = 受付→判断、予算化・着手準備 = 判断→着手、実施 = 着手→完了。"
     ),
 )
+SMALL_GROUPS_NOTE = N_(
+    "在籍職員が%(n)s人未満の所属は、個人が特定されないよう、まとめて「その他」として数えています。"
+)
 STAGE_LABELS = {
     "intake": N_("受付"),
     "review": N_("審査"),
@@ -37,6 +40,7 @@ STAGE_LABELS = {
 }
 NO_INITIATIVE = N_("DX施策に該当なし")
 NO_DEPARTMENT = N_("所属なし")
+OTHER_DEPARTMENTS = N_("その他")
 
 
 def percent(rate: float | None) -> str:
@@ -97,6 +101,8 @@ def initiative_name(row: dict[str, Any]) -> str:
 
 
 def department_name(row: dict[str, Any]) -> str:
+    if row.get("merged"):
+        return _(OTHER_DEPARTMENTS)
     return row["name"] if row["department_id"] is not None else _(NO_DEPARTMENT)
 
 
@@ -136,19 +142,24 @@ def roll_up(
     fiscal_year: int | str | None,
     initiative_id: int | None = None,
     hourly_cost_yen: int,
+    merge_below: int = 0,
 ) -> RollUp:
     """The figures of one fiscal year (all proposals, or one initiative's) with their
-    charts. Invalid (422) for an absurd year, as stats.compute."""
+    charts; departments with fewer than `merge_below` active staff shown together as
+    「その他」 (small_groups.py). Invalid (422) for an absurd year, as stats.compute."""
     figures = stats.compute(
         session,
         fiscal_year=fiscal_year,
         initiative_id=initiative_id,
         hourly_cost_yen=hourly_cost_yen,
+        merge_below=merge_below,
     )
     prefix = "chart-" if initiative_id is None else "initiative-chart-"
     label = figures["fiscal_year_label"]
     view = RollUp(figures["fiscal_year"], label, figures, initiative_id)
     view.notes = [_(note) for note in NOTES]
+    if merge_below:
+        view.notes.append(_(SMALL_GROUPS_NOTE, n=merge_below))
     view.rates = _rates(figures, prefix)
 
     view.status_rows = [

@@ -7,7 +7,10 @@ order) and the dictionary all come from it, so they cannot drift apart.
 What is published, and why nothing personal can slip in: a row is built only from the
 fields below, each reading one non-personal column or the name of a department or DX
 initiative. No user id, name or e-mail, nothing from reviews (scores, comments, reviewers),
-no reasons, reports, opinions, awards or attachments is ever read here.
+no reasons, reports, opinions, awards or attachments is ever read here. A department
+with fewer active staff than SMALL_GROUP_MIN_STAFF is published as 「その他」, as the
+proposing and as the implementing department: in a one-person department, naming the
+department names the person (small_groups.py).
 
 The CSV follows the 自治体標準オープンデータセット conventions that Japanese open-data
 portals expect: UTF-8 with BOM, CRLF, a header row of Japanese column names (項目名), the
@@ -39,6 +42,7 @@ from app.models.enums import (
 )
 from app.services.exports import spreadsheet_safe, to_csv
 from app.services.ledger import current_budgets, local_date, number
+from app.services.small_groups import OTHER, active_staff, small_departments
 from app.services.visibility import PUBLIC_STATUSES
 from app.wareki import JST, fiscal_year_label
 
@@ -59,7 +63,7 @@ class Row:
     """What a field may read: the proposal and the names behind its ids."""
 
     proposal: Proposal
-    departments: dict[int, str]
+    departments: dict[int, str]  # the published names: small departments as 「その他」
     initiative: Initiative | None
     approved_yen: int | None
     settings: Settings
@@ -258,7 +262,9 @@ FIELDS: tuple[Field, ...] = (
         "department_name",
         "提案課",
         "string",
-        N_("提案したときの提案者の所属課（個人名は公開しません）。"),
+        N_(
+            "提案したときの提案者の所属課（個人名は公開しません）。在籍職員が少ない課は「その他」としています。"
+        ),
         "住民課",
         _department("department_id"),
     ),
@@ -266,7 +272,7 @@ FIELDS: tuple[Field, ...] = (
         "implementing_department_name",
         "実施担当課",
         "string",
-        N_("提案を実施する課。"),
+        N_("提案を実施する課。在籍職員が少ない課は「その他」としています。"),
         "情報政策課",
         _department("implementing_department_id"),
     ),
@@ -388,9 +394,15 @@ def open_proposals(session: Session) -> list[Proposal]:
 
 
 def open_rows(session: Session, settings: Settings) -> list[Row]:
-    """One Row per published proposal, from four queries whatever their number."""
+    """One Row per published proposal, from five queries whatever their number."""
     proposals = open_proposals(session)
-    departments = {d.id: d.name for d in session.exec(select(Department)).all()}
+    all_departments = session.exec(select(Department)).all()
+    small = small_departments(
+        active_staff(session),
+        [d.id for d in all_departments],
+        min_staff=settings.small_group_min_staff,
+    )
+    departments = {d.id: OTHER if d.id in small else d.name for d in all_departments}
     initiatives = {i.id: i for i in session.exec(select(Initiative)).all()}
     budgets = current_budgets(session, [p.id for p in proposals])
     rows = []

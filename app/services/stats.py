@@ -14,23 +14,28 @@ of proposals (a test counts them). Definitions (also on the dashboard page):
 - participation = distinct authors of submitted proposals / active staff accounts;
 - budget = each proposal's current (newest) budget record;
 - estimated and target effects are summed over adopted proposals, actual effects over
-  completed ones; hours are converted to yen at the hourly staff cost setting.
+  completed ones; hours are converted to yen at the hourly staff cost setting;
+- by department, departments with fewer active staff than `merge_below` are counted
+  together as one row 「その他」 (`merged: true`), so that nobody is named by a one-person
+  department's figures: the API and the pages pass the small_group_min_staff setting for
+  everyone but the secretariat (small_groups.py).
 """
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import case, distinct, func, literal, or_, union_all
+from sqlalchemy import case, distinct, false, func, literal, or_, text, union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from app.errors import Invalid
 from app.i18n import N_
-from app.models import BudgetRecord, Department, Initiative, Proposal, User
+from app.models import BudgetRecord, Department, Initiative, Proposal
 from app.models.enums import KIND_LABELS, STATUS_LABELS, Kind, Status
 from app.services.budget import is_current_record, parse_fiscal_year
+from app.services.small_groups import OTHER, active_staff, small_departments
 from app.wareki import fiscal_year_label, fiscal_year_of, today_jst
 
 UNKNOWN_INITIATIVE = N_("指定されたDX施策が見つかりません。")
@@ -43,6 +48,8 @@ STAGES = (
     ("preparation", "予算化・着手準備", "decided_at", "started_at"),
     ("execution", "実施", "started_at", "completed_at"),
 )
+# The group key of the departments counted together as 「その他」 (no department id is < 1).
+OTHER_KEY = -1
 
 
 def _in(values) -> list[str]:
@@ -129,7 +136,7 @@ def _grouped(session: Session, scope: Scope, key) -> dict[Any, Any]:
         .join(budget, is_current_record(budget), isouter=True)
         .where(*scope.conditions())
         .where(Proposal.status != Status.draft.value)
-        .group_by(key)
+        .group_by(text("key"))  # by the label: Postgres cannot match a CASE's parameters
     ).all()
     return {row.key: row for row in rows}
 
@@ -170,14 +177,27 @@ def _medians(session: Session, scope: Scope) -> dict[str, float | None]:
     return {key: found.get(key) for key, *_ in STAGES}
 
 
+def _department_key(small: set[int | None]):
+    """Proposal.department_id, with the small departments' ids replaced by OTHER_KEY."""
+    if not small:
+        return Proposal.department_id
+    ids = [d for d in small if d is not None]
+    folded = col(Proposal.department_id).in_(ids) if ids else false()
+    if None in small:
+        folded = or_(folded, col(Proposal.department_id).is_(None))
+    return case((folded, literal(OTHER_KEY)), else_=Proposal.department_id)
+
+
 def compute(
     session: Session,
     *,
     fiscal_year: int | str | None,
     initiative_id: int | None = None,
     hourly_cost_yen: int = 0,
+    merge_below: int = 0,
 ) -> dict[str, Any]:
-    """The figures of API.md's /stats (and a few more) for one fiscal year."""
+    """The figures of API.md's /stats (and a few more) for one fiscal year; departments
+    with fewer than `merge_below` active staff counted together as 「その他」."""
     scope = Scope(resolve_fiscal_year(fiscal_year), initiative_id)
     if initiative_id is not None and session.get(Initiative, initiative_id) is None:
         raise Invalid(
@@ -192,20 +212,17 @@ def compute(
             .group_by(Proposal.status)
         ).all()
     )
-    by_initiative_rows = _grouped(session, scope, Proposal.initiative_id)
-    by_department_rows = _grouped(session, scope, Proposal.department_id)
-    by_kind_rows = _grouped(session, scope, Proposal.kind)
-    initiatives = session.exec(select(Initiative).order_by(col(Initiative.number))).all()
     departments = session.exec(
         select(Department).order_by(col(Department.code), col(Department.id))
     ).all()
-    staff_rows = dict(
-        session.exec(
-            select(User.department_id, func.count())
-            .where(col(User.is_active).is_(True))
-            .group_by(User.department_id)
-        ).all()
+    staff_rows = active_staff(session)
+    small = small_departments(
+        staff_rows, [d.id for d in departments] + [None], min_staff=merge_below
     )
+    by_initiative_rows = _grouped(session, scope, Proposal.initiative_id)
+    by_department_rows = _grouped(session, scope, _department_key(small))
+    by_kind_rows = _grouped(session, scope, Proposal.kind)
+    initiatives = session.exec(select(Initiative).order_by(col(Initiative.number))).all()
     medians = _medians(session, scope)
     proposers = session.exec(
         select(func.count(distinct(Proposal.author_id)))
@@ -244,14 +261,15 @@ def compute(
     if initiative_id is None:
         by_initiative.append(initiative_row(None, by_initiative_rows.get(None)))
 
-    def department_row(department: Department | None, row) -> dict[str, Any]:
-        department_id = department.id if department else None
-        heads = int(staff_rows.get(department_id, 0))
+    def department_row(
+        department_id: int | None, name: str, heads: int, row, *, merged: bool = False
+    ) -> dict[str, Any]:
         count = int(row.proposals) if row else 0
         authors = int(row.proposers) if row else 0
         return {
             "department_id": department_id,
-            "name": department.name if department else "（所属なし）",
+            "name": name,
+            "merged": merged,
             "proposals": count,
             "proposers": authors,
             "staff": heads,
@@ -262,12 +280,21 @@ def compute(
         }
 
     by_department = [
-        department_row(d, by_department_rows.get(d.id))
+        department_row(d.id, d.name, staff_rows.get(d.id, 0), by_department_rows.get(d.id))
         for d in departments
-        if d.is_active or d.id in by_department_rows
+        if d.id not in small and (d.is_active or d.id in by_department_rows)
     ]
     if None in by_department_rows:
-        by_department.append(department_row(None, by_department_rows[None]))
+        by_department.append(
+            department_row(None, "（所属なし）", staff_rows.get(None, 0), by_department_rows[None])
+        )
+    folded_staff = sum(staff_rows.get(d, 0) for d in small)
+    if OTHER_KEY in by_department_rows or folded_staff:
+        by_department.append(
+            department_row(
+                None, OTHER, folded_staff, by_department_rows.get(OTHER_KEY), merged=True
+            )
+        )
 
     by_kind = [
         {

@@ -123,6 +123,10 @@ def published(session, make_user, make_department):
     home = make_department("住民課")
     implementing = make_department("情報政策課")
     author = make_user(department=home)
+    # Three active staff in each, so that both are named (small departments are published
+    # as 「その他」: tests/security/test_small_groups.py).
+    for department in (home, home, implementing, implementing, implementing):
+        make_user(department=department)
     p = proposal_in(session, Status.in_progress, author=author, title='窓口予約, "試行"')
     p.number = "R7-0003"
     p.fiscal_year = 2025

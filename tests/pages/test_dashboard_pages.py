@@ -75,9 +75,15 @@ def test_the_dashboard_shows_the_hand_computed_figures_to_every_role(
     assert row(html, f"chart-department-{data.a.id}") == [
         "企画課", "3", "2", "3", "66.7%", "1.00", "2", "1",
     ]  # fmt: skip
-    assert row(html, f"chart-department-{data.b.id}") == [
-        "住民課", "3", "2", "2", "100.0%", "1.50", "1", "0",
-    ]  # fmt: skip
+    b_figures = ["3", "2", "2", "100.0%", "1.50", "1", "0"]
+    if who == "secretariat":
+        assert row(html, f"chart-department-{data.b.id}") == ["住民課", *b_figures]
+        assert 'id="chart-department-other"' not in html
+    else:
+        # B has two active staff, fewer than SMALL_GROUP_MIN_STAFF (3): everyone but the
+        # secretariat sees it counted as 「その他」 (issue 11, item 12).
+        assert row(html, "chart-department-other") == ["その他", *b_figures]
+        assert "住民課" not in html
     assert row(html, f"chart-department-{data.c.id}")[1:6] == ["0", "0", "5", "0.0%", "0.00"]
     first = session.exec(select(Initiative).where(Initiative.number == 1)).one()
     assert row(html, "chart-initiative-1") == [

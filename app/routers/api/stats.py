@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 
 from app.deps import ApiUser, SessionDep
 from app.services import stats
+from app.services.small_groups import threshold_for
 
 router = APIRouter(tags=["stats"])
 
@@ -14,7 +15,7 @@ router = APIRouter(tags=["stats"])
 def read_stats(
     request: Request,
     session: SessionDep,
-    _user: ApiUser,
+    user: ApiUser,
     fiscal_year: Annotated[
         str | None,
         Query(
@@ -25,10 +26,14 @@ def read_stats(
 ) -> dict:
     """Counts by status, initiative, department and kind; participation, adoption and
     implementation rates; budget; effects estimated against actual; median days per stage.
-    Computed in the database in a fixed number of queries. Any signed-in user."""
+    Computed in the database in a fixed number of queries. Any signed-in user; for all but
+    the secretariat, departments with fewer active staff than SMALL_GROUP_MIN_STAFF are
+    counted together as one row 「その他」 (`merged: true`)."""
+    settings = request.app.state.settings
     return stats.compute(
         session,
         fiscal_year=fiscal_year,
         initiative_id=initiative_id,
-        hourly_cost_yen=request.app.state.settings.hourly_staff_cost_yen,
+        hourly_cost_yen=settings.hourly_staff_cost_yen,
+        merge_below=threshold_for(user, settings.small_group_min_staff),
     )

@@ -14,6 +14,7 @@ from app.i18n import gettext as _
 from app.models import User
 from app.models.enums import Role
 from app.services import dashboard_view
+from app.services.small_groups import threshold_for
 
 router = APIRouter()
 FiscalYearText = Annotated[str | None, Query(max_length=10)]
@@ -52,9 +53,13 @@ def dashboard_page(
     fiscal_year: FiscalYearText = None,
 ) -> Response:
     """The fiscal year's figures: proposals by status, initiative, department and kind,
-    rates, budget, effects and days per stage (422 page for an absurd year)."""
+    rates, budget, effects and days per stage (422 page for an absurd year); small
+    departments shown together as 「その他」 to all but the secretariat."""
     view = dashboard_view.roll_up(
-        session, fiscal_year=fiscal_year, hourly_cost_yen=settings.hourly_staff_cost_yen
+        session,
+        fiscal_year=fiscal_year,
+        hourly_cost_yen=settings.hourly_staff_cost_yen,
+        merge_below=threshold_for(user, settings.small_group_min_staff),
     )
     context = {
         "view": view,

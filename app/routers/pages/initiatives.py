@@ -14,6 +14,7 @@ from app.services.plan import plan_overview
 from app.services.proposal_view import load_names
 from app.services.proposals import ProposalFilters, list_proposals
 from app.services.review import blind_proposal_ids
+from app.services.small_groups import threshold_for
 
 router = APIRouter()
 PROPOSALS_SHOWN = 100
@@ -39,13 +40,15 @@ def initiative_page(
     fiscal_year: FiscalYearText = None,
 ) -> Response:
     """One initiative of the plan: summary, schedule, the fiscal year's proposals and
-    figures (404 page for an unknown number, 422 for an absurd year)."""
+    figures (404 page for an unknown number, 422 for an absurd year); small departments
+    shown together as 「その他」 to all but the secretariat."""
     initiative = initiatives_service.get_initiative_by_number(session, number=number)
     view = dashboard_view.roll_up(
         session,
         fiscal_year=fiscal_year,
         initiative_id=initiative.id,
         hourly_cost_yen=settings.hourly_staff_cost_yen,
+        merge_below=threshold_for(user, settings.small_group_min_staff),
     )
     filters = ProposalFilters(initiative_id=initiative.id, fiscal_year=view.fiscal_year)
     proposals, total = list_proposals(
