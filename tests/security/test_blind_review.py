@@ -3,10 +3,11 @@
 A reviewer (role reviewer only) assigned to a proposal in review walks every endpoint and
 page open to them: the API's list, detail, search, similar-title hints, timeline,
 attachments, rubric, the review queue, scoring, their review, notifications and recusal;
-the proposal page, the list, the home page, the queue and the scoring form. No answer may
-carry the name or id of the author, the co-author, their departments or the supervisor
-who wrote the 所属長意見 (that one gives the department away). Before the fix the review
-queue and the recusal answer returned the raw proposal with `supervisor_opinion_by_id`.
+the proposal page, the list, the home page, the rubric, notifications, the queue and the
+scoring form. No answer may carry the name or id of the author, the co-author, their
+departments or the supervisor who wrote the 所属長意見 (that one gives the department away).
+Before the fix the review queue and the recusal answer returned the raw proposal with
+`supervisor_opinion_by_id`.
 """
 
 from types import SimpleNamespace
@@ -128,6 +129,8 @@ def test_no_page_shown_to_a_blind_reviewer_names_the_authors(world, page_as) -> 
     assert_blind(detail, world, "proposal page")
     assert_blind(page.get("/proposals", params={"q": "窓口"}, headers=HX), world, "search page")
     assert_blind(page.get("/"), world, "home")
+    assert_blind(page.get("/rubric"), world, "rubric page")
+    assert_blind(page.get("/notifications"), world, "notifications page")
     queue = page.get("/reviews")
     assert TITLE in queue.text
     assert_blind(queue, world, "review queue")
