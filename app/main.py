@@ -22,6 +22,7 @@ from app.errors import DomainError
 from app.htmx import is_htmx, render, retarget
 from app.i18n import N_
 from app.i18n import gettext as _
+from app.idempotency import IdempotencyMiddleware
 from app.middleware import (
     SECURITY_HEADERS,
     BodyLimitMiddleware,
@@ -61,10 +62,6 @@ PAGE_MESSAGES = {
     500: N_("システムエラーが発生しました。時間をおいて再度お試しください。"),
 }
 MALFORMED_JSON = N_("リクエスト本文が JSON として読み取れません。")
-CSRF_FAILED = N_(
-    "フォームの有効期限が切れたか、不正な送信です。"
-    "ページを再読み込みしてからもう一度お試しください。"
-)
 
 
 def is_api(request: Request) -> bool:
@@ -169,11 +166,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return response
 
 
-async def middleware_error(scope: Scope, receive: Receive, send: Send, status: int) -> None:
+async def middleware_error(
+    scope: Scope, receive: Receive, send: Send, status: int, message_id: str | None
+) -> None:
     """The answer when a middleware refuses a request before any route sees it: a failed
-    CSRF check (403), a body too large (413) or a form that cannot be read (400)."""
+    CSRF check (403), a body too large (413), a form that cannot be read (400), a reused
+    or malformed idempotency key (422) or one still being answered (409)."""
     request = Request(scope, receive)
-    message = _(CSRF_FAILED) if status == 403 else _(PAGE_MESSAGES.get(status, PAGE_MESSAGES[400]))
+    message = _(message_id or PAGE_MESSAGES.get(status, PAGE_MESSAGES[400]))
     if is_api(request):
         response: Response = problem(status, message)
     else:
@@ -217,9 +217,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    # Added innermost first: the body limit wraps the CSRF check, which may read a form;
+    # Added innermost first: repeated requests are answered once, after the CSRF check;
+    # the body limit wraps both, since they read the body;
     # both need the session (their error pages carry a CSRF token); the locale is set
     # before any of them answers.
+    app.add_middleware(IdempotencyMiddleware, on_error=middleware_error)
     app.add_middleware(CSRFMiddleware, on_error=middleware_error)
     app.add_middleware(
         BodyLimitMiddleware,

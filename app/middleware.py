@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.i18n import LOCALE_COOKIE, choose_locale, set_locale
+from app.i18n import LOCALE_COOKIE, N_, choose_locale, set_locale
 from app.security import CSRF_FORM_FIELD, CSRF_HEADER, csrf_matches
 
 CONTENT_SECURITY_POLICY = (
@@ -25,6 +25,10 @@ SECURITY_HEADERS = {
     "cross-origin-opener-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
+CSRF_FAILED = N_(
+    "フォームの有効期限が切れたか、不正な送信です。"
+    "ページを再読み込みしてからもう一度お試しください。"
+)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
@@ -69,7 +73,9 @@ def _secure_cookies(headers: MutableHeaders) -> None:
         headers.append("set-cookie", cookie if "secure" in flags else f"{cookie}; secure")
 
 
-OnError = Callable[[Scope, Receive, Send, int], Awaitable[None]]
+# Answers a refused request: (scope, receive, send, status, message id or None for the
+# status's usual message).
+OnError = Callable[[Scope, Receive, Send, int, str | None], Awaitable[None]]
 # Room for the multipart boundaries, headers and the other fields beside an upload.
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -104,10 +110,10 @@ class BodyLimitMiddleware:
         declared = headers.get("content-length")
         if declared is not None:
             if not declared.isdigit():
-                await self.on_error(scope, receive, send, 400)
+                await self.on_error(scope, receive, send, 400, None)
                 return
             if int(declared) > limit:
-                await self.on_error(scope, receive, send, 413)
+                await self.on_error(scope, receive, send, 413, None)
                 return
         received = 0
         started = False
@@ -131,7 +137,7 @@ class BodyLimitMiddleware:
         except BodyTooLarge:
             if started:
                 raise
-            await self.on_error(scope, receive, send, 413)
+            await self.on_error(scope, receive, send, 413, None)
 
 
 class LocaleMiddleware:
@@ -186,21 +192,21 @@ class CSRFMiddleware:
             return
         content_type = headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            body = await _read_body(receive)
+            body = await read_body(receive)
             try:
-                form = await Request(scope, _replayer(body, receive)).form()
+                form = await Request(scope, replayer(body, receive)).form()
             except HTTPException as exc:  # too many fields, a field too large, malformed
-                await self.on_error(scope, receive, send, exc.status_code)
+                await self.on_error(scope, receive, send, exc.status_code, None)
                 return
             token = form.get(CSRF_FORM_FIELD)
             await form.close()
             if csrf_matches(session, token if isinstance(token, str) else None):
-                await self.app(scope, _replayer(body, receive), send)
+                await self.app(scope, replayer(body, receive), send)
                 return
-        await self.on_error(scope, receive, send, 403)
+        await self.on_error(scope, receive, send, 403, CSRF_FAILED)
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
     chunks = []
     while True:
         message = await receive()
@@ -212,7 +218,7 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _replayer(body: bytes, receive: Receive) -> Receive:
+def replayer(body: bytes, receive: Receive) -> Receive:
     """Hands the already-read body over once, then waits on the real channel (disconnect)."""
     sent = False
 

@@ -1,5 +1,6 @@
 """The Jinja2 environment: gettext, 和暦 filters and the globals every page uses."""
 
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -147,6 +148,8 @@ env.filters.update(
 )
 env.globals.update(
     csrf_token=lambda request: csrf_token_for(request.session),
+    # A fresh one-time key for a form that creates something (app/idempotency.py).
+    new_form_key=lambda: secrets.token_urlsafe(16),
     pop_flashes=pop_flashes,
     static_url=static_url,
     current_locale=current_locale,

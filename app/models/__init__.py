@@ -16,6 +16,7 @@ from app.models.budget import BudgetRecord  # noqa: E402
 from app.models.department import Department  # noqa: E402
 from app.models.event import ProposalEvent  # noqa: E402
 from app.models.execution import Milestone, ProgressUpdate, ReminderSent  # noqa: E402
+from app.models.idempotency import IdempotencyRecord  # noqa: E402
 from app.models.initiative import Initiative  # noqa: E402
 from app.models.proposal import Proposal, ProposalCoAuthor, ProposalCounter  # noqa: E402
 from app.models.review import (  # noqa: E402
@@ -33,6 +34,7 @@ __all__ = [
     "AuthSession",
     "BudgetRecord",
     "Department",
+    "IdempotencyRecord",
     "Initiative",
     "LoginThrottle",
     "Milestone",
