@@ -44,7 +44,8 @@ WAITING = (BudgetStatus.requested,)
 YEARS_BACK, YEARS_AHEAD = 1, 5
 
 
-def _check_finance(user: User) -> None:
+def check_finance(user: User) -> None:
+    """403 unless finance."""
     if not user.has_role(Role.finance):
         raise Forbidden(ONLY_FINANCE)
 
@@ -93,7 +94,7 @@ def put_budget(
     a re-request not later than the denied year; 409 unless adopted; 412 when stale.
     With `approved_yen` it also approves (the proposal becomes budgeted)."""
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
-    _check_finance(user)
+    check_finance(user)
     data = validate_body(BudgetIn, body)
     first, last = year_window()
     if not first <= data.fiscal_year <= last:
@@ -136,18 +137,18 @@ def put_budget(
     }
     claim(session, proposal)
     record_event(session, proposal=proposal, actor=user, action="budget", changes=changes)
-    session.commit()
-    session.refresh(record)
     if data.required and data.approved_yen:
-        session.refresh(proposal)
+        # Recording and approving are one user action: one transaction, all or nothing.
         perform(
             session,
             proposal=proposal,
             user=user,
             action=Action.approve_budget,
             body={"approved_yen": data.approved_yen},
+            commit=False,
         )
-        session.refresh(record)
+    session.commit()
+    session.refresh(record)
     return record
 
 
@@ -207,7 +208,7 @@ def deny(session: Session, *, proposal_id: int, user: User, body: Any) -> Budget
     """Records that the request was not funded (見送り); the proposal stays adopted and may
     be requested again for a later year. 404/403/422 (reason)/409 (nothing waiting)."""
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
-    _check_finance(user)
+    check_finance(user)
     data = validate_body(DenyIn, body)
     if not data.reason.strip():
         raise Invalid.field("reason", N_("理由を入力してください。"))

@@ -248,11 +248,14 @@ def perform(
     action: Action,
     body: Any = None,
     expected_version: int | None = None,
+    commit: bool = True,
 ) -> Proposal:
     """Carries out an action in the order of API.md: who (403), the body and reason (422,
     including the performer's own `validate` step), status and guards (409), version
     (412); then the performer's work, the status change and one event, in one commit.
-    A performer may pick the target status by returning it under "_target"."""
+    A performer may pick the target status by returning it under "_target".
+    `commit=False` leaves the commit to a caller whose user action does more than this
+    one step, so that the whole action lands or none of it does."""
     transition = check_can_attempt(proposal, user, action)
     data = validate_body(_BODIES[action], body)
     reason = clean_reason(transition, getattr(data, "reason", None))
@@ -279,6 +282,9 @@ def perform(
         reason=reason,
         changes=changes,
     )
+    if not commit:
+        session.flush()
+        return proposal
     session.commit()
     session.refresh(proposal)
     return proposal
