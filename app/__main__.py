@@ -10,10 +10,18 @@ load-demo                                        load the demo data (idempotent)
 send-reminders [--date YYYY-MM-DD]               in-app reminders for milestones due within
                                                  the reminder window and overdue ones (for
                                                  cron; running it again sends nothing twice)
+backup DIR                                       a consistent snapshot of the database and the
+                                                 uploaded files in a new folder under DIR
+                                                 (while the service runs; for cron)
+restore DIR/<backup> [--force]                   check a backup's checksums and restore it into
+                                                 an empty database and upload directory
+                                                 (--force replaces their data); exit codes in
+                                                 app/services/backup.py
 """
 
 import argparse
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -95,6 +103,24 @@ def _send_reminders(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- backup and restore (app/services/backup.py) --
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from app.services.backup import backup_command
+
+    return backup_command(get_settings(), args.directory)
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from app.services.backup import restore_command
+
+    return restore_command(get_settings(), args.backup, force=args.force)
+
+
+# --
+
+
 def _date(text: str):
     from datetime import date
 
@@ -121,6 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     reminders = commands.add_parser("send-reminders", help="send milestone reminders")
     reminders.add_argument("--date", type=_date, help="the day to run for (default: today, JST)")
     reminders.set_defaults(run=_send_reminders)
+    backup = commands.add_parser("backup", help="back up the database and uploaded files")
+    backup.add_argument("directory", type=Path, help="backups go into new folders under it")
+    backup.set_defaults(run=_backup)
+    restore = commands.add_parser("restore", help="restore a backup into an empty database")
+    restore.add_argument("backup", type=Path, help="the backup's folder (DIR/teian-…)")
+    restore.add_argument("--force", action="store_true", help="replace existing data")
+    restore.set_defaults(run=_restore)
     args = parser.parse_args(argv)
     return args.run(args)
 
