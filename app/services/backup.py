@@ -606,15 +606,16 @@ def _restore_sqlite(settings: Settings, backup: Path, manifest: dict[str, Any]) 
 
 
 def _restore_postgres(
-    settings: Settings, backup: Path, manifest: dict[str, Any], *, force: bool
+    settings: Settings, backup: Path, manifest: dict[str, Any], *, others: list[str], force: bool
 ) -> None:
+    """`others`: what else the target holds (the upload directory), for the refusal."""
     pg_restore = _tool("pg_restore")
     schema = manifest["database"].get("schema") or "public"
     uri, env = _libpq(settings)
     engine = create_engine(settings.sqlalchemy_url, poolclass=NullPool)
     try:
         with engine.begin() as connection:
-            contents = _pg_contents(connection, schema)
+            contents = _pg_contents(connection, schema) + others
             if contents and not force:
                 raise _not_empty(contents)
             # pg_restore recreates the schema (and the extensions it holds) itself.
@@ -703,9 +704,7 @@ def restore_backup(settings: Settings, backup: Path, *, force: bool = False) -> 
                 raise _not_empty(contents)
             _restore_sqlite(settings, backup, manifest)
         else:
-            if upload_contents and not force:
-                raise _not_empty(upload_contents)
-            _restore_postgres(settings, backup, manifest, force=force)
+            _restore_postgres(settings, backup, manifest, others=upload_contents, force=force)
         files = _restore_uploads(settings, backup, manifest, force)
         counts = _count_rows(settings)
     except OSError as exc:
