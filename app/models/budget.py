@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.enums import BudgetStatus, BudgetType, FundingSource
 from app.models.numbers import Yen
-from app.models.types import Line, Text, UTCDateTime, utcnow
+from app.models.types import FiscalYear, Line, ReasonText, Text, UTCDateTime, utcnow
 
 
 class BudgetRecord(SQLModel, table=True):
@@ -39,7 +39,7 @@ class BudgetIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
     required: bool
-    fiscal_year: int
+    fiscal_year: FiscalYear
     budget_type: BudgetType = BudgetType.initial
     requested_yen: Yen | None = None
     approved_yen: Yen | None = None
@@ -55,14 +55,14 @@ class ApproveIn(SQLModel):
 
 class DenyIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    reason: Text = Field(min_length=1, max_length=10_000)
+    reason: ReasonText = Field(max_length=10_000)
 
 
 class BudgetPublic(SQLModel):
     id: int
     proposal_id: int
     required: bool
-    fiscal_year: int
+    fiscal_year: FiscalYear
     fiscal_year_label: str
     budget_type: BudgetType
     requested_yen: int | None

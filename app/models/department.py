@@ -5,12 +5,12 @@ from datetime import datetime
 from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
-from app.models.types import Line, UTCDateTime, utcnow
+from app.models.types import NonBlankLine, UTCDateTime, utcnow
 
 
 class DepartmentBase(SQLModel):
-    code: Line = Field(min_length=1, max_length=20)
-    name: Line = Field(min_length=1, max_length=100)
+    code: NonBlankLine = Field(max_length=20)
+    name: NonBlankLine = Field(max_length=100)
 
 
 class Department(DepartmentBase, table=True):
@@ -30,8 +30,8 @@ class DepartmentCreate(DepartmentBase):
 
 class DepartmentUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    code: Line | None = Field(default=None, min_length=1, max_length=20)
-    name: Line | None = Field(default=None, min_length=1, max_length=100)
+    code: NonBlankLine | None = Field(default=None, max_length=20)
+    name: NonBlankLine | None = Field(default=None, max_length=100)
     is_active: bool | None = None
 
 

@@ -9,8 +9,9 @@ from sqlalchemy import Column, ForeignKey, Integer
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
+from app.i18n import N_
 from app.models.numbers import Hours, Yen
-from app.models.types import Line, Text, UTCDateTime, utcnow
+from app.models.types import Day, Id, NonBlankLine, Text, UTCDateTime, non_blank_text, utcnow
 
 WEIGHT_MAX = 100
 
@@ -72,8 +73,12 @@ class StartBody(SQLModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    planned_end_date: date | None = None
-    owner_id: int | None = None
+    planned_end_date: Day | None = None
+    owner_id: Id | None = None
+
+
+REPORT_REQUIRED = N_("実施内容の報告を入力してください。")
+ReportText = non_blank_text(REPORT_REQUIRED)
 
 
 class CompleteBody(SQLModel):
@@ -81,29 +86,29 @@ class CompleteBody(SQLModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    report: Text = Field(max_length=10_000)
+    report: ReportText = Field(max_length=10_000)
     actual_cost_yen: Yen
     actual_hours_saved_per_year_hours: Hours
     actual_savings_yen_per_year: Yen
-    measured_on: date | None = None
+    measured_on: Day | None = None
 
 
 class MilestoneIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: Line = Field(min_length=1, max_length=200)
-    due_date: date
+    title: NonBlankLine = Field(max_length=200)
+    due_date: Day
     weight: int = Field(default=1, ge=1, le=WEIGHT_MAX)
 
 
 class MilestonePatch(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: Line | None = Field(default=None, min_length=1, max_length=200)
-    due_date: date | None = None
+    title: NonBlankLine | None = Field(default=None, max_length=200)
+    due_date: Day | None = None
     weight: int | None = Field(default=None, ge=1, le=WEIGHT_MAX)
     done: bool | None = None
-    done_on: date | None = None
+    done_on: Day | None = None
 
 
 class ProgressIn(SQLModel):

@@ -33,5 +33,8 @@ def normalise_number_text(value: Any) -> Any:
     return text
 
 
-Yen = Annotated[int, BeforeValidator(normalise_number_text), Field(ge=0, le=10**12)]
-Hours = Annotated[float, BeforeValidator(normalise_number_text), Field(ge=0, le=10**7)]
+# The bounds before the validator, so the schema carries them as minimum/maximum. Amounts
+# are stored in integer columns (32-bit on PostgreSQL): 2,147,483,647 yen (約21億円) at most.
+YEN_MAX = 2**31 - 1
+Yen = Annotated[int, Field(ge=0, le=YEN_MAX), BeforeValidator(normalise_number_text)]
+Hours = Annotated[float, Field(ge=0, le=10**7), BeforeValidator(normalise_number_text)]

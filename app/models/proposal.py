@@ -1,15 +1,25 @@
 """Proposals (提案), their co-authors and the fiscal-year number counter."""
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import ConfigDict
 from sqlalchemy import Column, ForeignKey, Integer
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, Relationship, SQLModel
 
+from app.i18n import N_
 from app.models.enums import Category, Kind, Outcome, Status
 from app.models.numbers import Hours, Yen
-from app.models.types import Line, Text, UTCDateTime, utcnow
+from app.models.types import (
+    Id,
+    NonBlankLine,
+    ReasonText,
+    Text,
+    UTCDateTime,
+    non_blank_text,
+    utcnow,
+)
 
 TITLE_MAX = 200
 TEXT_MAX = 10_000
@@ -132,58 +142,80 @@ class ProposalWrite(SQLModel):
     kind: Kind = Kind.improvement
     category: Category = Category.other
     already_implemented: bool = False
-    initiative_id: int | None = None
-    round_id: int | None = None
-    co_author_ids: list[int] = Field(default_factory=list, max_length=20)
+    initiative_id: Id | None = None
+    round_id: Id | None = None
+    co_author_ids: list[Id] = Field(default_factory=list, max_length=20)
     estimated_cost_yen: Yen | None = None
     estimated_hours_saved_per_year_hours: Hours | None = None
     estimated_savings_yen_per_year: Yen | None = None
 
 
 class ProposalCreate(ProposalWrite):
-    title: Line = Field(min_length=1, max_length=TITLE_MAX)
+    title: NonBlankLine = Field(max_length=TITLE_MAX)
+
+
+def _no_null_defaults(schema: dict[str, Any], model: Any = None) -> None:
+    """Optional fields that may not be null show no `default: null` in the schema."""
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop and prop["default"] is None and "anyOf" not in prop:
+            del prop["default"]
 
 
 class ProposalUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    """PATCH: only the fields sent change. Texts, the initiative and the amounts may be
+    cleared with null; the title, kind, category, flag and co-authors may not."""
 
-    title: Line | None = Field(default=None, min_length=1, max_length=TITLE_MAX)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_no_null_defaults)
+
+    title: NonBlankLine = Field(default=None, max_length=TITLE_MAX)
     summary: Text | None = Field(default=None, max_length=TEXT_MAX)
     current_situation: Text | None = Field(default=None, max_length=TEXT_MAX)
     proposal_text: Text | None = Field(default=None, max_length=TEXT_MAX)
     expected_effect: Text | None = Field(default=None, max_length=TEXT_MAX)
-    kind: Kind | None = None
-    category: Category | None = None
-    already_implemented: bool | None = None
-    initiative_id: int | None = None
-    round_id: int | None = None
-    co_author_ids: list[int] | None = Field(default=None, max_length=20)
+    kind: Kind = None
+    category: Category = None
+    already_implemented: bool = None
+    initiative_id: Id | None = None
+    round_id: Id | None = None
+    co_author_ids: list[Id] = Field(default=None, max_length=20)
     estimated_cost_yen: Yen | None = None
     estimated_hours_saved_per_year_hours: Hours | None = None
     estimated_savings_yen_per_year: Yen | None = None
 
 
 class ReasonBody(SQLModel):
+    """withdraw: a reason may be given."""
+
     model_config = ConfigDict(extra="forbid")
     reason: Text | None = Field(default=None, max_length=TEXT_MAX)
+
+
+class RequiredReasonBody(SQLModel):
+    """return, not-accept: the reason is required and not blank."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: ReasonText = Field(max_length=TEXT_MAX)
 
 
 class EmptyBody(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
 
+OpinionText = non_blank_text(N_("意見を入力してください。"))
+
+
 class OpinionBody(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    opinion: Text = Field(min_length=1, max_length=TEXT_MAX)
+    opinion: OpinionText = Field(max_length=TEXT_MAX)
 
 
 class DecideBody(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Outcome
-    reason: Text | None = Field(default=None, max_length=TEXT_MAX)
+    reason: ReasonText = Field(max_length=TEXT_MAX)
     award: str | None = Field(default=None, max_length=30)
-    implementing_department_id: int | None = None
+    implementing_department_id: Id | None = None
     target_hours_saved_per_year_hours: Hours | None = None
     target_savings_yen_per_year: Yen | None = None
 

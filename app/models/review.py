@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from app.i18n import N_
 from app.models.proposal import ProposalPublic
-from app.models.types import Line, Text, UTCDateTime, utcnow
+from app.models.types import Id, NonBlankLine, ReasonText, Text, UTCDateTime, utcnow
 
 LEVELS = 5
 CODE = re.compile(r"[a-z][a-z0-9_]*")
@@ -90,8 +90,8 @@ class Notification(SQLModel, table=True):
 class CriterionIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: Line = Field(min_length=1, max_length=30)
-    label: Line = Field(min_length=1, max_length=100)
+    code: NonBlankLine = Field(max_length=30)
+    label: NonBlankLine = Field(max_length=100)
     weight: int = Field(ge=1, le=100)
     description: Text = Field(default="", max_length=2000)
     levels: list[Text] = Field(min_length=LEVELS, max_length=LEVELS)
@@ -129,7 +129,7 @@ class CriterionPublic(SQLModel):
 
 class ReviewersIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    reviewer_ids: list[int] = Field(max_length=20)
+    reviewer_ids: list[Id] = Field(max_length=20)
 
 
 class ReviewIn(SQLModel):
@@ -140,7 +140,7 @@ class ReviewIn(SQLModel):
 
 class RecuseIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    reason: Text = Field(min_length=1, max_length=10_000)
+    reason: ReasonText = Field(max_length=10_000)
 
 
 class ReviewPublic(SQLModel):

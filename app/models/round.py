@@ -7,7 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from app.i18n import N_
 from app.models.enums import RoundKind
-from app.models.types import Line, Text, UTCDateTime, utcnow
+from app.models.types import Day, NonBlankLine, Text, UTCDateTime, utcnow
 
 
 class Round(SQLModel, table=True):
@@ -28,10 +28,10 @@ class RoundCreate(SQLModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Line = Field(min_length=1, max_length=200)
+    title: NonBlankLine = Field(max_length=200)
     description: Text = Field(default="", max_length=10_000)
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "RoundCreate":

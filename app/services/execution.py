@@ -25,6 +25,7 @@ from app.models import (
 )
 from app.models.enums import BudgetStatus, Status
 from app.models.execution import (
+    REPORT_REQUIRED,
     CompleteBody,
     MilestoneIn,
     MilestonePatch,
@@ -45,7 +46,6 @@ NOT_STARTABLE = N_(
 )
 NOT_IMPLEMENTED_YET = N_("実施中でない提案は、実施済み報告の場合にだけ完了にできます。")
 OWNER_NOT_IN_DEPARTMENT = N_("担当者は実施担当課の在職中の職員から選んでください。")
-REPORT_REQUIRED = N_("実施内容の報告を入力してください。")
 MEASURED_IN_FUTURE = N_("効果の測定日に未来の日付は指定できません。")
 DONE_IN_FUTURE = N_("完了日に未来の日付は指定できません。")
 DONE_ON_WITHOUT_DONE = N_("未完了に戻す場合は完了日を指定しないでください。")
@@ -162,7 +162,8 @@ def can_execute(proposal: Proposal, user: User) -> bool:
     return implementer_or_secretariat(proposal, user)
 
 
-def _check_executor(proposal: Proposal, user: User) -> None:
+def check_executor(proposal: Proposal, user: User) -> None:
+    """403 unless of the implementing department or the secretariat."""
     if not can_execute(proposal, user):
         raise Forbidden(ONLY_IMPLEMENTERS)
 
@@ -301,7 +302,7 @@ complete.validate = _validate_completion  # type: ignore[attr-defined]
 def _writable(session: Session, *, proposal_id: int, user: User) -> Proposal:
     """404 when not visible, 403 unless implementing department or secretariat."""
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
-    _check_executor(proposal, user)
+    check_executor(proposal, user)
     return proposal
 
 
@@ -337,7 +338,8 @@ def add_milestone(
     return milestone
 
 
-def _milestone(session: Session, proposal: Proposal, milestone_id: int) -> Milestone:
+def get_milestone(session: Session, proposal: Proposal, milestone_id: int) -> Milestone:
+    """The proposal's milestone, or 404."""
     milestone = session.get(Milestone, milestone_id)
     if milestone is None or milestone.proposal_id != proposal.id:
         raise NotFound(MILESTONE_NOT_FOUND)
@@ -356,7 +358,7 @@ def update_milestone(
     """Edits or ticks a milestone (`done: true` sets today's date unless `done_on` says
     otherwise; `done: false` clears it)."""
     proposal = _writable(session, proposal_id=proposal_id, user=user)
-    milestone = _milestone(session, proposal, milestone_id)
+    milestone = get_milestone(session, proposal, milestone_id)
     data = validate_body(MilestonePatch, body)
     on = today()
     if data.done_on is not None and data.done_on > on:
@@ -406,7 +408,7 @@ def delete_milestone(
 ) -> None:
     """Removes a milestone entered by mistake (the event keeps what it was)."""
     proposal = _writable(session, proposal_id=proposal_id, user=user)
-    milestone = _milestone(session, proposal, milestone_id)
+    milestone = get_milestone(session, proposal, milestone_id)
     _check_executing(proposal)
     check_version(proposal.version, expected_version)
     changes = {

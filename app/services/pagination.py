@@ -12,6 +12,9 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# Past any row count the database could hold (and within what both can bind: SQLite
+# refuses an integer past 2^63, PostgreSQL's OFFSET a bigint).
+MAX_OFFSET = 2**31 - 1
 
 
 class PageParams(BaseModel):
@@ -21,7 +24,7 @@ class PageParams(BaseModel):
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

@@ -19,6 +19,7 @@ from app.models.proposal import (
     ProposalCreate,
     ProposalUpdate,
     ReasonBody,
+    RequiredReasonBody,
 )
 from app.models.types import utcnow
 from app.services import rounds as rounds_service
@@ -176,6 +177,12 @@ def create_proposal(session: Session, *, data: ProposalCreate, user: User) -> Pr
     return proposal
 
 
+def check_author(proposal: Proposal, user: User) -> None:
+    """403 for anyone but the proposal's authors (who alone may edit it)."""
+    if not proposal.is_author(user.id):
+        raise Forbidden(ONLY_AUTHOR_EDITS)
+
+
 def update_proposal(
     session: Session,
     *,
@@ -188,8 +195,7 @@ def update_proposal(
     authors (and co-author changes by anyone but the main author); 422 for bad values;
     409 outside draft/returned; 412 for a stale version."""
     proposal = get_proposal(session, proposal_id=proposal_id, user=user)
-    if not proposal.is_author(user.id):
-        raise Forbidden(ONLY_AUTHOR_EDITS)
+    check_author(proposal, user)
     if isinstance(changes, dict) and "co_author_ids" in changes and user.id != proposal.author_id:
         raise Forbidden(ONLY_MAIN_AUTHOR_CO_AUTHORS)
     changes_in = validate_body(ProposalUpdate, changes).model_dump(exclude_unset=True)
@@ -276,12 +282,12 @@ def submit(session: Session, *, proposal: Proposal, user: User, body: Any) -> di
 submit.validate = _validate_submit  # type: ignore[attr-defined]
 
 
-@performs(Action.return_, body=ReasonBody)
+@performs(Action.return_, body=RequiredReasonBody)
 def return_for_revision(session: Session, *, proposal: Proposal, user: User, body: Any) -> None:
     """Back to the authors; nothing else changes."""
 
 
-@performs(Action.not_accept, body=ReasonBody)
+@performs(Action.not_accept, body=RequiredReasonBody)
 def not_accept(session: Session, *, proposal: Proposal, user: User, body: Any) -> None:
     """Refused under the regulation (complaints only, personnel matters, …)."""
 
@@ -338,6 +344,12 @@ def can_edit(proposal: Proposal, user: User) -> bool:
     return proposal.is_author(user.id) and Status(proposal.status) in EDITABLE
 
 
+def check_supervisor(proposal: Proposal, user: User) -> None:
+    """403 unless a supervisor of the proposal's department."""
+    if not can_give_opinion(proposal, user):
+        raise Forbidden(NOT_SUPERVISOR)
+
+
 def set_supervisor_opinion(
     session: Session,
     *,
@@ -349,8 +361,7 @@ def set_supervisor_opinion(
     """404 when not visible, 403 unless a supervisor of the proposal's department,
     422 for a blank opinion, 409 outside submitted/in_review, 412 when stale."""
     proposal = get_proposal(session, proposal_id=proposal_id, user=user)
-    if not can_give_opinion(proposal, user):
-        raise Forbidden(NOT_SUPERVISOR)
+    check_supervisor(proposal, user)
     opinion = validate_body(OpinionBody, body).opinion
     if not opinion.strip():
         raise Invalid.field("opinion", N_("意見を入力してください。"))

@@ -1,4 +1,9 @@
-"""The JSON API under /api/v1 (API.md): thin handlers around the services."""
+"""The JSON API under /api/v1 (API.md): thin handlers around the services.
+
+Every operation is an ApiRoute (routing.py: 405 with the resource's full `Allow`, JSON
+bodies with lone surrogates refused) and documents the problem documents it can answer
+(problems.py): each module's common statuses here, an operation's own where it is
+declared."""
 
 from fastapi import APIRouter
 
@@ -18,22 +23,28 @@ from app.routers.api import (
     stats,
     users,
 )
+from app.routers.api.problems import PROPOSAL_WRITE, SIGNED_IN, problems
+from app.routers.api.routing import use_api_routes
+
+# (module, the problem statuses all of its operations may answer)
+MODULES = (
+    (auth, (400, 401, 422, 429)),
+    (users, (*SIGNED_IN, 403, 404, 412)),
+    (departments, (*SIGNED_IN, 403, 404, 412)),
+    (initiatives, (*SIGNED_IN, 404)),
+    (search, SIGNED_IN),
+    (proposals, PROPOSAL_WRITE),
+    (attachments, (*PROPOSAL_WRITE, 413, 415)),
+    (review, PROPOSAL_WRITE),
+    (budget, PROPOSAL_WRITE),
+    (execution, PROPOSAL_WRITE),
+    (rounds, (*SIGNED_IN, 403, 404)),
+    (stats, SIGNED_IN),
+    (reports, (*SIGNED_IN, 403)),
+    (health, ()),
+)
 
 router = APIRouter(prefix="/api/v1")
-for module in (
-    auth,
-    users,
-    departments,
-    initiatives,
-    search,
-    proposals,
-    attachments,
-    review,
-    budget,
-    execution,
-    rounds,
-    stats,
-    reports,
-    health,
-):
-    router.include_router(module.router)
+for module, statuses in MODULES:
+    use_api_routes(module.router)
+    router.include_router(module.router, responses=problems(*statuses))

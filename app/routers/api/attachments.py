@@ -3,19 +3,23 @@
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Path, Request, Response, UploadFile
 from fastapi.responses import FileResponse
-from fastapi.routing import APIRoute
 
 from app.deps import ApiUser, IfMatch, SessionDep, SettingsDep
 from app.models.attachment import AttachmentPublic
+from app.models.types import Id
 from app.routers.api.common import envelope
+from app.routers.api.routing import ApiRoute
 from app.services import attachments as attachments_service
-from app.services.filetypes import content_disposition
+from app.services.filetypes import KINDS, content_disposition
 from app.services.pagination import Envelope, PageParams, page_params
 
+ProposalId = Annotated[Id, Path(description="the proposal's id")]
+AttachmentId = Annotated[Id, Path(description="the attachment's id")]
 
-class UploadLimitRoute(APIRoute):
+
+class UploadLimitRoute(ApiRoute):
     """Refuses (413) a request whose declared Content-Length is far over the upload limit
     before its body is read; the exact limit is enforced while the file is copied."""
 
@@ -35,17 +39,21 @@ class UploadLimitRoute(APIRoute):
 router = APIRouter(tags=["attachments"], route_class=UploadLimitRoute)
 
 PATH = "/proposals/{proposal_id}/attachments"
+# The stored type of the file's kind (never the uploader's claim).
 FILE_RESPONSE = {
     200: {
         "description": "The file, with `Content-Disposition: attachment`.",
-        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        "content": {
+            kind.content_type: {"schema": {"type": "string", "format": "binary"}}
+            for kind in KINDS.values()
+        },
     }
 }
 
 
 @router.get(PATH, response_model=Envelope[AttachmentPublic])
 def read_attachments(
-    proposal_id: int,
+    proposal_id: ProposalId,
     session: SessionDep,
     user: ApiUser,
     page: Annotated[PageParams, Depends(page_params)],
@@ -59,7 +67,7 @@ def read_attachments(
 
 @router.post(PATH, response_model=AttachmentPublic, status_code=201)
 def create_attachment(
-    proposal_id: int,
+    proposal_id: ProposalId,
     file: UploadFile,
     session: SessionDep,
     user: ApiUser,
@@ -81,7 +89,11 @@ def create_attachment(
 
 @router.get(PATH + "/{attachment_id}", response_class=FileResponse, responses=FILE_RESPONSE)
 def download_attachment(
-    proposal_id: int, attachment_id: int, session: SessionDep, user: ApiUser, settings: SettingsDep
+    proposal_id: ProposalId,
+    attachment_id: AttachmentId,
+    session: SessionDep,
+    user: ApiUser,
+    settings: SettingsDep,
 ) -> FileResponse:
     """Download an attachment (anyone who may see the proposal)."""
     attachment, path = attachments_service.open_attachment(
@@ -101,8 +113,8 @@ def download_attachment(
 
 @router.delete(PATH + "/{attachment_id}", status_code=204)
 def delete_attachment(
-    proposal_id: int,
-    attachment_id: int,
+    proposal_id: ProposalId,
+    attachment_id: AttachmentId,
     session: SessionDep,
     user: ApiUser,
     settings: SettingsDep,

@@ -3,26 +3,38 @@ year's list with totals, finance's queue, and the exports."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.deps import ApiUser, IfMatch, SessionDep
+from app.deps import ApiUser, IfMatch, SessionDep, require_roles
 from app.i18n import gettext as _
+from app.models import Proposal, User
 from app.models.budget import ApproveIn, BudgetIn, BudgetPublic, DenyIn
+from app.models.enums import Role
 from app.models.proposal import ProposalPublic
+from app.models.types import FiscalYear
 from app.routers.api.common import with_etag
-from app.routers.api.proposals import _public, _schema
+from app.routers.api.proposals import VisibleProposal, _public, may_attempt
 from app.services import budget as budget_service
 from app.services import lifecycle
 from app.services.budget_export import budget_rows
 from app.services.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
 from app.services.filetypes import content_disposition
 from app.services.lifecycle import Action
-from app.services.proposals import get_proposal
 from app.wareki import fiscal_year_label
 
 router = APIRouter(tags=["budget"])
-RawBody = Annotated[dict[str, Any] | None, Body()]
-FISCAL_YEAR = Query(description="年度 (the Gregorian year it starts in), 2000–2100; required")
+FISCAL_YEAR = Query(description="年度 (the Gregorian year it starts in)")
+# The role gate is a dependency declared before the query, so 403 wins over 422.
+BudgetViewer = Annotated[User, Depends(require_roles(Role.finance, Role.secretariat))]
+
+
+def finance_only(proposal: VisibleProposal, user: ApiUser) -> Proposal:
+    """404 when hidden, then 403 unless finance (before the body)."""
+    budget_service.check_finance(user)
+    return proposal
+
+
+FinanceProposal = Annotated[Proposal, Depends(finance_only)]
 
 
 def _record(record) -> BudgetPublic:
@@ -32,9 +44,8 @@ def _record(record) -> BudgetPublic:
 
 
 @router.get("/proposals/{proposal_id}/budget")
-def read_budget(proposal_id: int, session: SessionDep, user: ApiUser) -> dict:
+def read_budget(proposal: VisibleProposal, session: SessionDep) -> dict:
     """The proposal's current budget record and its history (newest first)."""
-    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
     records = [_record(r) for r in budget_service.records_of(session, proposal_id=proposal.id)]
     return {
         "current": records[0] if records else None,
@@ -45,31 +56,28 @@ def read_budget(proposal_id: int, session: SessionDep, user: ApiUser) -> dict:
     }
 
 
-@router.put(
-    "/proposals/{proposal_id}/budget", response_model=BudgetPublic, openapi_extra=_schema(BudgetIn)
-)
+@router.put("/proposals/{proposal_id}/budget", response_model=BudgetPublic)
 def put_budget(
-    proposal_id: int, session: SessionDep, user: ApiUser, if_match: IfMatch, body: RawBody = None
+    proposal: FinanceProposal, session: SessionDep, user: ApiUser, if_match: IfMatch, body: BudgetIn
 ) -> BudgetPublic:
     """Record whether the adopted proposal needs money, for which fiscal year and how much
     (finance). `required: false` lets the implementing department start at once."""
     record = budget_service.put_budget(
-        session, proposal_id=proposal_id, user=user, body=body, expected_version=if_match
+        session, proposal_id=proposal.id, user=user, body=body, expected_version=if_match
     )
     return _record(record)
 
 
-@router.post("/proposals/{proposal_id}/budget/approve", openapi_extra=_schema(ApproveIn))
+@router.post("/proposals/{proposal_id}/budget/approve", response_model=ProposalPublic)
 def approve_budget(
-    proposal_id: int,
+    proposal: Annotated[Proposal, Depends(may_attempt(Action.approve_budget))],
     session: SessionDep,
     user: ApiUser,
     if_match: IfMatch,
     response: Response,
-    body: RawBody = None,
+    body: ApproveIn,
 ) -> ProposalPublic:
     """Approve an amount above zero (finance): the proposal becomes `budgeted`."""
-    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
     proposal = lifecycle.perform(
         session,
         proposal=proposal,
@@ -81,19 +89,17 @@ def approve_budget(
     return with_etag(response, _public(session, proposal, user))
 
 
-@router.post(
-    "/proposals/{proposal_id}/budget/deny",
-    response_model=BudgetPublic,
-    openapi_extra=_schema(DenyIn),
-)
-def deny_budget(proposal_id: int, session: SessionDep, user: ApiUser, body: RawBody = None):
+@router.post("/proposals/{proposal_id}/budget/deny", response_model=BudgetPublic)
+def deny_budget(
+    proposal: FinanceProposal, session: SessionDep, user: ApiUser, body: DenyIn
+) -> BudgetPublic:
     """Record that the request was not funded (見送り), with a reason (finance)."""
-    return _record(budget_service.deny(session, proposal_id=proposal_id, user=user, body=body))
+    return _record(budget_service.deny(session, proposal_id=proposal.id, user=user, body=body))
 
 
 @router.get("/budget")
 def read_budget_year(
-    session: SessionDep, user: ApiUser, fiscal_year: Annotated[str | None, FISCAL_YEAR] = None
+    user: BudgetViewer, session: SessionDep, fiscal_year: Annotated[FiscalYear, FISCAL_YEAR]
 ) -> dict:
     """The budget records whose money is for that fiscal year, with totals (finance,
     secretariat)."""
@@ -124,7 +130,7 @@ def read_budget_year(
 
 
 @router.get("/budget/queue")
-def read_budget_queue(request: Request, session: SessionDep, user: ApiUser) -> dict:
+def read_budget_queue(request: Request, user: BudgetViewer, session: SessionDep) -> dict:
     """Adopted proposals awaiting a budget decision, by the fiscal year they need money in,
     with the request deadline and whether it has passed."""
     groups = budget_service.queue(
@@ -152,7 +158,7 @@ def read_budget_queue(request: Request, session: SessionDep, user: ApiUser) -> d
     return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
 
 
-def _export(session, user, fiscal_year: str | None) -> tuple[int, list[str], list[list[Any]]]:
+def _export(session, user, fiscal_year: int) -> tuple[int, list[str], list[list[Any]]]:
     view = budget_service.year_view(session, user=user, fiscal_year=fiscal_year)
     headers, rows = budget_rows(session, view)
     return view.fiscal_year, [_(h) for h in headers], rows
@@ -160,7 +166,7 @@ def _export(session, user, fiscal_year: str | None) -> tuple[int, list[str], lis
 
 @router.get("/exports/budget.csv", response_class=Response)
 def export_budget_csv(
-    session: SessionDep, user: ApiUser, fiscal_year: Annotated[str | None, FISCAL_YEAR] = None
+    user: BudgetViewer, session: SessionDep, fiscal_year: Annotated[FiscalYear, FISCAL_YEAR]
 ) -> Response:
     """The fiscal year's budget list as CSV (UTF-8 with BOM, CRLF)."""
     year, headers, rows = _export(session, user, fiscal_year)
@@ -174,7 +180,7 @@ def export_budget_csv(
 
 @router.get("/exports/budget.xlsx", response_class=Response)
 def export_budget_xlsx(
-    session: SessionDep, user: ApiUser, fiscal_year: Annotated[str | None, FISCAL_YEAR] = None
+    user: BudgetViewer, session: SessionDep, fiscal_year: Annotated[FiscalYear, FISCAL_YEAR]
 ) -> Response:
     """The fiscal year's budget list as Excel."""
     year, headers, rows = _export(session, user, fiscal_year)

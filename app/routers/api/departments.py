@@ -1,14 +1,16 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Response
 
 from app.deps import AdminApiUser, ApiUser, IfMatch, SessionDep
 from app.models.department import DepartmentCreate, DepartmentPublic, DepartmentUpdate
+from app.models.types import Id
 from app.routers.api.common import envelope, with_etag
 from app.services import departments as departments_service
 from app.services.pagination import Envelope, PageParams, page_params
 
 router = APIRouter(tags=["departments"])
+DepartmentId = Annotated[Id, Path(description="the department's id")]
 
 
 def _public(department) -> DepartmentPublic:
@@ -34,7 +36,9 @@ def create_department(
 
 
 @router.get("/departments/{department_id}", response_model=DepartmentPublic)
-def read_department(department_id: int, session: SessionDep, _user: ApiUser, response: Response):
+def read_department(
+    department_id: DepartmentId, session: SessionDep, _user: ApiUser, response: Response
+):
     """One department."""
     department = departments_service.get_department(session, department_id=department_id)
     return with_etag(response, _public(department))
@@ -42,7 +46,7 @@ def read_department(department_id: int, session: SessionDep, _user: ApiUser, res
 
 @router.patch("/departments/{department_id}", response_model=DepartmentPublic)
 def update_department(
-    department_id: int,
+    department_id: DepartmentId,
     data: DepartmentUpdate,
     session: SessionDep,
     _admin: AdminApiUser,

@@ -2,11 +2,12 @@
 implementing department's board. `start` and `complete` are lifecycle actions, routed with
 the others in proposals.py."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from app.deps import ApiUser, IfMatch, SessionDep
+from app.models import Milestone, Proposal
 from app.models.enums import Status
 from app.models.execution import (
     MilestoneIn,
@@ -16,16 +17,36 @@ from app.models.execution import (
     ProgressPublic,
 )
 from app.models.proposal import ProposalPublic
+from app.models.types import Id
 from app.routers.api.common import envelope
-from app.routers.api.proposals import _schema
+from app.routers.api.proposals import VisibleProposal
 from app.services import execution, execution_board
 from app.services.disclosure import proposal_views
 from app.services.pagination import PageParams, page_params
-from app.services.proposals import get_proposal
 
 router = APIRouter(tags=["execution"])
-RawBody = Annotated[dict[str, Any] | None, Body()]
 Page = Annotated[PageParams, Depends(page_params)]
+
+
+def executors_only(proposal: VisibleProposal, user: ApiUser) -> Proposal:
+    """403 unless of the implementing department or the secretariat (before the body)."""
+    execution.check_executor(proposal, user)
+    return proposal
+
+
+Executable = Annotated[Proposal, Depends(executors_only)]
+
+
+def proposal_milestone(
+    proposal: Executable,
+    milestone_id: Annotated[Id, Path(description="the milestone's id")],
+    session: SessionDep,
+) -> Milestone:
+    """404 when the milestone is not the proposal's (before the body)."""
+    return execution.get_milestone(session, proposal, milestone_id)
+
+
+ProposalMilestone = Annotated[Milestone, Depends(proposal_milestone)]
 
 
 def _milestone(milestone, status: str = Status.in_progress.value) -> MilestonePublic:
@@ -45,9 +66,8 @@ def _listing(items: list, page: PageParams) -> dict:
 
 
 @router.get("/proposals/{proposal_id}/milestones")
-def read_milestones(proposal_id: int, session: SessionDep, user: ApiUser, page: Page) -> dict:
+def read_milestones(proposal: VisibleProposal, session: SessionDep, page: Page) -> dict:
     """The proposal's milestones in due-date order, with its derived progress and overdue."""
-    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
     items = [
         _milestone(m, proposal.status)
         for m in execution.milestones_of(session, proposal_id=proposal.id)
@@ -59,41 +79,31 @@ def read_milestones(proposal_id: int, session: SessionDep, user: ApiUser, page: 
     }
 
 
-@router.post(
-    "/proposals/{proposal_id}/milestones",
-    response_model=MilestonePublic,
-    status_code=201,
-    openapi_extra=_schema(MilestoneIn),
-)
+@router.post("/proposals/{proposal_id}/milestones", response_model=MilestonePublic, status_code=201)
 def create_milestone(
-    proposal_id: int, session: SessionDep, user: ApiUser, if_match: IfMatch, body: RawBody = None
+    proposal: Executable, session: SessionDep, user: ApiUser, if_match: IfMatch, body: MilestoneIn
 ) -> MilestonePublic:
     """Plan a milestone (implementing department, secretariat): title, due date (past dates
     are allowed: milestones are often recorded late) and weight (1–100, default 1)."""
     milestone = execution.add_milestone(
-        session, proposal_id=proposal_id, user=user, body=body, expected_version=if_match
+        session, proposal_id=proposal.id, user=user, body=body, expected_version=if_match
     )
     return _milestone(milestone)
 
 
-@router.patch(
-    "/proposals/{proposal_id}/milestones/{milestone_id}",
-    response_model=MilestonePublic,
-    openapi_extra=_schema(MilestonePatch),
-)
+@router.patch("/proposals/{proposal_id}/milestones/{milestone_id}", response_model=MilestonePublic)
 def patch_milestone(
-    proposal_id: int,
-    milestone_id: int,
+    milestone: ProposalMilestone,
     session: SessionDep,
     user: ApiUser,
     if_match: IfMatch,
-    body: RawBody = None,
+    body: MilestonePatch,
 ) -> MilestonePublic:
     """Tick (`{"done": true}`, optionally with `done_on`), untick or edit a milestone."""
     milestone = execution.update_milestone(
         session,
-        proposal_id=proposal_id,
-        milestone_id=milestone_id,
+        proposal_id=milestone.proposal_id,
+        milestone_id=milestone.id,
         user=user,
         body=body,
         expected_version=if_match,
@@ -103,13 +113,13 @@ def patch_milestone(
 
 @router.delete("/proposals/{proposal_id}/milestones/{milestone_id}", status_code=204)
 def remove_milestone(
-    proposal_id: int, milestone_id: int, session: SessionDep, user: ApiUser, if_match: IfMatch
+    milestone: ProposalMilestone, session: SessionDep, user: ApiUser, if_match: IfMatch
 ) -> Response:
     """Remove a milestone entered by mistake (the timeline keeps what it was)."""
     execution.delete_milestone(
         session,
-        proposal_id=proposal_id,
-        milestone_id=milestone_id,
+        proposal_id=milestone.proposal_id,
+        milestone_id=milestone.id,
         user=user,
         expected_version=if_match,
     )
@@ -117,26 +127,20 @@ def remove_milestone(
 
 
 @router.get("/proposals/{proposal_id}/progress")
-def read_progress(proposal_id: int, session: SessionDep, user: ApiUser, page: Page) -> dict:
+def read_progress(proposal: VisibleProposal, session: SessionDep, page: Page) -> dict:
     """The progress updates, newest first."""
-    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
     updates = execution.updates_of(session, proposal_id=proposal.id)
     return _listing([ProgressPublic.model_validate(u.model_dump()) for u in updates], page)
 
 
-@router.post(
-    "/proposals/{proposal_id}/progress",
-    response_model=ProgressPublic,
-    status_code=201,
-    openapi_extra=_schema(ProgressIn),
-)
+@router.post("/proposals/{proposal_id}/progress", response_model=ProgressPublic, status_code=201)
 def create_progress(
-    proposal_id: int, session: SessionDep, user: ApiUser, if_match: IfMatch, body: RawBody = None
+    proposal: Executable, session: SessionDep, user: ApiUser, if_match: IfMatch, body: ProgressIn
 ) -> ProgressPublic:
     """Report progress (0–100 %) with a note, while in progress. Once there are milestones
     the proposal's progress follows them instead."""
     update = execution.add_progress(
-        session, proposal_id=proposal_id, user=user, body=body, expected_version=if_match
+        session, proposal_id=proposal.id, user=user, body=body, expected_version=if_match
     )
     return ProgressPublic.model_validate(update.model_dump())
 
@@ -146,7 +150,7 @@ def read_board(
     session: SessionDep,
     user: ApiUser,
     department_id: Annotated[
-        int | None, Query(description="secretariat only; own by default")
+        Id | None, Query(description="secretariat only; own by default")
     ] = None,
 ) -> dict:
     """The department's proposals being carried out (overdue first) and those waiting to

@@ -1,10 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 
 from app.deps import ApiUser, SessionDep
 from app.models import Initiative
 from app.models.initiative import InitiativePublic
+from app.models.types import Id
 from app.routers.api.common import envelope
 from app.services import initiatives as initiatives_service
 from app.services.pagination import Envelope, PageParams, page_params
@@ -22,6 +23,10 @@ def read_initiatives(
 
 
 @router.get("/initiatives/{initiative_id}", response_model=InitiativePublic)
-def read_initiative(initiative_id: int, session: SessionDep, _user: ApiUser) -> Initiative:
+def read_initiative(
+    initiative_id: Annotated[Id, Path(description="the initiative's id")],
+    session: SessionDep,
+    _user: ApiUser,
+) -> Initiative:
     """One initiative."""
     return initiatives_service.get_initiative(session, initiative_id=initiative_id)

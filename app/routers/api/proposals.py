@@ -1,12 +1,12 @@
 """Proposals under /api/v1/proposals: CRUD, the lifecycle actions, events and opinions."""
 
-from typing import Annotated, Any
+import inspect
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 
 from app.deps import ApiUser, IfMatch, SessionDep
-from app.errors import Invalid
-from app.i18n import N_
+from app.models import Proposal
 from app.models.enums import Category, Kind, Status
 from app.models.event import EventPublic
 from app.models.proposal import (
@@ -15,6 +15,7 @@ from app.models.proposal import (
     ProposalPublic,
     ProposalUpdate,
 )
+from app.models.types import FiscalYear, Id, Text
 from app.routers.api.common import envelope, with_etag
 from app.services import lifecycle
 from app.services import proposals as proposals_service
@@ -26,49 +27,58 @@ from app.services.proposals import ProposalFilters
 
 router = APIRouter(tags=["proposals"])
 
-FISCAL_YEAR = Query(ge=2000, le=2100, description="年度 (the Gregorian year it starts in)")
-RawBody = Annotated[dict[str, Any] | None, Body()]
+FISCAL_YEAR = Query(description="年度 (the Gregorian year it starts in)")
+ProposalId = Annotated[Id, Path(description="the proposal's id")]
+# `:int`: /proposals/similar (search.py) is another resource, so PATCH /proposals/similar
+# is 405 like any method it lacks, not an edit of a proposal with the id "similar".
+PROPOSAL = "/proposals/{proposal_id:int}"
 
 
 def _public(session, proposal, user) -> ProposalPublic:
     return proposal_views(session, [proposal], user)[0]
 
 
-def _schema(model) -> dict:
-    return {
-        "requestBody": {
-            "content": {"application/json": {"schema": model.model_json_schema()}},
-            "required": False,
-        }
-    }
+def visible_proposal(proposal_id: ProposalId, session: SessionDep, user: ApiUser) -> Proposal:
+    """The proposal, or 404 when the caller may not see it. As a dependency it runs before
+    the request body is validated, so 404 (and the 403 of the gates below) come before 422
+    as API.md orders them."""
+    return proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
+
+
+VisibleProposal = Annotated[Proposal, Depends(visible_proposal)]
+
+
+def body_parameter(function, model: type) -> None:
+    """Gives `function`'s `body` parameter the request model: required when the model has
+    required fields, otherwise optional (absent or null is the model's defaults)."""
+    signature = inspect.signature(function)
+    required = any(field.is_required() for field in model.model_fields.values())
+    body = signature.parameters["body"].replace(
+        annotation=Annotated[model, Body()] if required else Annotated[model | None, Body()],
+        default=inspect.Parameter.empty if required else None,
+    )
+    parameters = [body if p.name == "body" else p for p in signature.parameters.values()]
+    function.__signature__ = signature.replace(parameters=parameters)
 
 
 def proposal_filters(
     status: Annotated[list[Status] | None, Query()] = None,
     initiative_id: Annotated[
-        str | None, Query(description="an initiative id, or `none` for proposals tied to none")
+        Id | Literal["none"] | None,
+        Query(description="an initiative id, or `none` for proposals tied to none"),
     ] = None,
-    fiscal_year: Annotated[int | None, FISCAL_YEAR] = None,
-    department_id: int | None = None,
+    fiscal_year: Annotated[FiscalYear | None, FISCAL_YEAR] = None,
+    department_id: Id | None = None,
     kind: Kind | None = None,
     category: Category | None = None,
-    round_id: int | None = None,
+    round_id: Id | None = None,
     mine: bool = False,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[Text | None, Query(max_length=100)] = None,
 ) -> ProposalFilters:
-    no_initiative = initiative_id == "none"
-    initiative = None
-    if initiative_id not in (None, "", "none"):
-        if not initiative_id.isdigit():
-            raise Invalid(
-                N_("入力内容に誤りがあります。"),
-                errors=[{"loc": ["query", "initiative_id"], "msg": N_("整数で入力してください。")}],
-            )
-        initiative = int(initiative_id)
     return ProposalFilters(
         status=status,
-        initiative_id=initiative,
-        no_initiative=no_initiative,
+        initiative_id=None if initiative_id == "none" else initiative_id,
+        no_initiative=initiative_id == "none",
         fiscal_year=fiscal_year,
         department_id=department_id,
         kind=kind,
@@ -100,76 +110,93 @@ def create_proposal(
     return with_etag(response, _public(session, proposal, user))
 
 
-@router.get("/proposals/{proposal_id}", response_model=ProposalPublic)
+@router.get(PROPOSAL, response_model=ProposalPublic)
 def read_proposal(
-    proposal_id: int, session: SessionDep, user: ApiUser, response: Response
+    proposal: VisibleProposal, session: SessionDep, user: ApiUser, response: Response
 ) -> ProposalPublic:
     """One proposal, with what the caller may do with it now (`allowed_actions`)."""
-    proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
     return with_etag(response, _public(session, proposal, user))
 
 
-@router.patch(
-    "/proposals/{proposal_id}", response_model=ProposalPublic, openapi_extra=_schema(ProposalUpdate)
-)
+def authors_only(proposal: VisibleProposal, user: ApiUser) -> Proposal:
+    proposals_service.check_author(proposal, user)
+    return proposal
+
+
+@router.patch(PROPOSAL, response_model=ProposalPublic)
 def update_proposal(
-    proposal_id: int,
+    proposal: Annotated[Proposal, Depends(authors_only)],
     session: SessionDep,
     user: ApiUser,
     if_match: IfMatch,
     response: Response,
-    body: RawBody = None,
+    body: ProposalUpdate,
 ) -> ProposalPublic:
     """Edit a draft or returned proposal (its authors; If-Match honoured)."""
     proposal = proposals_service.update_proposal(
-        session, proposal_id=proposal_id, changes=body or {}, user=user, expected_version=if_match
+        session,
+        proposal_id=proposal.id,
+        changes=body.model_dump(exclude_unset=True),
+        user=user,
+        expected_version=if_match,
     )
     return with_etag(response, _public(session, proposal, user))
 
 
 @router.get("/proposals/{proposal_id}/events", response_model=Envelope[EventPublic])
 def read_proposal_events(
-    proposal_id: int,
+    proposal: VisibleProposal,
     session: SessionDep,
     user: ApiUser,
     page: Annotated[PageParams, Depends(page_params)],
 ) -> dict:
     """The proposal's audit timeline, oldest first."""
-    proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
     events = event_views(session, proposal=proposal, user=user)
     return envelope(events[page.offset : page.offset + page.limit], len(events), page)
 
 
-@router.put(
-    "/proposals/{proposal_id}/supervisor-opinion",
-    response_model=ProposalPublic,
-    openapi_extra=_schema(OpinionBody),
-)
+def supervisors_only(proposal: VisibleProposal, user: ApiUser) -> Proposal:
+    proposals_service.check_supervisor(proposal, user)
+    return proposal
+
+
+@router.put("/proposals/{proposal_id}/supervisor-opinion", response_model=ProposalPublic)
 def put_supervisor_opinion(
-    proposal_id: int,
+    proposal: Annotated[Proposal, Depends(supervisors_only)],
     session: SessionDep,
     user: ApiUser,
     if_match: IfMatch,
     response: Response,
-    body: RawBody = None,
+    body: OpinionBody,
 ) -> ProposalPublic:
     """The 所属長意見: a supervisor of the author's department, while submitted or in review."""
     proposal = proposals_service.set_supervisor_opinion(
-        session, proposal_id=proposal_id, user=user, body=body, expected_version=if_match
+        session, proposal_id=proposal.id, user=user, body=body, expected_version=if_match
     )
     return with_etag(response, _public(session, proposal, user))
 
 
-def _action_route(action: Action):
+def may_attempt(action: Action):
+    """The action's gate: 404 when hidden, 403 when the caller can never take it."""
+
+    def gate(proposal: VisibleProposal, user: ApiUser) -> Proposal:
+        lifecycle.check_can_attempt(proposal, user, action)
+        return proposal
+
+    return gate
+
+
+def action_route(action: Action):
+    gate = may_attempt(action)
+
     def take_action(
-        proposal_id: int,
+        proposal: Annotated[Proposal, Depends(gate)],
         session: SessionDep,
         user: ApiUser,
         if_match: IfMatch,
         response: Response,
-        body: RawBody = None,
+        body: Any = None,
     ) -> ProposalPublic:
-        proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
         proposal = lifecycle.perform(
             session,
             proposal=proposal,
@@ -180,6 +207,7 @@ def _action_route(action: Action):
         )
         return with_etag(response, _public(session, proposal, user))
 
+    body_parameter(take_action, lifecycle.body_model(action))
     take_action.__name__ = f"{action.value.replace('-', '_')}_proposal"
     take_action.__doc__ = f"The `{action.value}` action (409 when the status does not allow it)."
     return take_action
@@ -188,8 +216,7 @@ def _action_route(action: Action):
 for _action in ROUTED_ACTIONS:
     router.add_api_route(
         f"/proposals/{{proposal_id}}/{_action.value}",
-        _action_route(_action),
+        action_route(_action),
         methods=["POST"],
         response_model=ProposalPublic,
-        openapi_extra=_schema(lifecycle.body_model(_action)),
     )

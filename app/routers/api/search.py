@@ -7,10 +7,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.deps import ApiUser, SessionDep
-from app.errors import Invalid
-from app.i18n import N_
 from app.models.enums import Status
 from app.models.proposal import TITLE_MAX
+from app.models.types import Id, NonBlankText
 from app.routers.api.common import envelope
 from app.services.pagination import Envelope, PageParams
 from app.services.similar import similar_proposals
@@ -36,20 +35,16 @@ def read_similar_proposals(
     session: SessionDep,
     user: ApiUser,
     title: Annotated[
-        str, Query(max_length=TITLE_MAX, description="the title being written (required)")
+        NonBlankText,
+        Query(max_length=TITLE_MAX, description="the title being written (required)"),
     ],
     exclude_id: Annotated[
-        int | None, Query(description="leave out this proposal (the one being edited)")
+        Id | None, Query(description="leave out this proposal (the one being edited)")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_HINTS)] = 5,
 ) -> dict:
     """Proposals the caller may see whose title (or summary) resembles `title`, most similar
     first, with `similarity` from 0 to 1; unrelated ones are left out."""
-    if not title.strip():
-        raise Invalid(
-            N_("入力内容に誤りがあります。"),
-            errors=[{"loc": ["query", "title"], "msg": N_("必須項目です。")}],
-        )
     found = similar_proposals(session, title=title, user=user, exclude_id=exclude_id, limit=limit)
     items = [
         SimilarProposal(

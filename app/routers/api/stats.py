@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from app.deps import ApiUser, SessionDep
+from app.models.types import FiscalYear, Id
 from app.services import stats
 from app.services.small_groups import threshold_for
 
@@ -17,12 +18,10 @@ def read_stats(
     session: SessionDep,
     user: ApiUser,
     fiscal_year: Annotated[
-        str | None,
-        Query(
-            description="年度 (the Gregorian year it starts in), 2000–2100; default: the current one"
-        ),
+        FiscalYear | None,
+        Query(description="年度 (the Gregorian year it starts in); default: the current one"),
     ] = None,
-    initiative_id: Annotated[int | None, Query(description="one DX initiative's figures")] = None,
+    initiative_id: Annotated[Id | None, Query(description="one DX initiative's figures")] = None,
 ) -> dict:
     """Counts by status, initiative, department and kind; participation, adoption and
     implementation rates; budget; effects estimated against actual; median days per stage.

@@ -1,15 +1,20 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from app.deps import AdminApiUser, IfMatch, SessionDep
 from app.models.enums import Role
+from app.models.types import Id, Text
 from app.models.user import UserCreate, UserPublic, UserUpdate
 from app.routers.api.common import envelope, with_etag
 from app.services import users as users_service
 from app.services.pagination import Envelope, PageParams, page_params
 
 router = APIRouter(tags=["users"])
+UserId = Annotated[Id, Path(description="the user's id")]
+# `:int` in the paths below: /users/me (auth.py) is another resource, so PATCH /users/me
+# is 405 like any method it lacks, not an attempt to edit a user with the id "me".
+USER = "/users/{user_id:int}"
 
 
 def _public(user) -> UserPublic:
@@ -21,8 +26,8 @@ def read_users(
     session: SessionDep,
     _admin: AdminApiUser,
     page: Annotated[PageParams, Depends(page_params)],
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    department_id: int | None = None,
+    q: Annotated[Text | None, Query(max_length=100)] = None,
+    department_id: Id | None = None,
     role: Role | None = None,
     is_active: bool | None = None,
 ) -> dict:
@@ -42,15 +47,15 @@ def create_user(
     return with_etag(response, _public(user))
 
 
-@router.get("/users/{user_id}", response_model=UserPublic)
-def read_user(user_id: int, session: SessionDep, _admin: AdminApiUser, response: Response):
+@router.get(USER, response_model=UserPublic)
+def read_user(user_id: UserId, session: SessionDep, _admin: AdminApiUser, response: Response):
     """One user."""
     return with_etag(response, _public(users_service.get_user(session, user_id=user_id)))
 
 
-@router.patch("/users/{user_id}", response_model=UserPublic)
+@router.patch(USER, response_model=UserPublic)
 def update_user(
-    user_id: int,
+    user_id: UserId,
     data: UserUpdate,
     session: SessionDep,
     admin: AdminApiUser,

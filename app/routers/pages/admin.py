@@ -11,6 +11,7 @@ from app.htmx import redirect, render
 from app.i18n import gettext as _
 from app.models.department import DepartmentCreate, DepartmentUpdate
 from app.models.enums import Role
+from app.models.types import Id
 from app.models.user import UserCreate, UserUpdate
 from app.routers.pages.forms import form_values, form_version, invalid_errors, validate
 from app.services import departments as departments_service
@@ -114,7 +115,7 @@ async def create_user(request: Request, session: SessionDep, _admin: AdminPageUs
 
 @router.get("/users/{user_id}")
 def edit_user_page(
-    user_id: int, request: Request, session: SessionDep, _admin: AdminPageUser
+    user_id: Id, request: Request, session: SessionDep, _admin: AdminPageUser
 ) -> Response:
     """職員の編集 form."""
     user = users_service.get_user(session, user_id=user_id)
@@ -137,7 +138,7 @@ def edit_user_page(
 
 @router.post("/users/{user_id}")
 async def update_user(
-    user_id: int, request: Request, session: SessionDep, admin: AdminPageUser
+    user_id: Id, request: Request, session: SessionDep, admin: AdminPageUser
 ) -> Response:
     """Save the user's changes from the form."""
     user = users_service.get_user(session, user_id=user_id)
@@ -214,7 +215,7 @@ async def create_department(
 
 @router.get("/departments/{department_id}")
 def edit_department_page(
-    department_id: int, request: Request, session: SessionDep, _admin: AdminPageUser
+    department_id: Id, request: Request, session: SessionDep, _admin: AdminPageUser
 ) -> Response:
     """課の編集 form."""
     department = departments_service.get_department(session, department_id=department_id)
@@ -225,7 +226,7 @@ def edit_department_page(
 
 @router.post("/departments/{department_id}")
 async def update_department(
-    department_id: int, request: Request, session: SessionDep, _admin: AdminPageUser
+    department_id: Id, request: Request, session: SessionDep, _admin: AdminPageUser
 ) -> Response:
     """Save the department's changes from the form."""
     department = departments_service.get_department(session, department_id=department_id)

@@ -14,6 +14,7 @@ from app.errors import Invalid, InvalidTransition, PreconditionFailed
 from app.htmx import redirect, render
 from app.i18n import gettext as _
 from app.models import Proposal, User
+from app.models.types import Id
 from app.routers.pages.forms import form_values, form_version, invalid_errors
 from app.services import budget as budget_service
 from app.services import budget_view, lifecycle
@@ -113,7 +114,7 @@ def budget_year_page(
 
 @router.post("/proposals/{proposal_id}/budget")
 async def record_budget(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
     """Record or correct the budget request (finance); errors come back inline (422)."""
     proposal = get_proposal(session, proposal_id=proposal_id, user=user)
@@ -148,7 +149,7 @@ async def record_budget(
 
 @router.post("/proposals/{proposal_id}/budget/approve")
 async def approve_budget(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
     """Approve an amount above zero (finance): the proposal becomes budgeted."""
     proposal = get_proposal(session, proposal_id=proposal_id, user=user)
@@ -178,7 +179,7 @@ async def approve_budget(
 
 @router.post("/proposals/{proposal_id}/budget/deny")
 async def deny_budget(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
     """Record that the request was not funded (見送り), with a reason (finance)."""
     proposal = get_proposal(session, proposal_id=proposal_id, user=user)

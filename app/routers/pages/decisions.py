@@ -11,6 +11,7 @@ from app.errors import Invalid, InvalidTransition, PreconditionFailed
 from app.htmx import redirect, render
 from app.i18n import gettext as _
 from app.models import User
+from app.models.types import Id
 from app.routers.pages.forms import form_values, form_version, invalid_errors
 from app.services import lifecycle
 from app.services import reviewers as reviewers_service
@@ -47,7 +48,7 @@ def _detail(request: Request, session, proposal, user: User, settings, **extra: 
 
 @router.post("/proposals/{proposal_id}/reviewers")
 async def set_reviewers(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
     """Set the proposal's reviewers; conflicts of interest come back inline (422)."""
     proposal = get_proposal(session, proposal_id=proposal_id, user=user)
@@ -90,7 +91,7 @@ async def set_reviewers(
 
 @router.post("/proposals/{proposal_id}/decide")
 async def decide(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
     """Record the decision with its reason, award, implementing department and targets."""
     proposal = get_proposal(session, proposal_id=proposal_id, user=user)

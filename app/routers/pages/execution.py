@@ -19,6 +19,7 @@ from app.htmx import is_htmx, redirect, render
 from app.i18n import gettext as _
 from app.models import Proposal, User
 from app.models.numbers import normalise_number_text
+from app.models.types import Id
 from app.routers.pages.forms import form_values, form_version, invalid_errors
 from app.services import execution, execution_view, lifecycle
 from app.services.lifecycle import Action
@@ -107,7 +108,7 @@ def execution_board_page(
     request: Request,
     session: SessionDep,
     user: PageUser,
-    department_id: Annotated[int | None, Query()] = None,
+    department_id: Annotated[Id | None, Query()] = None,
 ) -> Response:
     """実施状況: the department's proposals being carried out (overdue first) and those
     waiting to start. Staff see their own department; the secretariat chooses any."""
@@ -120,7 +121,7 @@ async def _form_post(
     session: Session,
     user: User,
     settings: Settings,
-    proposal_id: int,
+    proposal_id: Id,
     *,
     form_name: str,
     fields: tuple[str, ...],
@@ -157,7 +158,7 @@ def _action(session: Session, user: User, action: Action):
 
 @router.post("/proposals/{proposal_id}/start")
 async def start_execution(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
     """Start carrying the proposal out: the owner and the planned end date."""
     return await _form_post(
@@ -169,7 +170,7 @@ async def start_execution(
 
 @router.post("/proposals/{proposal_id}/complete")
 async def complete_execution(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
     """File the completion report with the actual effects."""
     return await _form_post(
@@ -181,7 +182,7 @@ async def complete_execution(
 
 @router.post("/proposals/{proposal_id}/milestones")
 async def add_milestone(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
     """Plan a milestone: title, due date and weight."""
 
@@ -199,7 +200,7 @@ async def add_milestone(
 
 @router.post("/proposals/{proposal_id}/progress")
 async def report_progress(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
     """Report progress (0–100 %) with a note."""
 
@@ -233,8 +234,8 @@ def _panel_again(
 
 @router.post("/proposals/{proposal_id}/milestones/{milestone_id}")
 async def tick_milestone(
-    proposal_id: int,
-    milestone_id: int,
+    proposal_id: Id,
+    milestone_id: Id,
     request: Request,
     session: SessionDep,
     user: PageUser,
@@ -264,8 +265,8 @@ async def tick_milestone(
 
 @router.post("/proposals/{proposal_id}/milestones/{milestone_id}/delete")
 async def delete_milestone(
-    proposal_id: int,
-    milestone_id: int,
+    proposal_id: Id,
+    milestone_id: Id,
     request: Request,
     session: SessionDep,
     user: PageUser,

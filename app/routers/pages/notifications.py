@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from app.deps import PageUser, SessionDep
 from app.htmx import redirect, render
 from app.i18n import gettext as _
+from app.models.types import Id
 from app.services import notifications as notifications_service
 from app.services.pagination import PageParams
 from app.templating import flash
@@ -39,7 +40,7 @@ def notifications_page(
 
 @router.post("/notifications/{notification_id}/read")
 def read_notification(
-    notification_id: int, request: Request, session: SessionDep, user: PageUser
+    notification_id: Id, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """Mark one notification read."""
     notifications_service.mark_read(session, user=user, notification_id=notification_id)

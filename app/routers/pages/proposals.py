@@ -23,6 +23,7 @@ from app.i18n import gettext as _
 from app.models import Department, Initiative, User
 from app.models.enums import Category, Kind, Status
 from app.models.proposal import ProposalCreate
+from app.models.types import Id
 from app.routers.pages.forms import form_values, invalid_errors, validate
 from app.services import attachments as attachments_service
 from app.services import lifecycle
@@ -203,7 +204,7 @@ def similar_hint(
     session: SessionDep,
     user: PageUser,
     title: Annotated[str, Query(max_length=200)] = "",
-    exclude_id: Annotated[int | None, Query()] = None,
+    exclude_id: Annotated[Id | None, Query()] = None,
 ) -> Response:
     """While a title is typed: proposals that look like it (an htmx fragment)."""
     hints = similar_proposals(session, title=title, user=user, exclude_id=exclude_id)
@@ -212,7 +213,7 @@ def similar_hint(
 
 @router.get("/proposals/{proposal_id}")
 def proposal_page(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
     """The proposal, its attachments, timeline and the actions open to the user."""
     proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
@@ -222,7 +223,7 @@ def proposal_page(
 
 @router.get("/proposals/{proposal_id}/edit")
 def edit_proposal_page(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """Edit form for a draft or returned proposal."""
     proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
@@ -239,7 +240,7 @@ def edit_proposal_page(
 
 @router.post("/proposals/{proposal_id}/edit")
 async def update_proposal(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """Save the edited proposal."""
     proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
@@ -269,7 +270,7 @@ async def update_proposal(
 
 @router.post("/proposals/{proposal_id}/actions/{action}")
 async def take_action(
-    proposal_id: int, action: str, request: Request, session: SessionDep, user: PageUser
+    proposal_id: Id, action: str, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """Submit, return, not-accept, accept, withdraw or reopen review (the buttons of the
     detail page and the queue)."""
@@ -315,7 +316,7 @@ async def take_action(
 
 @router.post("/proposals/{proposal_id}/opinion")
 async def save_opinion(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """The supervisor's opinion (所属長意見)."""
     form = await request.form()
@@ -336,7 +337,7 @@ async def save_opinion(
 
 @router.post("/proposals/{proposal_id}/attachments")
 async def upload_attachment(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
     """Attach a file from the detail page."""
     form = await request.form()
@@ -368,8 +369,8 @@ async def upload_attachment(
 
 @router.post("/proposals/{proposal_id}/attachments/{attachment_id}/delete")
 async def delete_attachment(
-    proposal_id: int,
-    attachment_id: int,
+    proposal_id: Id,
+    attachment_id: Id,
     request: Request,
     session: SessionDep,
     user: PageUser,

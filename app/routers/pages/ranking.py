@@ -10,6 +10,7 @@ from app.deps import SessionDep, require_roles
 from app.htmx import render
 from app.models import User
 from app.models.enums import Role
+from app.models.types import Id
 from app.services import review as review_service
 from app.services import rounds as rounds_service
 from app.services.proposal_view import load_names
@@ -60,7 +61,7 @@ def ranking_page(
 
 @router.get("/ranking/{proposal_id}/breakdown")
 def ranking_breakdown(
-    proposal_id: int, request: Request, session: SessionDep, user: SecretariatPageUser
+    proposal_id: Id, request: Request, session: SessionDep, user: SecretariatPageUser
 ) -> Response:
     """The per-criterion breakdown of one proposal's score (an htmx fragment)."""
     proposal, reviews = review_service.list_reviews(session, proposal_id=proposal_id, user=user)

@@ -1,0 +1,137 @@
+"""The route class of every API operation: two answers no single handler can give.
+
+- 405 names every method of the resource in `Allow` (GET and PUT /rubric live in two
+  routes; Starlette alone would name the first one's only).
+- A JSON body holding a lone UTF-16 surrogate (`"\\ud800"`, valid JSON syntax but no
+  character) is refused with 422 before any handler sees it: neither database can store
+  one, and an error message echoing it could not be encoded as UTF-8. Pairs that make a
+  real character (`"\\ud83d\\ude00"`) are decoded by `json` into that character and pass.
+"""
+
+import json
+import re
+from email.message import Message
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute, APIRouter, iter_route_contexts
+from starlette.exceptions import HTTPException
+from starlette.types import Message as ASGIMessage
+from starlette.types import Receive, Scope, Send
+
+from app.models.types import NOT_UNICODE
+
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
+_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            message = Message()
+            message["content-type"] = value.decode("latin-1")
+            subtype = message.get_content_subtype()
+            return message.get_content_maintype() == "application" and (
+                subtype == "json" or subtype.endswith("+json")
+            )
+    return False
+
+
+def _printable(part: str | int) -> str | int:
+    """A key as it can be shown: a lone surrogate as its escape."""
+    if isinstance(part, str):
+        return part.encode("utf-8", "backslashreplace").decode("utf-8")
+    return part
+
+
+def _surrogate_at(value: Any, path: tuple[str | int, ...] = ()) -> tuple | None:
+    """The location of the first string (or key) holding a lone surrogate."""
+    if isinstance(value, str):
+        return path if any("\ud800" <= c <= "\udfff" for c in value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _surrogate_at(key, (*path, key)) or _surrogate_at(item, (*path, key))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _surrogate_at(item, (*path, index))
+            if found is not None:
+                return found
+    return None
+
+
+def check_json_text(body: bytes) -> None:
+    """422 (RequestValidationError) when the JSON body holds a lone surrogate; anything
+    that is not JSON at all is left to FastAPI's own parsing (400)."""
+    if not _ESCAPED_SURROGATE.search(body):
+        return
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return
+    path = _surrogate_at(data)
+    if path is not None:
+        error = {
+            "type": "string_unicode",
+            "loc": ("body", *(_printable(part) for part in path)),
+            "msg": NOT_UNICODE,
+            "input": None,
+        }
+        raise RequestValidationError([error])
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, list[ASGIMessage]]:
+    chunks: list[bytes] = []
+    messages: list[ASGIMessage] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), messages
+
+
+def _replay(messages: list[ASGIMessage], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replayed() -> ASGIMessage:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
+
+
+def _allowed_methods(scope: Scope) -> list[str]:
+    """Every method of every route whose path matches this request's."""
+    router = scope.get("router")
+    path = scope["path"][len(scope.get("root_path", "")) :] or "/"
+    methods: set[str] = set()
+    for context in iter_route_contexts(router.routes if router else []):
+        regex, route_methods = getattr(context, "path_regex", None), context.methods
+        if regex is not None and route_methods and regex.match(path):
+            methods |= route_methods
+    return sorted(methods)
+
+
+class ApiRoute(APIRoute):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            allowed = _allowed_methods(scope) or sorted(self.methods)
+            raise HTTPException(status_code=405, headers={"Allow": ", ".join(allowed)})
+        if scope["method"] in _BODY_METHODS and _is_json(scope):
+            body, messages = await _read_body(receive)
+            check_json_text(body)
+            receive = _replay(messages, receive)
+        await super().handle(scope, receive, send)
+
+
+def use_api_routes(router: APIRouter) -> None:
+    """Makes every operation of `router` an ApiRoute. The API modules declare plain
+    APIRouters; app/routers/api/__init__.py calls this once for each, so all of them give
+    the same two answers without each module having to remember a route class."""
+    for route in router.routes:
+        if type(route) is APIRoute:
+            route.__class__ = ApiRoute
