@@ -35,7 +35,7 @@ from app.models.enums import Status
 from app.services.concurrency import check_version
 from app.services.events import record_event
 from app.services.filetypes import clean_filename, extension_of, kind_for
-from app.services.lifecycle import claim
+from app.services.lifecycle import claim, lock
 from app.services.pagination import PageParams, paginate
 from app.services.proposals import EDITABLE
 from app.services.visibility import get_visible_proposal
@@ -161,6 +161,7 @@ def add_attachment(
     first = stream.read(CHUNK)
     if not first:
         raise Invalid.field("file", EMPTY_FILE)
+    lock(session, proposal)
     _check_status(proposal)
     check_version(proposal.version, expected_version)
 
@@ -254,6 +255,7 @@ def delete_attachment(
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
     attachment = _get_attachment(session, proposal=proposal, attachment_id=attachment_id)
     _check_may_change(proposal, user)
+    lock(session, proposal)
     _check_status(proposal)
     check_version(proposal.version, expected_version)
     path = stored_path(settings, attachment)

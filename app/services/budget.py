@@ -25,6 +25,7 @@ from app.services.lifecycle import (
     add_guard,
     allowed_actions,
     claim,
+    lock,
     perform,
     performs,
 )
@@ -112,6 +113,7 @@ def put_budget(
                 "fiscal_year", LATER_YEAR, year=fiscal_year_label(current.fiscal_year)
             )
         current = None  # a new request; the denied one stays in the history
+    lock(session, proposal)
     if proposal.status != Status.adopted.value:
         raise InvalidTransition(NOT_ADOPTED, status=proposal.status)
     check_version(proposal.version, expected_version)
@@ -212,6 +214,7 @@ def deny(session: Session, *, proposal_id: int, user: User, body: Any) -> Budget
     data = validate_body(DenyIn, body)
     if not data.reason.strip():
         raise Invalid.field("reason", N_("理由を入力してください。"))
+    lock(session, proposal)
     if proposal.status != Status.adopted.value:
         raise InvalidTransition(NOT_ADOPTED, status=proposal.status)
     record = current_record(session, proposal_id=proposal.id)

@@ -35,7 +35,14 @@ from app.models.execution import (
 from app.models.types import utcnow
 from app.services.concurrency import check_version
 from app.services.events import record_event
-from app.services.lifecycle import Action, add_guard, claim, implementer_or_secretariat, performs
+from app.services.lifecycle import (
+    Action,
+    add_guard,
+    claim,
+    implementer_or_secretariat,
+    lock,
+    performs,
+)
 from app.services.notifications import notify
 from app.services.visibility import get_visible_proposal
 from app.validation import validate_body
@@ -321,6 +328,7 @@ def add_milestone(
     """404/403, 422 (title, due date, weight), 409 outside adopted…in_progress, 412."""
     proposal = _writable(session, proposal_id=proposal_id, user=user)
     data = validate_body(MilestoneIn, body)
+    lock(session, proposal)
     _check_executing(proposal)
     check_version(proposal.version, expected_version)
     milestone = Milestone(
@@ -365,6 +373,7 @@ def update_milestone(
         raise Invalid.field("done_on", DONE_IN_FUTURE)
     if data.done is False and data.done_on is not None:
         raise Invalid.field("done_on", DONE_ON_WITHOUT_DONE)
+    lock(session, proposal)
     _check_executing(proposal)
     check_version(proposal.version, expected_version)
     fields = data.model_dump(exclude_unset=True)
@@ -409,6 +418,7 @@ def delete_milestone(
     """Removes a milestone entered by mistake (the event keeps what it was)."""
     proposal = _writable(session, proposal_id=proposal_id, user=user)
     milestone = get_milestone(session, proposal, milestone_id)
+    lock(session, proposal)
     _check_executing(proposal)
     check_version(proposal.version, expected_version)
     changes = {
@@ -426,6 +436,7 @@ def add_progress(
     """404/403, 422 (percent 0–100), 409 unless in progress, 412."""
     proposal = _writable(session, proposal_id=proposal_id, user=user)
     data = validate_body(ProgressIn, body)
+    lock(session, proposal)
     if not reports_open(proposal):
         raise InvalidTransition(NOT_IN_PROGRESS, status=proposal.status)
     check_version(proposal.version, expected_version)

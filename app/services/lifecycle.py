@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
@@ -263,6 +263,8 @@ def perform(
     validate = getattr(performer, "validate", None)
     if validate is not None:
         validate(session, proposal=proposal, user=user, body=data)
+    lock(session, proposal)  # from here on the checks see what is really there now
+    check_can_attempt(proposal, user, action)
     check_status(proposal, user, action)
     check_version(proposal.version, expected_version)
 
@@ -288,6 +290,25 @@ def perform(
     session.commit()
     session.refresh(proposal)
     return proposal
+
+
+def lock(session: Session, proposal: Proposal) -> None:
+    """Takes the proposal's row for this transaction, waiting for anyone else writing it,
+    and reads it afresh: the status (409) and version (412) checks that follow see what is
+    really there, and two writers are answered one after the other. Without `If-Match`
+    a change that only moved the version on (a review, an attachment) no longer makes the
+    next writer fail; with a stale `If-Match` the answer is always 412.
+
+    PostgreSQL: SELECT … FOR UPDATE. SQLite: a write that changes nothing, which takes the
+    database's write lock (the driver begins the transaction there; reads before it are
+    outside any transaction, so nothing stale is kept)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Proposal.id).where(Proposal.id == proposal.id).with_for_update())
+    else:
+        session.execute(
+            update(Proposal).where(Proposal.id == proposal.id).values(version=Proposal.version)
+        )
+    session.refresh(proposal)
 
 
 def claim(

@@ -25,7 +25,7 @@ from app.models.types import utcnow
 from app.services import rounds as rounds_service
 from app.services.concurrency import check_version
 from app.services.events import record_event
-from app.services.lifecycle import Action, claim, performs
+from app.services.lifecycle import Action, claim, lock, performs
 from app.services.pagination import PageParams, paginate
 from app.services.search import search_clause
 from app.services.visibility import get_visible_proposal, visible_clause
@@ -217,6 +217,7 @@ def update_proposal(
         _resolve_round(session, changes_in["round_id"], proposal.fiscal_year)
     elif "round_id" in changes_in:
         changes_in.pop("round_id")
+    lock(session, proposal)
     if Status(proposal.status) not in EDITABLE:
         raise InvalidTransition(NOT_EDITABLE, status=proposal.status)
     check_version(proposal.version, expected_version)
@@ -365,6 +366,7 @@ def set_supervisor_opinion(
     opinion = validate_body(OpinionBody, body).opinion
     if not opinion.strip():
         raise Invalid.field("opinion", N_("意見を入力してください。"))
+    lock(session, proposal)
     if Status(proposal.status) not in OPINION_STATUSES:
         raise InvalidTransition(OPINION_STATUS, status=proposal.status)
     check_version(proposal.version, expected_version)

@@ -31,7 +31,7 @@ from app.models.types import utcnow
 from app.services import rubric as rubric_service
 from app.services.concurrency import check_version
 from app.services.events import record_event
-from app.services.lifecycle import claim
+from app.services.lifecycle import claim, lock
 from app.services.policy import policy
 from app.services.visibility import add_visibility_rule, get_visible_proposal
 from app.validation import validate_body
@@ -138,6 +138,7 @@ def submit_review(
     data = validate_body(ReviewIn, body)
     version, criteria = rubric_service.current_rubric(session)
     scores = _clean_scores(data.scores, criteria)
+    lock(session, proposal)
     if not open_for_review(proposal):
         raise InvalidTransition(NOT_IN_REVIEW, status=proposal.status)
     check_version(proposal.version, expected_version)

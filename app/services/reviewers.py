@@ -13,7 +13,7 @@ from app.models.review import RecuseIn, ReviewersIn
 from app.models.types import utcnow
 from app.services.concurrency import check_version
 from app.services.events import record_event
-from app.services.lifecycle import claim
+from app.services.lifecycle import claim, lock
 from app.services.notifications import notify
 from app.services.policy import policy
 from app.services.review import (
@@ -98,6 +98,7 @@ def assign_reviewers(
         raise Forbidden(NOT_SECRETARIAT)
     data = validate_body(ReviewersIn, body)
     reviewers = _reviewers(session, data.reviewer_ids, proposal)
+    lock(session, proposal)
     if not open_for_review(proposal):
         raise InvalidTransition(NOT_IN_REVIEW, status=proposal.status)
     check_version(proposal.version, expected_version)
@@ -213,6 +214,7 @@ def recuse(session: Session, *, proposal_id: int, user: User, body: Any) -> Prop
     data = validate_body(RecuseIn, body)
     if not data.reason.strip():
         raise Invalid.field("reason", N_("理由を入力してください。"))
+    lock(session, proposal)
     if not open_for_review(proposal):
         raise InvalidTransition(NOT_IN_REVIEW, status=proposal.status)
     assignment.recused_at = utcnow()

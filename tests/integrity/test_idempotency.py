@@ -10,10 +10,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.config import Settings
 from app.models import Proposal
 from tests.conftest import PASSWORD, PageClient, csrf_from
-from tests.live import live_server
 
 FORM_KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 
@@ -27,12 +25,6 @@ def signed_in(http: httpx.Client, user) -> None:
     token = csrf_from(http.get("/login").text)
     data = {"email": user.email, "password": PASSWORD, "csrf_token": token, "next": "/"}
     assert http.post("/login", data=data).status_code == 303
-
-
-@pytest.fixture(scope="module")
-def server(settings: Settings, engine):
-    with live_server(settings) as running:
-        yield running
 
 
 def test_parallel_api_posts_with_one_key_create_one_proposal(
