@@ -19,9 +19,10 @@ install: $(STAMP)
 migrate: install
 	$(BIN)/python -m app migrate
 
-## Serve the app with demo data on http://$(HOST):$(PORT)
+## Serve the app with demo data on http://$(HOST):$(PORT) ($$WEB_CONCURRENCY workers, default 1)
 run: migrate
-	DEMO=$${DEMO:-true} $(BIN)/uvicorn app.main:create_app --factory --host $(HOST) --port $(PORT)
+	@if [ "$${DEMO:-true}" = "true" ]; then $(BIN)/python -m app load-demo; fi
+	DEMO=$${DEMO:-true} $(BIN)/uvicorn app.main:create_app --factory --host $(HOST) --port $(PORT) --workers $${WEB_CONCURRENCY:-1}
 
 ## The whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL)
 test: install

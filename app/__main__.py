@@ -7,6 +7,8 @@ create-admin --email E [--name N]               create or reset an admin (idempo
                                                  history)
 migrate                                          alembic upgrade head
 load-demo                                        load the demo data (idempotent)
+clean-uploads [--min-age SECONDS]                remove stored files no attachment refers to
+                                                 (left by an interrupted upload)
 send-reminders [--date YYYY-MM-DD]               in-app reminders for milestones due within
                                                  the reminder window and overdue ones (for
                                                  cron; running it again sends nothing twice)
@@ -121,6 +123,17 @@ def _restore(args: argparse.Namespace) -> int:
 # --
 
 
+def _clean_uploads(args: argparse.Namespace) -> int:
+    from app.services.upload_orphans import sweep
+
+    settings = get_settings()
+    engine = make_engine(settings)
+    with Session(engine) as session:
+        swept = sweep(session, settings=settings, min_age_seconds=args.min_age)
+    print(f"removed {swept.partial} unfinished uploads and {swept.orphans} orphaned files")
+    return 0
+
+
 def _date(text: str):
     from datetime import date
 
@@ -147,6 +160,16 @@ def main(argv: list[str] | None = None) -> int:
     reminders = commands.add_parser("send-reminders", help="send milestone reminders")
     reminders.add_argument("--date", type=_date, help="the day to run for (default: today, JST)")
     reminders.set_defaults(run=_send_reminders)
+    clean = commands.add_parser(
+        "clean-uploads", help="remove stored files that no attachment row refers to"
+    )
+    clean.add_argument(
+        "--min-age",
+        type=float,
+        default=3600,
+        help="only files older than this many seconds (default 3600; 0 when no worker runs)",
+    )
+    clean.set_defaults(run=_clean_uploads)
     backup = commands.add_parser("backup", help="back up the database and uploaded files")
     backup.add_argument("directory", type=Path, help="backups go into new folders under it")
     backup.set_defaults(run=_backup)

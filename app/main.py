@@ -184,12 +184,19 @@ async def middleware_error(
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    if app.state.settings.demo:
-        from sqlmodel import Session
+    from sqlmodel import Session
 
-        from app.demo import load_demo
+    from app.services.upload_orphans import STARTUP_MIN_AGE_SECONDS, sweep
 
-        with Session(app.state.engine) as session:
+    with Session(app.state.engine) as session:
+        swept = sweep(session, settings=app.state.settings, min_age_seconds=STARTUP_MIN_AGE_SECONDS)
+        if swept.partial or swept.orphans:
+            log.warning(
+                "removed %s unfinished and %s orphaned uploads", swept.partial, swept.orphans
+            )
+        if app.state.settings.demo:
+            from app.demo import load_demo
+
             if load_demo(session):
                 log.info("demo data loaded")
     yield

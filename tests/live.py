@@ -36,8 +36,9 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(settings: Settings, **env: str) -> Iterator[LiveServer]:
-    """Serve the app on a free port until the block ends; `env` adds settings."""
+def live_server(settings: Settings, workers: int = 1, **env: str) -> Iterator[LiveServer]:
+    """Serve the app on a free port until the block ends, with `workers` uvicorn worker
+    processes; `env` adds settings."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     environment = {
@@ -51,6 +52,8 @@ def live_server(settings: Settings, **env: str) -> Iterator[LiveServer]:
     }
     command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     process = subprocess.Popen(command, cwd=BASE_DIR, env=environment)
     try:
         deadline = time.monotonic() + 30
@@ -63,6 +66,8 @@ def live_server(settings: Settings, **env: str) -> Iterator[LiveServer]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the live server did not start")
             time.sleep(0.2)
+        if workers > 1:
+            time.sleep(3)  # the first answer comes as soon as one worker listens
         yield LiveServer(url, process)
     finally:
         process.terminate()

@@ -25,7 +25,10 @@ def test_parallel_guesses_are_counted_atomically(settings: Settings, make_user) 
     user = make_user()
     free = settings.login_max_failures_per_account
 
-    with live_server(settings) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+    with (
+        live_server(settings, workers=2) as server,
+        httpx.Client(base_url=server.url, timeout=30) as http,
+    ):
 
         def guess(n: int) -> int:
             data = {"username": user.email, "password": f"wrong-guess-{n}"}
