@@ -80,6 +80,29 @@ def demo_email(local: str) -> str:
     return f"{local}@{DEMO_DOMAIN}"
 
 
+# Colleagues without a role of their own, so that every demo department has at least three
+# staff, as a real one does: figures for staff merge smaller departments into 「その他」
+# (SMALL_GROUP_MIN_STAFF), which would otherwise hide every department in the demo.
+COLLEAGUES = [
+    ("staff-somu", "総務 一", "そうむ はじめ", "010"),
+    ("staff-kikaku1", "企画 二郎", "きかく じろう", "020"),
+    ("staff-kikaku2", "企画 三奈", "きかく みな", "020"),
+    ("staff-zeimu", "税務 大輔", "ぜいむ だいすけ", "030"),
+    ("staff-hoken1", "保健 陽子", "ほけん ようこ", "040"),
+    ("staff-hoken2", "相談 恵", "そうだん めぐみ", "040"),
+    ("staff-fukushi1", "福祉 誠", "ふくし まこと", "050"),
+    ("staff-fukushi2", "福祉 由美", "ふくし ゆみ", "050"),
+    ("staff-fukushi3", "介護 拓也", "かいご たくや", "050"),
+    ("staff-sangyo1", "産業 翔", "さんぎょう しょう", "060"),
+    ("staff-sangyo2", "観光 彩", "かんこう あや", "060"),
+    ("staff-kensetsu1", "建設 剛", "けんせつ ごう", "070"),
+    ("staff-kensetsu2", "道路 久美", "どうろ くみ", "070"),
+    ("staff-kyoiku1", "教育 聡", "きょういく さとし", "080"),
+    ("staff-kyoiku2", "学校 舞", "がっこう まい", "080"),
+    ("staff-kyoiku3", "文化 健太", "ぶんか けんた", "080"),
+]
+
+
 def load_demo(session: Session) -> bool:
     """Loads the demo data unless it is already there. Returns True when it loaded."""
     if session.exec(select(User).where(User.email == demo_email("admin"))).first():
@@ -102,6 +125,18 @@ def load_demo(session: Session) -> bool:
                 position=position,
                 employment_type=employment,
                 roles=[Role.staff, *roles],
+            ),
+        )
+    for local, name, kana, code in COLLEAGUES:
+        create_user(
+            session,
+            data=UserCreate(
+                email=demo_email(local),
+                name=name,
+                name_kana=kana,
+                password=DEMO_PASSWORD,
+                department_id=departments[code].id,
+                roles=[Role.staff],
             ),
         )
     from app.demo_proposals import load_demo_proposals

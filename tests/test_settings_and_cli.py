@@ -1,13 +1,14 @@
 """Settings from the environment; `python -m app create-admin` is idempotent; the demo data has one account per role."""
 
+from collections import Counter
+
 import pytest
-from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app import __main__ as cli
 from app.config import Settings, get_settings
-from app.demo import ACCOUNTS, DEMO_PASSWORD, demo_email, load_demo
+from app.demo import ACCOUNTS, COLLEAGUES, DEMO_PASSWORD, demo_email, load_demo
 from app.models import Proposal, User
 from app.models.enums import Role, Status
 from app.security import verify_password
@@ -66,7 +67,13 @@ def test_demo_data_has_every_role_and_loads_once(session: Session) -> None:
     assert load_demo(session) is True
     assert load_demo(session) is False
     users = session.exec(select(User)).all()
-    assert len(users) == len(ACCOUNTS)
+    assert len(users) == len(ACCOUNTS) + len(COLLEAGUES)
+    # Every demo department is big enough to be named in the figures staff see.
+    per_department = Counter(user.department_id for user in users if user.is_active)
+    assert (
+        min(per_department.values())
+        >= Settings(_env_file=None, secret_key="k" * 40).small_group_min_staff
+    )
     held = {role for user in users for role in user.roles}
     assert held == {role.value for role in Role}
     staff = session.exec(select(User).where(User.email == demo_email("staff"))).one()
