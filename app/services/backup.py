@@ -61,6 +61,8 @@ CHUNK = 1024 * 1024
 MIGRATION_FILLED = frozenset(
     {"alembic_version", "initiative", "rubric_version", "rubric_criterion"}
 )
+# An attachment row deleted (with its file) between the snapshot and the file copy: no loss.
+DELETED_AFTER_SNAPSHOT = "deleted after the snapshot"
 # pg_dump waits this long for a table lock (a running migration) before giving up.
 LOCK_WAIT_TIMEOUT = "120s"
 
@@ -91,7 +93,7 @@ class BackupResult:
 
     @property
     def exit_code(self) -> ExitCode:
-        serious = [p for p in self.problems if p["reason"] != "deleted after the snapshot"]
+        serious = [p for p in self.problems if p["reason"] != DELETED_AFTER_SNAPSHOT]
         return ExitCode.UPLOADS_MISSING if serious else ExitCode.OK
 
 
@@ -437,7 +439,7 @@ def _copy_uploads(
     live = _live_attachment_ids(settings, missing)
     for problem in problems:
         if problem["reason"] == "missing" and problem["attachment_id"] not in live:
-            problem["reason"] = "deleted after the snapshot"
+            problem["reason"] = DELETED_AFTER_SNAPSHOT
     if target.is_dir():
         for folder in target.iterdir():
             _fsync_dir(folder)
@@ -746,13 +748,21 @@ def backup_command(settings: Settings, directory: Path, *, out=print, err=None) 
         f"{result.manifest['schema_revision']}, {counts.get('proposal', 0)} proposals, "
         f"{len(result.manifest['uploads'])} files)"
     )
-    for problem in result.problems:
+    shown = 20
+    for problem in result.problems[:shown]:
         err(
             f"warning: attachment {problem['attachment_id']} ({problem['path']}): "
             f"{problem['reason']}"
         )
+    if len(result.problems) > shown:
+        err(f"warning: … and {len(result.problems) - shown} more (upload_problems in the manifest)")
     if result.exit_code != ExitCode.OK:
-        err("error: some attachment files were missing or damaged in the upload directory")
+        lost = [p for p in result.problems if p["reason"] != DELETED_AFTER_SNAPSHOT]
+        err(
+            f"error: files of {len(lost)} attachment rows are missing or damaged in "
+            f"{Path(settings.upload_dir).resolve()} (is UPLOAD_DIR right?); the backup keeps "
+            "everything else"
+        )
     return int(result.exit_code)
 
 

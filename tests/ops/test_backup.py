@@ -31,11 +31,14 @@ from sqlalchemy.pool import NullPool
 
 from app.config import BASE_DIR, Settings
 from app.main import create_app
+from app.services import backup as backup_service
 from app.services.backup import (
+    DELETED_AFTER_SNAPSHOT,
     MANIFEST,
     PARTIAL_PREFIX,
     UPLOADS,
     ExitCode,
+    backup_command,
     create_backup,
     restore_command,
 )
@@ -372,20 +375,33 @@ def test_backup_while_writing_restores_exactly(
 
 
 @pytest.fixture
-def small_backup(source: Settings, db_engine: Engine, make_user, tmp_path: Path) -> Path:
-    """A backup of two proposals with a file each, made in-process."""
+def api(source: Settings, db_engine: Engine, make_user) -> Iterator[TestClient]:
+    """The API, in-process, as one author."""
     author = make_user()
-    app = create_app(source, engine=db_engine)
-    with TestClient(app) as api:
-        api.headers["Authorization"] = f"Bearer {bearer_token(db_engine, source, author)}"
-        for n in range(2):
-            created = api.post("/api/v1/proposals", json={"title": f"提案{n}", **PROPOSAL})
-            assert created.status_code == 201, created.text
-            upload = api.post(
-                f"/api/v1/proposals/{created.json()['id']}/attachments",
-                files={"file": (f"メモ{n}.txt", f"添付{n}\n".encode() * 100, "text/plain")},
-            )
-            assert upload.status_code == 201, upload.text
+    with TestClient(create_app(source, engine=db_engine)) as client:
+        client.headers["Authorization"] = f"Bearer {bearer_token(db_engine, source, author)}"
+        yield client
+
+
+def proposals_with_a_file(api: TestClient, count: int) -> list[tuple[int, int]]:
+    """(proposal id, attachment id) of `count` new drafts with one text file each."""
+    made = []
+    for n in range(count):
+        created = api.post("/api/v1/proposals", json={"title": f"提案{n}", **PROPOSAL})
+        assert created.status_code == 201, created.text
+        upload = api.post(
+            f"/api/v1/proposals/{created.json()['id']}/attachments",
+            files={"file": (f"メモ{n}.txt", f"添付{n}\n".encode() * 100, "text/plain")},
+        )
+        assert upload.status_code == 201, upload.text
+        made.append((created.json()["id"], upload.json()["id"]))
+    return made
+
+
+@pytest.fixture
+def small_backup(source: Settings, api: TestClient, tmp_path: Path) -> Path:
+    """A backup of two proposals with a file each, made in-process."""
+    proposals_with_a_file(api, 2)
     return create_backup(source, tmp_path / "backups").path
 
 
@@ -488,3 +504,41 @@ def test_a_target_with_data_or_files_is_refused_without_force(
     assert code == ExitCode.NOT_EMPTY and "proposal: 2 rows" in message
     code, message = restore(small_backup, target, force=True)
     assert code == ExitCode.OK, message
+
+
+def test_files_missing_from_the_upload_directory_are_reported(
+    source: Settings, db_engine: Engine, api: TestClient, tmp_path: Path, monkeypatch
+) -> None:
+    """A file gone from UPLOAD_DIR is a failure (exit 7, the backup keeps the rest); a file
+    whose attachment was deleted between the snapshot and the copy is no loss."""
+    (lost_proposal, lost), (other_proposal, deleted), _kept = proposals_with_a_file(api, 3)
+    with db_engine.connect() as connection:
+        storage = connection.execute(
+            text("SELECT storage_name FROM attachment WHERE id = :id"), {"id": lost}
+        ).scalar_one()
+    (source.upload_dir / str(lost_proposal) / storage).unlink()
+
+    def then_delete(take_snapshot):
+        def taken(settings, target):
+            snapshot = take_snapshot(settings, target)
+            path = f"/api/v1/proposals/{other_proposal}/attachments/{deleted}"
+            assert api.delete(path).status_code == 204
+            return snapshot
+
+        return taken
+
+    for name in ("_sqlite_snapshot", "_pg_snapshot"):
+        monkeypatch.setattr(backup_service, name, then_delete(getattr(backup_service, name)))
+    out, err = Output(), Output()
+    code = backup_command(source, tmp_path / "backups", out=out, err=err)
+
+    assert code == ExitCode.UPLOADS_MISSING, f"{out}\n{err}"
+    assert "files of 1 attachment rows are missing" in str(err)
+    (made,) = (tmp_path / "backups").iterdir()
+    manifest = json.loads((made / MANIFEST).read_text("utf-8"))
+    assert {p["attachment_id"]: p["reason"] for p in manifest["upload_problems"]} == {
+        lost: "missing",
+        deleted: DELETED_AFTER_SNAPSHOT,
+    }
+    assert len(manifest["uploads"]) == 1
+    assert manifest["row_counts"]["attachment"] == 3
