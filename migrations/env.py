@@ -45,8 +45,30 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(get_settings())
     with engine.connect() as connection:
-        _run(connection)
+        if connection.dialect.name == "sqlite":
+            _run_sqlite(connection)
+        else:
+            _run(connection)
     engine.dispose()
+
+
+def _run_sqlite(connection) -> None:
+    """SQLite's own procedure for schema changes: Alembic's batch mode rebuilds a table
+    (create a copy, move the rows, drop the old one, rename), and with foreign keys on the
+    DROP would delete, or refuse, every row that references the old table. So they are
+    turned off outside any transaction, the migrations run in one transaction, and every
+    reference is checked before they are turned on again."""
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        _run(connection)
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"the migration left broken references: {broken[:10]}")
+    finally:
+        connection.commit()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 def _run(connection) -> None:

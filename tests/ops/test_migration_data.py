@@ -96,9 +96,9 @@ def migrate(connection: Connection, revision: str, *, down: bool = False) -> Non
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
         # Alembic rebuilds SQLite tables (batch mode): DROP TABLE with foreign keys on
-        # deletes the rows that reference it, or fails. migrations/env.py does not turn
-        # them off yet (see the xfail test below); this test does, outside a transaction,
-        # and checks the references afterwards.
+        # deletes the rows that reference it, or fails. migrations/env.py turns them off
+        # for `python -m app migrate`; on this passed-in connection the test does the
+        # same, outside a transaction, and checks the references afterwards.
         connection.commit()
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     step = command.downgrade if down else command.upgrade
@@ -664,14 +664,6 @@ def test_migrations_keep_the_data_of_every_status(connection: Connection) -> Non
 SQLITE = not is_postgres(os.environ.get("DATABASE_URL", ""))
 
 
-@pytest.mark.xfail(
-    SQLITE,
-    strict=True,
-    reason="migrations/env.py runs SQLite's batch table rebuilds with foreign keys on: 0005's "
-    "DROP TABLE proposal fails (FOREIGN KEY constraint failed) once proposals have events "
-    "or attachments. env.py should turn them off (PRAGMA foreign_keys=OFF outside the "
-    "transaction) around the migrations and run PRAGMA foreign_key_check after them.",
-)
 def test_python_m_app_migrate_upgrades_a_filled_database(
     database_url: str, connection: Connection
 ) -> None:
