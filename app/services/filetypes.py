@@ -3,10 +3,19 @@ the display and download names.
 
 The extension decides the kind; the content must then be of that kind (magic bytes, the
 members of OOXML/OpenDocument zips, text that decodes as UTF-8 or CP932).
+
+Office files are zip archives, and an archive can be a bomb: a few megabytes that inflate
+to gigabytes, or hundreds of thousands of members that take seconds to list. Before the
+archive is opened its end record gives the number of members and the size of the member
+list (refused past ZIP_MAX_ENTRIES, ZIP_MAX_DIRECTORY_BYTES); then the list gives each
+member's inflated size (refused past ZIP_MAX_EXPANDED_BYTES in all, or a member inflating
+ZIP_MAX_RATIO times over); the members read to recognise the kind are inflated as a stream
+that stops at a cap. Nothing inflates the whole archive.
 """
 
 import codecs
 import re
+import struct
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -14,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from app.errors import Invalid, UnsupportedMediaType
+from app.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
 from app.i18n import N_
 
 NO_FILENAME = N_("ファイル名がありません。")
@@ -53,19 +62,141 @@ def _webp(path: Path) -> bool:
     return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
 
 
+# -- zip archives (Office files) ---------------------------------------------------------------
+
+# Real documents have tens to a few thousand members whose list takes some kilobytes, and
+# inflate to at most some hundreds of megabytes (a large spreadsheet's XML); images and
+# media inside are stored about as large as they are.
+ZIP_MAX_ENTRIES = 10_000
+ZIP_MAX_DIRECTORY_BYTES = 2 * 1024 * 1024
+ZIP_MAX_EXPANDED_BYTES = 512 * 1024 * 1024
+# XML inflates 5 to 30 times, rarely 100; a run of zeros 1,000 times. Members below
+# ZIP_RATIO_FROM bytes are not judged by their ratio (a tiny empty part can look extreme).
+ZIP_MAX_RATIO = 200
+ZIP_RATIO_FROM = 1024 * 1024
+# Members read to recognise the kind ([Content_Types].xml, mimetype) are small.
+ZIP_MAX_READ_BYTES = 1024 * 1024
+
+ZIP_TOO_MANY_ENTRIES = N_(
+    "このファイルは中に含まれる要素が多すぎるため添付できません"
+    "（Office 文書に含められるのは %(limit)s 個までです）。"
+)
+ZIP_TOO_LARGE_EXPANDED = N_(
+    "このファイルは展開すると大きすぎるため添付できません"
+    "（展開後 %(size)s。Office 文書は展開後 %(limit)s までです）。"
+)
+ZIP_SUSPICIOUS_RATIO = N_(
+    "このファイルは異常に高い圧縮率の部分を含むため添付できません（圧縮爆弾の疑い）。"
+    "元のアプリケーションで保存し直してから添付してください。"
+)
+
+_EOCD = b"PK\x05\x06"
+_EOCD64_LOCATOR = b"PK\x06\x07"
+_EOCD64 = b"PK\x06\x06"
+_EOCD_SIZE = 22
+_EOCD_SEARCH = _EOCD_SIZE + 0xFFFF  # the record and the longest comment
+
+
+def _size_label(size: int) -> str:
+    for unit, step in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= step:
+            return f"{size / step:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} B"
+
+
+def _directory_extent(path: Path) -> tuple[int, int] | None:
+    """(members, bytes) of the archive's member list, from its end record (and the zip64
+    end record when the end record says to look there); None when there is none."""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        end = handle.tell()
+        start = max(0, end - _EOCD_SEARCH)
+        handle.seek(start)
+        tail = handle.read()
+        at = tail.rfind(_EOCD)
+        if at < 0 or len(tail) - at < _EOCD_SIZE:
+            return None
+        entries, size = struct.unpack("<HI", tail[at + 10 : at + 16])
+        if entries != 0xFFFF and size != 0xFFFFFFFF:
+            return entries, size
+        locator = tail[at - 20 : at]
+        if len(locator) != 20 or not locator.startswith(_EOCD64_LOCATOR):
+            return entries, size
+        (record_at,) = struct.unpack("<Q", locator[8:16])
+        handle.seek(record_at)
+        record = handle.read(56)
+        if len(record) < 56 or not record.startswith(_EOCD64):
+            return None
+        entries64, size64 = struct.unpack("<QQ", record[32:48])
+        return entries64, size64
+
+
+def _check_zip_directory(path: Path) -> None:
+    """PayloadTooLarge (413) for too many members or too long a member list, read from the
+    end record before any member is listed."""
+    extent = _directory_extent(path)
+    if extent is None:
+        return  # not a readable archive: zipfile will say so
+    entries, size = extent
+    # A list longer (in bytes) than its stated count allows is as costly as a long count.
+    if entries > ZIP_MAX_ENTRIES or size > ZIP_MAX_DIRECTORY_BYTES:
+        raise PayloadTooLarge(ZIP_TOO_MANY_ENTRIES, limit=f"{ZIP_MAX_ENTRIES:,}")
+
+
+def _check_zip_sizes(archive: zipfile.ZipFile) -> None:
+    """PayloadTooLarge (413) past the inflated total; UnsupportedMediaType (415) for a
+    member that inflates more than ZIP_MAX_RATIO times (from the member list)."""
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        if info.file_size >= ZIP_RATIO_FROM and info.file_size > ZIP_MAX_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise UnsupportedMediaType(ZIP_SUSPICIOUS_RATIO)
+    if total > ZIP_MAX_EXPANDED_BYTES:
+        raise PayloadTooLarge(
+            ZIP_TOO_LARGE_EXPANDED,
+            size=_size_label(total),
+            limit=_size_label(ZIP_MAX_EXPANDED_BYTES),
+        )
+
+
+def read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes | None:
+    """A member's content, inflated as a stream; None once it passes `cap` bytes (whatever
+    its stated size), without inflating the rest."""
+    chunks: list[bytes] = []
+    read = 0
+    with archive.open(info) as member:
+        while chunk := member.read(min(CHUNK, cap + 1 - read)):
+            read += len(chunk)
+            if read > cap:
+                return None
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _zip_members(path: Path) -> zipfile.ZipFile | None:
     """The archive, if the file is one from its first byte (an executable with a zip
-    appended, which zipfile would also open, is not)."""
+    appended, which zipfile would also open, is not), once its member list is within the
+    limits (PayloadTooLarge or UnsupportedMediaType otherwise)."""
     if _head(path, 4) != ZIP:
         return None
+    _check_zip_directory(path)
     try:
-        return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError):
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
         return None
+    try:
+        _check_zip_sizes(archive)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
 
 
 def _ooxml(part_folder: str) -> Callable[[Path], bool]:
-    """An Office Open XML package of the right application, without macros."""
+    """An Office Open XML package of the right application, without macros, whose
+    [Content_Types].xml inflates to a small XML document."""
 
     def check(path: Path) -> bool:
         archive = _zip_members(path)
@@ -73,11 +204,19 @@ def _ooxml(part_folder: str) -> Callable[[Path], bool]:
             return False
         with archive:
             names = archive.namelist()
-        return (
-            "[Content_Types].xml" in names
-            and any(name.startswith(part_folder) for name in names)
-            and not any(name.lower().endswith("vbaproject.bin") for name in names)
-        )
+            if (
+                "[Content_Types].xml" not in names
+                or not any(name.startswith(part_folder) for name in names)
+                or any(name.lower().endswith("vbaproject.bin") for name in names)
+            ):
+                return False
+            try:
+                types = read_capped(
+                    archive, archive.getinfo("[Content_Types].xml"), ZIP_MAX_READ_BYTES
+                )
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError):
+                return False
+        return types is not None and b"<Types" in types
 
     return check
 
@@ -89,12 +228,10 @@ def _opendocument(mimetype: str) -> Callable[[Path], bool]:
             return False
         try:
             with archive:
-                info = archive.getinfo("mimetype")
-                if info.file_size > 100:
-                    return False
-                return archive.read(info).strip() == mimetype.encode("ascii")
-        except (KeyError, zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+                content = read_capped(archive, archive.getinfo("mimetype"), 100)
+        except (KeyError, zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError):
             return False
+        return content is not None and content.strip() == mimetype.encode("ascii")
 
     return check
 
