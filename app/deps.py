@@ -12,7 +12,7 @@ from app.i18n import N_
 from app.models import User
 from app.models.auth_session import SessionKind
 from app.models.enums import Role
-from app.services import sessions
+from app.services import api_keys, sessions
 from app.services.concurrency import parse_if_match
 
 NOT_SIGNED_IN = N_("ログインしてください。")
@@ -52,10 +52,19 @@ def client_address(request: Request) -> str:
 
 
 def get_api_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
-    """The caller of an API request: a bearer token, or the page session (whose unsafe
-    requests the CSRF middleware has already checked). 401 for anything else, including
-    a revoked or expired token or session."""
+    """The caller of an API request: a service key (services/api_keys.py; 403 outside its
+    scopes), a bearer token, or the page session (whose unsafe requests the CSRF
+    middleware has already checked). 401 for anything else, including a revoked or
+    expired key, token or session."""
     token = _bearer_token(request)
+    if token is not None and api_keys.looks_like_key(token):
+        principal = api_keys.principal_for(
+            session, token=token, method=request.method, path=request.url.path
+        )
+        if principal is None:
+            raise NotAuthenticated(NOT_SIGNED_IN, headers={"WWW-Authenticate": "Bearer"})
+        request.state.auth, request.state.user = None, principal
+        return principal
     if token is not None:
         found = sessions.resolve(session, key=token, kind=SessionKind.token, settings=settings)
     elif request.headers.get("authorization"):

@@ -10,6 +10,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+from app.models.api_key import ApiKey  # noqa: E402
 from app.models.attachment import Attachment  # noqa: E402
 from app.models.auth_session import AuthSession, LoginThrottle  # noqa: E402
 from app.models.budget import BudgetRecord  # noqa: E402
@@ -30,6 +31,7 @@ from app.models.round import Round  # noqa: E402
 from app.models.user import User, UserRole  # noqa: E402
 
 __all__ = [
+    "ApiKey",
     "Attachment",
     "AuthSession",
     "BudgetRecord",

@@ -8,6 +8,7 @@ declared."""
 from fastapi import APIRouter
 
 from app.routers.api import (
+    api_keys,
     attachments,
     auth,
     budget,
@@ -22,13 +23,14 @@ from app.routers.api import (
     search,
     stats,
     users,
+    webhooks,
 )
 from app.routers.api.problems import PROPOSAL_WRITE, SIGNED_IN, problems
 from app.routers.api.routing import use_api_routes
 
 # (module, the problem statuses all of its operations may answer)
 MODULES = (
-    (auth, (400, 401, 422, 429)),
+    (auth, (400, 401, 404, 422, 429)),
     (users, (*SIGNED_IN, 403, 404, 412)),
     (departments, (*SIGNED_IN, 403, 404, 412)),
     (initiatives, (*SIGNED_IN, 404)),
@@ -42,6 +44,8 @@ MODULES = (
     (stats, SIGNED_IN),
     (reports, (*SIGNED_IN, 403)),
     (health, ()),
+    (api_keys, (*SIGNED_IN, 403, 404)),
+    (webhooks, (*SIGNED_IN, 403, 404, 409)),
 )
 
 router = APIRouter(prefix="/api/v1")

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.routers.pages import (
     account,
     admin,
+    api_keys,
     auth,
     budget,
     dashboard,
@@ -39,6 +40,7 @@ for module in (
     initiatives,
     notifications,
     admin,
+    api_keys,
     docs,
     open_data,
 ):
