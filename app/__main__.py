@@ -19,6 +19,9 @@ restore DIR/<backup> [--force]                   check a backup's checksums and 
                                                  an empty database and upload directory
                                                  (--force replaces their data); exit codes in
                                                  app/services/backup.py
+deliver-webhooks                                 send the webhook deliveries due now, once (the
+                                                 server's own deliverer does this every second;
+                                                 for cron when WEBHOOK_DELIVERY_ENABLED=false)
 """
 
 import argparse
@@ -123,6 +126,18 @@ def _restore(args: argparse.Namespace) -> int:
 # --
 
 
+def _deliver_webhooks(_args: argparse.Namespace) -> int:
+    from app.services.webhook_delivery import deliver_due
+
+    settings = get_settings()
+    result = deliver_due(make_engine(settings), settings=settings)
+    print(
+        f"webhook deliveries: {result.delivered} delivered, {result.failed} to be retried, "
+        f"{result.given_up} given up"
+    )
+    return 0
+
+
 def _clean_uploads(args: argparse.Namespace) -> int:
     from app.services.upload_orphans import sweep
 
@@ -177,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     restore.add_argument("backup", type=Path, help="the backup's folder (DIR/teian-…)")
     restore.add_argument("--force", action="store_true", help="replace existing data")
     restore.set_defaults(run=_restore)
+    commands.add_parser(
+        "deliver-webhooks", help="send the webhook deliveries due now (one pass)"
+    ).set_defaults(run=_deliver_webhooks)
     args = parser.parse_args(argv)
     return args.run(args)
 

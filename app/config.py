@@ -92,6 +92,16 @@ class Settings(BaseSettings):
     open_data_municipality_name: str = "奈義町"
     open_data_municipality_code: str = Field(default="336238", pattern=r"^\d{6}$")
 
+    # Webhooks (docs/webhooks.md): every worker runs a deliverer thread polling the outbox
+    # every webhook_poll_seconds (off: only `python -m app deliver-webhooks` sends). A
+    # failed delivery is retried after base × 3^(n−1) seconds, up to max attempts in all.
+    # Subscriptions may only point at the comma-separated hosts (empty: anywhere).
+    webhook_delivery_enabled: bool = True
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0, le=3600)
+    webhook_max_attempts: int = Field(default=5, ge=5, le=20)
+    webhook_allowed_hosts: str = ""
+
     @model_validator(mode="after")
     def _check_secret(self) -> "Settings":
         if self.secret_key in PUBLIC_SECRET_KEYS:

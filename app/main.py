@@ -199,7 +199,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
             if load_demo(session):
                 log.info("demo data loaded")
-    yield
+
+    # Webhooks: this worker's deliverer thread sends the outbox while the app runs.
+    from app.services.webhook_delivery import background_deliverer
+
+    with background_deliverer(app.state.engine, app.state.settings):
+        yield
     app.state.engine.dispose()
 
 

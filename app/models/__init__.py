@@ -29,6 +29,7 @@ from app.models.review import (  # noqa: E402
 )
 from app.models.round import Round  # noqa: E402
 from app.models.user import User, UserRole  # noqa: E402
+from app.models.webhook import Webhook, WebhookDelivery  # noqa: E402
 
 __all__ = [
     "ApiKey",
@@ -55,4 +56,6 @@ __all__ = [
     "SQLModel",
     "User",
     "UserRole",
+    "Webhook",
+    "WebhookDelivery",
 ]

@@ -21,6 +21,7 @@ from app.i18n import N_
 from app.models import Proposal, User
 from app.models.enums import Role, Status
 from app.models.types import utcnow
+from app.services import webhooks
 from app.services.concurrency import check_version
 from app.services.events import record_event
 from app.validation import validate_body
@@ -283,6 +284,10 @@ def perform(
         to_status=to_status,
         reason=reason,
         changes=changes,
+    )
+    # The outbox rows commit with the change they report (docs/webhooks.md).
+    webhooks.enqueue_status_changed(
+        session, proposal=proposal, action=action, from_status=from_status, to_status=to_status
     )
     if not commit:
         session.flush()

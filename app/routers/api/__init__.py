@@ -45,7 +45,7 @@ MODULES = (
     (reports, (*SIGNED_IN, 403)),
     (health, ()),
     (api_keys, (*SIGNED_IN, 403, 404)),
-    (webhooks, (*SIGNED_IN, 403, 404, 409)),
+    (webhooks, (*SIGNED_IN, 403, 404)),
 )
 
 router = APIRouter(prefix="/api/v1")
