@@ -36,7 +36,9 @@ KEEP_FOR = timedelta(hours=24)
 WAIT_SECONDS = 10.0
 # Headers of the first answer worth giving again (never Set-Cookie).
 REPLAYED_HEADERS = {"content-type", "location", "etag", "hx-redirect", "hx-trigger"}
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# The forms that carry a key are plain ones; an upload (multipart) is not read twice to
+# look for one, and takes the Idempotency-Key header like any API request.
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 KEY_INVALID = N_("Idempotency-Key は 255 文字以内の英数字記号で指定してください。")
 KEY_REUSED = N_("この Idempotency-Key は別の内容のリクエストで使われています。")
@@ -72,7 +74,7 @@ class IdempotencyMiddleware:
             return
         headers = Headers(scope=scope)
         key = headers.get(HEADER)
-        is_form = headers.get("content-type", "").startswith(FORM_TYPES)
+        is_form = headers.get("content-type", "").startswith(FORM_TYPE)
         if key is None and not is_form:
             await self.app(scope, receive, send)
             return
