@@ -43,10 +43,12 @@ class Received:
 
 @dataclass
 class Receiver:
-    """Records every POST; answers with the statuses in `answers` in turn, then 200."""
+    """Records every POST; answers with the statuses in `answers` in turn, then 200,
+    after `delay` seconds."""
 
     url: str = ""
     answers: list[int] = field(default_factory=list)
+    delay: float = 0.0
     requests: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -82,6 +84,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                         answered=status,
                     )
                 )
+            time.sleep(receiver.delay)
             self.send_response(status)
             self.send_header("Content-Length", "2")
             self.end_headers()
