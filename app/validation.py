@@ -32,7 +32,7 @@ MESSAGES: dict[str, str] = {
     "date_from_datetime_parsing": N_("日付は YYYY-MM-DD の形式で入力してください。"),
     "date_parsing": N_("日付は YYYY-MM-DD の形式で入力してください。"),
     "json_invalid": N_("JSON の形式が正しくありません。"),
-    # A lone UTF-16 surrogate ("\ud800") in a JSON string (app/routers/api/routing.py).
+    # A lone UTF-16 surrogate ("\ud800") in a JSON string (app/routers/routing.py).
     "string_unicode": N_("文字として読み取れない値（不正なサロゲート）が含まれています"),
     "model_attributes_type": N_("オブジェクトで指定してください。"),
     "dict_type": N_("オブジェクトで指定してください。"),

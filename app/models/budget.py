@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.enums import BudgetStatus, BudgetType, FundingSource
 from app.models.numbers import Yen
-from app.models.types import FiscalYear, Line, ReasonText, Text, UTCDateTime, utcnow
+from app.models.types import FiscalYear, Flag, Line, ReasonText, Text, UTCDateTime, utcnow
 
 
 class BudgetRecord(SQLModel, table=True):
@@ -38,7 +38,7 @@ class BudgetIn(SQLModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    required: bool
+    required: Flag
     fiscal_year: FiscalYear
     budget_type: BudgetType = BudgetType.initial
     requested_yen: Yen | None = None

@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
-from app.models.types import NonBlankLine, UTCDateTime, utcnow
+from app.models.types import Flag, NonBlankLine, UTCDateTime, utcnow
 
 
 class DepartmentBase(SQLModel):
@@ -25,14 +25,14 @@ class Department(DepartmentBase, table=True):
 
 class DepartmentCreate(DepartmentBase):
     model_config = ConfigDict(extra="forbid")
-    is_active: bool = True
+    is_active: Flag = True
 
 
 class DepartmentUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
     code: NonBlankLine | None = Field(default=None, max_length=20)
     name: NonBlankLine | None = Field(default=None, max_length=100)
-    is_active: bool | None = None
+    is_active: Flag | None = None
 
 
 class DepartmentPublic(SQLModel):

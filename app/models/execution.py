@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from app.i18n import N_
 from app.models.numbers import Hours, Yen
-from app.models.types import Day, Id, NonBlankLine, Text, UTCDateTime, non_blank_text, utcnow
+from app.models.types import Day, Flag, Id, NonBlankLine, Text, UTCDateTime, non_blank_text, utcnow
 
 WEIGHT_MAX = 100
 
@@ -107,7 +107,7 @@ class MilestonePatch(SQLModel):
     title: NonBlankLine | None = Field(default=None, max_length=200)
     due_date: Day | None = None
     weight: int | None = Field(default=None, ge=1, le=WEIGHT_MAX)
-    done: bool | None = None
+    done: Flag | None = None
     done_on: Day | None = None
 
 

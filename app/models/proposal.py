@@ -12,6 +12,7 @@ from app.i18n import N_
 from app.models.enums import Category, Kind, Outcome, Status
 from app.models.numbers import Hours, Yen
 from app.models.types import (
+    Flag,
     Id,
     NonBlankLine,
     ReasonText,
@@ -141,7 +142,7 @@ class ProposalWrite(SQLModel):
     expected_effect: Text = Field(default="", max_length=TEXT_MAX)
     kind: Kind = Kind.improvement
     category: Category = Category.other
-    already_implemented: bool = False
+    already_implemented: Flag = False
     initiative_id: Id | None = None
     round_id: Id | None = None
     co_author_ids: list[Id] = Field(default_factory=list, max_length=20)
@@ -174,7 +175,7 @@ class ProposalUpdate(SQLModel):
     expected_effect: Text | None = Field(default=None, max_length=TEXT_MAX)
     kind: Kind = None
     category: Category = None
-    already_implemented: bool = None
+    already_implemented: Flag = None
     initiative_id: Id | None = None
     round_id: Id | None = None
     co_author_ids: list[Id] = Field(default=None, max_length=20)

@@ -5,7 +5,7 @@ import unicodedata
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, Strict
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
@@ -43,8 +43,8 @@ def utcnow() -> datetime:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LINE_BREAK = re.compile(r"[\r\n\t]")
 # Lone UTF-16 surrogates (JSON "\ud800") are not characters: no database can store them and
-# no UTF-8 answer can echo them. JSON bodies are refused at decoding (app/routers/api/
-# routing.py); the text types refuse them too, whatever the source.
+# no UTF-8 answer can echo them. Bodies are refused at decoding (app/routers/routing.py);
+# the text types refuse them too, whatever the source.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 NOT_UNICODE = N_("文字として読み取れない値（不正なサロゲート）が含まれています")
 
@@ -141,6 +141,10 @@ Email = Annotated[
     Field(json_schema_extra={"pattern": r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$", "maxLength": 254}),
 ]
 
+
+# true or false, nothing else (JSON 0, 1 or "yes" are refused as the schema says); the
+# pages turn their checkboxes and radio buttons into booleans before validating.
+Flag = Annotated[bool, Strict()]
 
 # 年度: the Gregorian year it starts in; the range the whole API accepts.
 FiscalYear = Annotated[

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from app.errors import NotFound
 from app.i18n import N_
 from app.models import Notification, User
-from app.models.types import utcnow
+from app.models.types import ID_MAX, utcnow
 from app.services.pagination import PageParams, paginate
 
 NOT_FOUND = N_("指定されたお知らせが見つかりません。")
@@ -55,8 +55,9 @@ def list_notifications(
 
 
 def mark_read(session: Session, *, user: User, notification_id: int) -> Notification:
-    """NotFound (404) for someone else's notification."""
-    notification = session.get(Notification, notification_id)
+    """NotFound (404) for someone else's notification (or an id no row can have)."""
+    in_range = 1 <= notification_id <= ID_MAX
+    notification = session.get(Notification, notification_id) if in_range else None
     if notification is None or notification.user_id != user.id:
         raise NotFound(NOT_FOUND)
     if notification.read_at is None:

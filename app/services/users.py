@@ -7,7 +7,7 @@ from app.errors import Invalid, NotFound
 from app.i18n import N_
 from app.models import Department, User, UserRole
 from app.models.enums import Role
-from app.models.types import utcnow
+from app.models.types import ID_MAX, utcnow
 from app.models.user import UserCreate, UserUpdate
 from app.passwords import password_problem
 from app.security import hash_password, verify_password
@@ -59,7 +59,10 @@ def get_user(session: Session, *, user_id: int) -> User:
 
 
 def _check_department(session: Session, department_id: int | None) -> None:
-    if department_id is not None and session.get(Department, department_id) is None:
+    if department_id is None:
+        return
+    # An id no row can have is unknown too (the database would refuse to compare it).
+    if not 1 <= department_id <= ID_MAX or session.get(Department, department_id) is None:
         raise Invalid.field("department_id", UNKNOWN_DEPARTMENT)
 
 

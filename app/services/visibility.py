@@ -13,6 +13,7 @@ from app.errors import NotFound
 from app.i18n import N_
 from app.models import Proposal, ProposalCoAuthor, User
 from app.models.enums import Role, Status
+from app.models.types import ID_MAX
 
 NOT_FOUND = N_("指定された提案が見つかりません。")
 
@@ -54,7 +55,10 @@ def visible_clause(user: User) -> ColumnElement[bool]:
 
 
 def get_visible_proposal(session: Session, *, proposal_id: int, user: User) -> Proposal:
-    """The proposal if this user may see it; NotFound (404) otherwise, existing or not."""
+    """The proposal if this user may see it; NotFound (404) otherwise, existing or not
+    (also for an id no row can have, which the database would refuse to compare)."""
+    if not 1 <= proposal_id <= ID_MAX:
+        raise NotFound(NOT_FOUND)
     query = select(Proposal).where(Proposal.id == proposal_id).where(visible_clause(user))
     proposal = session.exec(query).first()
     if proposal is None:

@@ -1,8 +1,8 @@
 """The JSON API under /api/v1 (API.md): thin handlers around the services.
 
-Every operation is an ApiRoute (routing.py: 405 with the resource's full `Allow`, JSON
-bodies with lone surrogates refused) and documents the problem documents it can answer
-(problems.py): each module's common statuses here, an operation's own where it is
+Every operation is a CheckedRoute (app/routers/routing.py: 405 with the resource's full
+`Allow`, bodies with lone surrogates refused) and documents the problem documents it can
+answer (problems.py): each module's common statuses here, an operation's own where it is
 declared."""
 
 from fastapi import APIRouter
@@ -26,7 +26,7 @@ from app.routers.api import (
     webhooks,
 )
 from app.routers.api.problems import PROPOSAL_WRITE, SIGNED_IN, problems
-from app.routers.api.routing import use_api_routes
+from app.routers.routing import use_checked_routes
 
 # (module, the problem statuses all of its operations may answer)
 MODULES = (
@@ -50,5 +50,5 @@ MODULES = (
 
 router = APIRouter(prefix="/api/v1")
 for module, statuses in MODULES:
-    use_api_routes(module.router)
+    use_checked_routes(module.router)
     router.include_router(module.router, responses=problems(*statuses))

@@ -10,7 +10,7 @@ from app.deps import ApiUser, IfMatch, SessionDep, SettingsDep
 from app.models.attachment import AttachmentPublic
 from app.models.types import Id
 from app.routers.api.common import envelope
-from app.routers.api.routing import ApiRoute
+from app.routers.routing import CheckedRoute
 from app.services import attachments as attachments_service
 from app.services.filetypes import KINDS, content_disposition
 from app.services.pagination import Envelope, PageParams, page_params
@@ -19,7 +19,7 @@ ProposalId = Annotated[Id, Path(description="the proposal's id")]
 AttachmentId = Annotated[Id, Path(description="the attachment's id")]
 
 
-class UploadLimitRoute(ApiRoute):
+class UploadLimitRoute(CheckedRoute):
     """Refuses (413) a request whose declared Content-Length is far over the upload limit
     before its body is read; the exact limit is enforced while the file is copied."""
 

@@ -1,9 +1,11 @@
 """Proposals under /api/v1/proposals: CRUD, the lifecycle actions, events and opinions."""
 
 import inspect
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from pydantic import PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from app.deps import ApiUser, IfMatch, SessionDep
 from app.models import Proposal
@@ -61,10 +63,32 @@ def body_parameter(function, model: type) -> None:
     function.__signature__ = signature.replace(parameters=parameters)
 
 
+_ID = TypeAdapter(Id)
+
+
+def _id_or_none(value: Any) -> int | str:
+    """An id, or the word `none`; an error is the id's own (one error, not one per
+    alternative as a union would give)."""
+    if value == "none":
+        return value
+    try:
+        return _ID.validate_python(value)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise PydanticCustomError(error["type"], error["msg"], error.get("ctx")) from None
+
+
+IdOrNone = Annotated[
+    int | str,
+    PlainValidator(_id_or_none),
+    WithJsonSchema({"anyOf": [TypeAdapter(Id).json_schema(), {"const": "none"}]}),
+]
+
+
 def proposal_filters(
     status: Annotated[list[Status] | None, Query()] = None,
     initiative_id: Annotated[
-        Id | Literal["none"] | None,
+        IdOrNone | None,
         Query(description="an initiative id, or `none` for proposals tied to none"),
     ] = None,
     fiscal_year: Annotated[FiscalYear | None, FISCAL_YEAR] = None,

@@ -21,7 +21,9 @@ from app.routers.pages import (
     ranking,
     review,
     rubric,
+    webhooks,
 )
+from app.routers.routing import use_checked_routes
 
 router = APIRouter(include_in_schema=False)
 for module in (
@@ -41,7 +43,9 @@ for module in (
     notifications,
     admin,
     api_keys,
+    webhooks,
     docs,
     open_data,
 ):
+    use_checked_routes(module.router)  # 405 with the full Allow; forms in UTF-8 only
     router.include_router(module.router)

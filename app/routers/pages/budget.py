@@ -120,12 +120,15 @@ async def record_budget(
     proposal = get_proposal(session, proposal_id=proposal_id, user=user)
     form = await request.form()
     values = form_values(form, fields=REQUEST_FIELDS, optional=REQUEST_OPTIONAL)
+    body = dict(values)
+    if body.get("required") in ("true", "false"):  # the radio buttons' values
+        body["required"] = body["required"] == "true"
     try:
         record = budget_service.put_budget(
             session,
             proposal_id=proposal.id,
             user=user,
-            body=values,
+            body=body,
             expected_version=form_version(form),
         )
     except Invalid as exc:

@@ -1,4 +1,4 @@
-"""The route class of every API operation: two answers no single handler can give.
+"""The route class of every API operation and page: answers no single handler can give.
 
 - 405 names every method of the resource in `Allow` (GET and PUT /rubric live in two
   routes; Starlette alone would name the first one's only).
@@ -6,8 +6,16 @@
   character) is refused with 422 before any handler sees it: neither database can store
   one, and an error message echoing it could not be encoded as UTF-8. Pairs that make a
   real character (`"\\ud83d\\ude00"`) are decoded by `json` into that character and pass.
+  (This is the body's decoding, so it comes where malformed JSON does: before the
+  caller is identified.)
+- Forms are text in UTF-8. URL-encoded forms decode with replacement characters, but a
+  multipart form may name its own charset, and UTF-7 or unicode_escape decode to lone
+  surrogates as well: a multipart charset other than UTF-8 is refused (400). Browsers
+  never send one.
+- The text types (app.models.types) refuse surrogates too, whatever the source.
 """
 
+import codecs
 import json
 import re
 from email.message import Message
@@ -19,22 +27,46 @@ from starlette.exceptions import HTTPException
 from starlette.types import Message as ASGIMessage
 from starlette.types import Receive, Scope, Send
 
+from app.i18n import N_
+from app.i18n import gettext as _
 from app.models.types import NOT_UNICODE
+
+FORM_NOT_UTF8 = N_("フォームは UTF-8 で送信してください。")
 
 _ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def _is_json(scope: Scope) -> bool:
+def _content_type(scope: Scope) -> Message | None:
     for name, value in scope.get("headers", []):
         if name == b"content-type":
             message = Message()
             message["content-type"] = value.decode("latin-1")
-            subtype = message.get_content_subtype()
-            return message.get_content_maintype() == "application" and (
-                subtype == "json" or subtype.endswith("+json")
-            )
-    return False
+            return message
+    return None
+
+
+def _is_json(content_type: Message | None) -> bool:
+    if content_type is None:
+        return False
+    subtype = content_type.get_content_subtype()
+    return content_type.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+def _foreign_form_charset(content_type: Message | None) -> bool:
+    """A multipart form that names a charset other than UTF-8 (one Starlette knows: an
+    unknown one is read as Latin-1, which cannot make surrogates)."""
+    if content_type is None or content_type.get_content_type() != "multipart/form-data":
+        return False
+    charset = content_type.get_param("charset")
+    if not isinstance(charset, str):
+        return False
+    try:
+        return codecs.lookup(charset).name != "utf-8"
+    except LookupError:
+        return False
 
 
 def _printable(part: str | int) -> str | int:
@@ -105,33 +137,42 @@ def _replay(messages: list[ASGIMessage], receive: Receive) -> Receive:
 
 
 def _allowed_methods(scope: Scope) -> list[str]:
-    """Every method of every route whose path matches this request's."""
+    """Every method of the resource at this path: of every route whose path matches it,
+    or only of those spelled literally when there are any (/auth/sessions/revoke-others
+    is its own resource, not a session with that id)."""
     router = scope.get("router")
     path = scope["path"][len(scope.get("root_path", "")) :] or "/"
-    methods: set[str] = set()
+    literal: set[str] = set()
+    templated: set[str] = set()
     for context in iter_route_contexts(router.routes if router else []):
         regex, route_methods = getattr(context, "path_regex", None), context.methods
         if regex is not None and route_methods and regex.match(path):
-            methods |= route_methods
-    return sorted(methods)
+            is_literal = "{" not in (context.path_format or "")
+            (literal if is_literal else templated).update(route_methods)
+    return sorted(literal or templated)
 
 
-class ApiRoute(APIRoute):
+class CheckedRoute(APIRoute):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.methods and scope["method"] not in self.methods:
             allowed = _allowed_methods(scope) or sorted(self.methods)
             raise HTTPException(status_code=405, headers={"Allow": ", ".join(allowed)})
-        if scope["method"] in _BODY_METHODS and _is_json(scope):
-            body, messages = await _read_body(receive)
-            check_json_text(body)
-            receive = _replay(messages, receive)
+        if scope["method"] in _BODY_METHODS:
+            content_type = _content_type(scope)
+            if _foreign_form_charset(content_type):
+                raise HTTPException(status_code=400, detail=_(FORM_NOT_UTF8))
+            if _is_json(content_type):
+                body, messages = await _read_body(receive)
+                check_json_text(body)
+                receive = _replay(messages, receive)
         await super().handle(scope, receive, send)
 
 
-def use_api_routes(router: APIRouter) -> None:
-    """Makes every operation of `router` an ApiRoute. The API modules declare plain
-    APIRouters; app/routers/api/__init__.py calls this once for each, so all of them give
-    the same two answers without each module having to remember a route class."""
+def use_checked_routes(router: APIRouter) -> None:
+    """Makes every route of `router` a CheckedRoute. The API and page modules declare
+    plain APIRouters; app/routers/api/__init__.py and pages/__init__.py call this once for
+    each, so all of them give the same answers without each module having to remember a
+    route class."""
     for route in router.routes:
         if type(route) is APIRoute:
-            route.__class__ = ApiRoute
+            route.__class__ = CheckedRoute
