@@ -21,7 +21,6 @@ from app.routers.pages import (
     ranking,
     review,
     rubric,
-    webhooks,
 )
 from app.routers.routing import use_checked_routes
 
@@ -43,7 +42,6 @@ for module in (
     notifications,
     admin,
     api_keys,
-    webhooks,
     docs,
     open_data,
 ):
