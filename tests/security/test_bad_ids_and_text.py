@@ -175,7 +175,7 @@ def test_a_lone_surrogate_in_a_json_body_is_422(
     api = api_as(everyone)
     url = API + path.format(draft=draft.id)
     headers = {"Content-Type": "application/json"}
-    as_value = '{"%s": "窓口\\ud800予約"}' % field
+    as_value = json.dumps({field: "窓口@予約"}).replace("@", "\\ud800")
     body = assert_422(api.request(method, url, content=as_value, headers=headers), ["body", field])
     assert body["errors"][0]["msg"] == NOT_UNICODE
 
