@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.models import Proposal
 from app.models.enums import Role
-from tests.api.test_review import assign, in_review, scores
+from tests.api.test_review import assign, in_review, scores, submitted
 from tests.conftest import PASSWORD
 
 ROUNDS = 10
@@ -127,3 +127,33 @@ def test_two_writers_without_if_match_both_land(server, make_user, session: Sess
             f"効果{ROUNDS - 1}",
         )
         assert stored.version == 1 + 2 * ROUNDS
+
+
+def test_two_secretaries_accepting_at_once_number_each_proposal_once(
+    server, make_user, api_as, session: Session
+) -> None:
+    """The lifecycle and numbering race: each proposal accepted by two people at once is
+    accepted once (the other gets 409), and the numbers run 1…N without a gap or a twin."""
+    author = make_user()
+    first, second = make_user(Role.secretariat), make_user(Role.secretariat)
+    author_api = api_as(author)
+    pids = [submitted(author_api) for _ in range(ROUNDS)]
+    clients = [
+        httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token(server, u)}"})
+        for u in (first, second)
+    ]
+
+    def accept(client: httpx.Client, pid: int):
+        return lambda: client.post(f"/api/v1/proposals/{pid}/accept", json={}, timeout=30)
+
+    try:
+        for pid in pids:
+            answers = at_once(accept(clients[0], pid), accept(clients[1], pid))
+            assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    finally:
+        for client in clients:
+            client.close()
+    session.expire_all()
+    numbers = sorted(session.get(Proposal, pid).number for pid in pids)
+    serials = [int(number.rsplit("-", 1)[1]) for number in numbers]
+    assert serials == list(range(1, ROUNDS + 1))
