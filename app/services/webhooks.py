@@ -107,6 +107,19 @@ def list_deliveries(
     return list(rows), total
 
 
+def delivery_state(delivery: WebhookDelivery, now: datetime | None = None) -> str:
+    """ "delivered", "sending" (claimed by a deliverer), "pending" (due now or later) or
+    "given_up" (no attempt left)."""
+    now = now or utcnow()
+    if delivery.delivered_at is not None:
+        return "delivered"
+    if delivery.locked_until is not None and delivery.locked_until > now:
+        return "sending"
+    if delivery.next_attempt_at is not None:
+        return "pending"
+    return "given_up"
+
+
 def redeliver(
     session: Session, *, webhook_id: int, delivery_id: str, now: datetime | None = None
 ) -> WebhookDelivery:

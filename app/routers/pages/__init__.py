@@ -21,6 +21,7 @@ from app.routers.pages import (
     ranking,
     review,
     rubric,
+    webhooks,
 )
 from app.routers.routing import use_checked_routes
 
@@ -42,6 +43,7 @@ for module in (
     notifications,
     admin,
     api_keys,
+    webhooks,
     docs,
     open_data,
 ):
