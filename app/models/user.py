@@ -1,14 +1,49 @@
 """Users (職員) and the roles they hold."""
 
+import re
+import unicodedata
 from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, ValidationInfo, field_validator
+from pydantic import BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from pydantic import Field as SchemaField
 from sqlalchemy import ForeignKey, String
 from sqlmodel import Column, Field, Relationship, SQLModel
 
+from app.i18n import N_
 from app.models.enums import EmploymentType, Role
 from app.models.types import Email, Line, UTCDateTime, utcnow
 from app.passwords import password_problem
+
+# 職員番号: the personnel system's number, the key of the roster import (API.md). Letters,
+# digits and hyphens; stored in upper case and half-width, so 「ａ０１２」 and "A012" are
+# one number (sign-in accepts it in any case).
+EMPLOYEE_NUMBER_MAX = 20
+EMPLOYEE_NUMBER_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z-]{0,19}$"
+_EMPLOYEE_NUMBER = re.compile(r"[0-9A-Z][0-9A-Z-]{0,19}")
+BAD_EMPLOYEE_NUMBER = N_("職員番号は英数字とハイフン（20文字以内）で入力してください。")
+
+
+def normalise_employee_number(value: str) -> str:
+    """Half-width, upper case, trimmed; ValueError (a Japanese msgid) when not a number."""
+    value = unicodedata.normalize("NFKC", value).strip().upper()
+    if not _EMPLOYEE_NUMBER.fullmatch(value):
+        raise ValueError(BAD_EMPLOYEE_NUMBER)
+    return value
+
+
+def _employee_number(value: Any) -> Any:
+    return normalise_employee_number(value) if isinstance(value, str) else value
+
+
+EmployeeNumber = Annotated[
+    str,
+    BeforeValidator(_employee_number),
+    SchemaField(
+        description="職員番号 (letters, digits and hyphens; stored in upper case)",
+        json_schema_extra={"pattern": EMPLOYEE_NUMBER_PATTERN, "maxLength": EMPLOYEE_NUMBER_MAX},
+    ),
+]
 
 
 class UserRole(SQLModel, table=True):
@@ -24,12 +59,16 @@ class UserRole(SQLModel, table=True):
 class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True)
+    employee_number: str | None = Field(
+        default=None, max_length=EMPLOYEE_NUMBER_MAX, unique=True, index=True
+    )
     name: str = Field(max_length=100)
     name_kana: str | None = Field(default=None, max_length=100)
     department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     position: str | None = Field(default=None, max_length=50)
     employment_type: str = Field(default=EmploymentType.regular.value, max_length=30)
     is_active: bool = Field(default=True)
+    # "" until a password is set (an imported user): verify_password refuses it always.
     password_hash: str = Field(max_length=255)
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -39,6 +78,10 @@ class User(SQLModel, table=True):
         back_populates="user",
         sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"},
     )
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
 
     @property
     def roles(self) -> list[str]:
@@ -63,6 +106,7 @@ class UserCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
     email: Email
+    employee_number: EmployeeNumber | None = None
     name: Line = Field(min_length=1, max_length=100)
     name_kana: Line | None = Field(default=None, max_length=100)
     password: str
@@ -82,6 +126,7 @@ class UserUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
     email: Email | None = None
+    employee_number: EmployeeNumber | None = None
     name: Line | None = Field(default=None, min_length=1, max_length=100)
     name_kana: Line | None = Field(default=None, max_length=100)
     password: str | None = None
@@ -101,6 +146,7 @@ class UserUpdate(SQLModel):
 class UserPublic(SQLModel):
     id: int
     email: str
+    employee_number: str | None
     name: str
     name_kana: str | None
     department_id: int | None
@@ -108,6 +154,7 @@ class UserPublic(SQLModel):
     employment_type: str
     roles: list[str]
     is_active: bool
+    has_password: bool = Field(description="false until a password is set (imported users)")
     version: int
     created_at: datetime
     updated_at: datetime
