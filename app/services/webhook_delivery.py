@@ -266,10 +266,12 @@ class Deliverer:
     def start(self) -> None:
         self.thread.start()
 
-    def stop(self) -> None:
-        """Lets a send in progress finish (at most the timeout), then ends the thread."""
+    def stop(self, timeout: float = 3) -> None:
+        """Ends the thread after the send in progress, waiting at most `timeout` seconds so
+        that a slow receiver cannot hold up the worker's shutdown. A send cut short this
+        way is sent again once its claim has expired (the same uuid)."""
         self.stopping.set()
-        self.thread.join(timeout=TIMEOUT_SECONDS + 5)
+        self.thread.join(timeout=timeout)
 
 
 @contextmanager

@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,9 +18,10 @@ from sqlmodel import Session, select
 from app.config import BASE_DIR, Settings
 from app.models import Proposal, ProposalEvent, Webhook, WebhookDelivery
 from app.models.enums import Role, Status
+from app.models.types import utcnow
 from app.services import lifecycle, webhooks
 from app.services.lifecycle import Action
-from app.services.webhook_delivery import background_deliverer, claim_next, deliver_due
+from app.services.webhook_delivery import background_deliverer, claim_next, deliver_due, record
 from tests.api.test_review import draft, submitted
 from tests.conftest import bearer_token
 from tests.helpers import proposal_in
@@ -302,3 +304,26 @@ def test_a_host_no_longer_allowed_is_not_sent_to(
     assert receiver.received() == []
     [row] = deliveries(admin_api, hook["id"])
     assert "WEBHOOK_ALLOWED_HOSTS" in row["error"] and row["next_attempt_at"] is None
+
+
+def test_a_claim_left_by_a_dead_deliverer_expires_and_the_delivery_is_sent(
+    admin_api, wh_api, wh_settings, db_engine, make_user, receiver, session: Session
+) -> None:
+    hook = subscribe(admin_api, receiver.url)
+    submitted(wh_api(make_user()))
+    dead = claim_next(db_engine)  # a deliverer claims the row, then dies before sending
+    assert dead is not None
+    assert deliver_due(db_engine, settings=wh_settings).delivered == 0  # still claimed
+    session.exec(
+        update(WebhookDelivery).values(locked_until=utcnow() - timedelta(seconds=1))
+    )  # …until the lease runs out
+    session.commit()
+    assert deliver_due(db_engine, settings=wh_settings).delivered == 1
+    [request] = receiver.wait_for(1)
+    verify(request)
+    assert request.delivery_id == dead.delivery_id
+    # The dead deliverer's outcome, should it ever come, no longer counts.
+    record(db_engine, dead, status_code=None, error="late", settings=wh_settings)
+    [row] = deliveries(admin_api, hook["id"])
+    assert (row["attempts"], row["status_code"], row["error"]) == (2, 200, None)
+    assert row["delivered_at"] is not None
