@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from math import ceil
 
 from sqlalchemy import and_, case, delete, or_, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from app.config import Settings
 from app.db import insert_if_absent
@@ -26,6 +26,7 @@ from app.i18n import N_
 from app.models import LoginThrottle, User
 from app.models.types import utcnow
 from app.security import verify_password
+from app.services.users import find_by_login
 
 BAD_CREDENTIALS = N_("メールアドレスまたはパスワードが正しくありません。")
 THROTTLED = N_("ログインの失敗が続いたため、しばらくしてからもう一度お試しください。")
@@ -130,7 +131,7 @@ def authenticate(
             raise _throttled(retry_at, now)
     session.commit()  # the attempt is counted before the (slow) password check
 
-    user = session.exec(select(User).where(User.email == email)).first()
+    user = find_by_login(session, login=email)  # the e-mail, or else the 職員番号
     password_ok = verify_password(password, user.password_hash if user else None)
     if user is None or not password_ok or not user.is_active:
         raise NotAuthenticated(BAD_CREDENTIALS)

@@ -8,7 +8,7 @@ from app.i18n import N_
 from app.models import Department, User, UserRole
 from app.models.enums import Role
 from app.models.types import ID_MAX, utcnow
-from app.models.user import UserCreate, UserUpdate
+from app.models.user import UserCreate, UserUpdate, normalise_employee_number
 from app.passwords import password_problem
 from app.security import hash_password, verify_password
 from app.services import sessions
@@ -16,6 +16,7 @@ from app.services.concurrency import check_version
 from app.services.pagination import PageParams, paginate
 
 EMAIL_TAKEN = N_("このメールアドレスは既に登録されています。")
+EMPLOYEE_NUMBER_TAKEN = N_("この職員番号は既に登録されています。")
 UNKNOWN_DEPARTMENT = N_("指定された課が見つかりません。")
 NOT_FOUND = N_("指定された職員が見つかりません。")
 KEEP_OWN_ADMIN = N_("自分自身の管理者権限や有効状態は変更できません（締め出し防止）。")
@@ -38,6 +39,7 @@ def list_users(
                 func.lower(User.name).like(pattern),
                 func.lower(User.email).like(pattern),
                 func.lower(func.coalesce(User.name_kana, "")).like(pattern),
+                func.lower(func.coalesce(User.employee_number, "")).like(pattern),
             )
         )
     if department_id is not None:
@@ -74,6 +76,31 @@ def _check_email_free(session: Session, email: str, *, except_id: int | None = N
         raise Invalid.field("email", EMAIL_TAKEN)
 
 
+def _check_employee_number_free(
+    session: Session, number: str | None, *, except_id: int | None = None
+) -> None:
+    if number is None:
+        return
+    query = select(User.id).where(User.employee_number == number)
+    if except_id is not None:
+        query = query.where(User.id != except_id)
+    if session.exec(query).first() is not None:
+        raise Invalid.field("employee_number", EMPLOYEE_NUMBER_TAKEN)
+
+
+def find_by_login(session: Session, *, login: str) -> User | None:
+    """The user a sign-in name names: their e-mail, or else their 職員番号 (in any case or
+    width). `login` is what was typed, trimmed and lower-cased."""
+    user = session.exec(select(User).where(User.email == login)).first()
+    if user is not None or "@" in login:
+        return user
+    try:
+        number = normalise_employee_number(login)
+    except ValueError:
+        return None
+    return session.exec(select(User).where(User.employee_number == number)).first()
+
+
 def _set_roles(user: User, roles: list[Role]) -> None:
     wanted = {Role.staff.value} | {role.value for role in roles}
     user.role_rows = [row for row in user.role_rows if row.role in wanted]
@@ -84,11 +111,13 @@ def _set_roles(user: User, roles: list[Role]) -> None:
 
 
 def create_user(session: Session, *, data: UserCreate) -> User:
-    """Raises Invalid (422) for a taken e-mail or an unknown department."""
+    """Raises Invalid (422) for a taken e-mail or 職員番号, or an unknown department."""
     _check_email_free(session, data.email)
+    _check_employee_number_free(session, data.employee_number)
     _check_department(session, data.department_id)
     user = User(
         email=data.email,
+        employee_number=data.employee_number,
         name=data.name,
         name_kana=data.name_kana,
         department_id=data.department_id,
@@ -122,6 +151,8 @@ def update_user(
             raise Invalid.field(field, "この項目は空にできません。")
     if "email" in changes:
         _check_email_free(session, changes["email"], except_id=user.id)
+    if "employee_number" in changes:
+        _check_employee_number_free(session, changes["employee_number"], except_id=user.id)
     if "department_id" in changes:
         _check_department(session, changes["department_id"])
     if user.id == actor.id and (
