@@ -1,12 +1,15 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response, UploadFile
 
 from app.deps import AdminApiUser, IfMatch, SessionDep
 from app.models.enums import Role
+from app.models.roster import RosterImportResult
 from app.models.types import Id, Text
 from app.models.user import UserCreate, UserPublic, UserUpdate
 from app.routers.api.common import envelope, with_etag
+from app.routers.api.roster_answers import IMPORT_RESPONSES, import_answer
+from app.services import roster as roster_service
 from app.services import users as users_service
 from app.services.pagination import Envelope, PageParams, page_params
 
@@ -45,6 +48,28 @@ def create_user(
     """Create a user with a password and roles (`staff` is always included)."""
     user = users_service.create_user(session, data=data)
     return with_etag(response, _public(user))
+
+
+@router.post("/users/import", response_model=RosterImportResult, responses=IMPORT_RESPONSES)
+def import_users(
+    file: UploadFile,
+    session: SessionDep,
+    admin: AdminApiUser,
+    dry_run: Annotated[bool, Query(description="only report what would change")] = False,
+    deactivate_missing: Annotated[
+        bool, Query(description="deactivate users whose 職員番号 is not in the file")
+    ] = False,
+):
+    """Import the staff roster CSV (人事異動): users matched by 職員番号, departments by
+    所属コード; any wrong line and nothing is applied (422 with every error's line)."""
+    result = roster_service.import_roster(
+        session,
+        data=file.file.read(roster_service.MAX_BYTES + 1),
+        actor=admin,
+        dry_run=dry_run,
+        deactivate_missing=deactivate_missing,
+    )
+    return import_answer(result)
 
 
 @router.get(USER, response_model=UserPublic)
