@@ -20,6 +20,7 @@ from app.routers.pages import (
     proposals,
     ranking,
     review,
+    roster,
     rubric,
     webhooks,
 )
@@ -41,6 +42,7 @@ for module in (
     intake,
     initiatives,
     notifications,
+    roster,  # before admin: /admin/users/import is not a user id
     admin,
     api_keys,
     webhooks,

@@ -24,6 +24,7 @@ PAGE_SIZE = 50
 
 USER_FIELDS = (
     "email",
+    "employee_number",
     "name",
     "name_kana",
     "department_id",
@@ -33,7 +34,7 @@ USER_FIELDS = (
     "is_active",
     "password",
 )
-USER_OPTIONAL = ("name_kana", "department_id", "position", "password")
+USER_OPTIONAL = ("employee_number", "name_kana", "department_id", "position", "password")
 DEPARTMENT_FIELDS = ("code", "name", "is_active")
 
 
@@ -121,6 +122,7 @@ def edit_user_page(
     user = users_service.get_user(session, user_id=user_id)
     values = {
         "email": user.email,
+        "employee_number": user.employee_number,
         "name": user.name,
         "name_kana": user.name_kana,
         "department_id": user.department_id,
