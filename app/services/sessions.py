@@ -20,7 +20,7 @@ from app.errors import NotFound
 from app.i18n import N_
 from app.models import AuthSession, User
 from app.models.auth_session import SessionKind
-from app.models.types import utcnow
+from app.models.types import ID_MAX, utcnow
 
 SESSION_NOT_FOUND = N_("指定されたログイン中の端末が見つかりません。")
 # last_seen_at is written at most this often per session (a write per request is waste).
@@ -137,8 +137,9 @@ def list_sessions(
 
 
 def revoke_own(session: Session, *, user_id: int, session_id: int) -> None:
-    """A user ends one of their own sign-ins; someone else's is 404 like a missing one."""
-    row = session.get(AuthSession, session_id)
+    """A user ends one of their own sign-ins; someone else's is 404 like a missing one
+    (and an id no row can have, which the database would refuse to compare)."""
+    row = session.get(AuthSession, session_id) if 1 <= session_id <= ID_MAX else None
     if row is None or row.user_id != user_id:
         raise NotFound(SESSION_NOT_FOUND)
     revoke(session, session_id=session_id)

@@ -112,6 +112,21 @@ def test_ids_in_bodies_are_422(api_as, everyone, draft, session, big: int) -> No
     )
 
 
+@pytest.mark.parametrize("big", [HUGE, WIDE])
+def test_routes_whose_ids_are_not_typed_yet_still_do_not_fail(api_as, everyone, big) -> None:
+    """auth.py and review.py (not this change's) still take plain ints: the services they
+    call find nothing for an id no row can have (404) instead of failing (500)."""
+    api = api_as(everyone)
+    for method, path in [
+        ("DELETE", f"/auth/sessions/{big}"),
+        ("GET", f"/proposals/{big}/reviews"),
+        ("POST", f"/proposals/{big}/recuse"),
+        ("POST", f"/notifications/{big}/read"),
+    ]:
+        answer = api.request(method, f"{API}{path}")
+        assert answer.status_code == 404, (path, answer.text)
+
+
 def test_the_largest_id_is_an_ordinary_404(api_as, everyone) -> None:
     answer = api_as(everyone).get(f"{API}/proposals/{ID_MAX}")
     assert answer.status_code == 404
@@ -134,6 +149,9 @@ def test_pages_answer_out_of_range_ids_in_japanese(page_as, everyone) -> None:
         answer = page.get(path)
         assert answer.status_code == 422, (path, answer.status_code)
         assert "入力内容に誤りがあります。" in answer.text
+    answer = page.post_form(f"/account/sessions/{HUGE}/revoke")
+    assert answer.status_code == 422
+    assert "入力内容に誤りがあります。" in answer.text
 
 
 # -- lone surrogates ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from app.deps import SESSION_KEY, PageUser, SessionDep
 from app.errors import Invalid, NotFound
 from app.htmx import redirect, render
 from app.i18n import gettext as _
+from app.models.types import Id
 from app.routers.pages.forms import invalid_errors
 from app.services import sessions, users
 from app.templating import flash
@@ -65,7 +66,7 @@ def change_password(
 
 @router.post("/account/sessions/{session_id}/revoke")
 def revoke_session(
-    session_id: int, request: Request, session: SessionDep, user: PageUser
+    session_id: Id, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """End one of one's own sign-ins (ending this one signs out here too)."""
     try:
