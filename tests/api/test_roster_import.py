@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.models import AuthSession, Department, Proposal, User
 from app.models.enums import Role
-from app.services import roster
+from app.services import roster, roster_csv
 from tests.helpers import COMPLETE
 
 API = "/api/v1"
@@ -497,7 +497,7 @@ def test_too_large_files_are_413(admin_api: TestClient, monkeypatch) -> None:
     response = upload(admin_api, roster_file(*FIRST, *FIRST))
     assert response.status_code == 413
     monkeypatch.setattr(roster, "MAX_BYTES", 5_000_000)
-    monkeypatch.setattr(roster, "MAX_ROWS", 2)
+    monkeypatch.setattr(roster_csv, "MAX_ROWS", 2)
     response = upload(admin_api, roster_file(*FIRST))
     assert response.status_code == 413
     assert upload(admin_api, roster_file(*FIRST[:2])).status_code == 200
