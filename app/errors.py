@@ -48,7 +48,9 @@ class Invalid(DomainError):
 
     @classmethod
     def field(cls, field: str, message: str, **params: Any) -> "Invalid":
-        return cls(message, errors=[{"loc": ["body", field], "msg": message, "params": params}])
+        return cls(
+            message, errors=[{"loc": ["body", field], "msg": message, "params": params}], **params
+        )
 
 
 class InvalidTransition(DomainError):

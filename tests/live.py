@@ -48,6 +48,7 @@ def live_server(settings: Settings, workers: int = 1, **env: str) -> Iterator[Li
         "ENVIRONMENT": "test",
         "DEMO": "false",
         "UPLOAD_DIR": str(settings.upload_dir),
+        "WEBHOOK_ALLOWED_HOSTS": settings.webhook_allowed_hosts or "127.0.0.1,localhost",
         **env,
     }
     command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]

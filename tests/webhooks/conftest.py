@@ -123,9 +123,12 @@ def verify(request: Received, secret: str = SECRET, *, tolerance: int = 300) -> 
 
 @pytest.fixture
 def wh_settings(settings: Settings) -> Settings:
-    """The test settings with the lifespan's deliverer off and quick retries."""
+    """The test settings with the lifespan's deliverer off and quick retries. Any host may
+    be subscribed here (the contract's examples name portal hosts); nothing is sent but by
+    the tests' own deliverers, to their receivers on 127.0.0.1."""
     return settings.model_copy(
         update={
+            "webhook_allowed_hosts": "",
             "webhook_delivery_enabled": False,
             "webhook_retry_base_seconds": 0.2,
             "webhook_poll_seconds": 0.05,
