@@ -55,6 +55,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         # Nothing a test (or the fuzzer) subscribes may make the service send anywhere
         # but this machine.
         webhook_allowed_hosts="127.0.0.1,localhost",
+        # In-process apps run no deliverer thread; the webhook tests start their own, and
+        # live servers (tests/live.py) deliver as `make run` does.
+        webhook_delivery_enabled=False,
     )
 
 
