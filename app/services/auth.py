@@ -28,7 +28,7 @@ from app.models.types import utcnow
 from app.security import verify_password
 from app.services.users import find_by_login
 
-BAD_CREDENTIALS = N_("メールアドレスまたはパスワードが正しくありません。")
+BAD_CREDENTIALS = N_("メールアドレス（または職員番号）かパスワードが正しくありません。")
 THROTTLED = N_("ログインの失敗が続いたため、しばらくしてからもう一度お試しください。")
 ANY_ACCOUNT = "*"
 FIRST_DELAY = timedelta(seconds=30)

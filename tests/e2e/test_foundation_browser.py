@@ -72,7 +72,7 @@ def test_wrong_password_is_told_in_japanese(page: Page, live_server: str) -> Non
     page.get_by_label("パスワード").fill("wrong-password")
     page.get_by_role("button", name="ログイン").click()
     expect(page.get_by_role("alert")).to_have_text(
-        "メールアドレスまたはパスワードが正しくありません。"
+        "メールアドレス（または職員番号）かパスワードが正しくありません。"
     )
     expect(page).to_have_url(f"{live_server}/login")
 

@@ -76,7 +76,7 @@ def test_wrong_password_and_unknown_email_look_the_same(client: TestClient, make
     ]
     for response in responses:
         assert response.status_code == 401
-        assert "メールアドレスまたはパスワードが正しくありません。" in response.text
+        assert "メールアドレス（または職員番号）かパスワードが正しくありません。" in response.text
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
