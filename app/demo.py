@@ -113,7 +113,8 @@ def load_demo(session: Session) -> bool:
         departments[code] = existing or create_department(
             session, data=DepartmentCreate(code=code, name=name)
         )
-    for local, name, kana, code, position, employment, roles in ACCOUNTS:
+    people = [*ACCOUNTS, *((*c, None, EmploymentType.regular, []) for c in COLLEAGUES)]
+    for local, name, kana, code, position, employment, roles in people:
         create_user(
             session,
             data=UserCreate(
@@ -125,18 +126,6 @@ def load_demo(session: Session) -> bool:
                 position=position,
                 employment_type=employment,
                 roles=[Role.staff, *roles],
-            ),
-        )
-    for local, name, kana, code in COLLEAGUES:
-        create_user(
-            session,
-            data=UserCreate(
-                email=demo_email(local),
-                name=name,
-                name_kana=kana,
-                password=DEMO_PASSWORD,
-                department_id=departments[code].id,
-                roles=[Role.staff],
             ),
         )
     from app.demo_proposals import load_demo_proposals

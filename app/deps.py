@@ -51,6 +51,20 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def start_session(
+    request: Request, session: Session, settings: Settings, user: User, kind: SessionKind
+) -> str:
+    """A new sign-in of `user` from this request's address and browser; returns its key."""
+    return sessions.open_session(
+        session,
+        user=user,
+        kind=kind,
+        settings=settings,
+        address=client_address(request),
+        user_agent=request.headers.get("user-agent", ""),
+    )
+
+
 def get_api_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
     """The caller of an API request: a service key (services/api_keys.py; 403 outside its
     scopes), a bearer token, or the page session (whose unsafe requests the CSRF

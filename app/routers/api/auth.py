@@ -4,7 +4,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from app.deps import SESSION_KEY, ApiUser, SessionDep, SettingsDep, client_address
+from app.deps import (
+    SESSION_KEY,
+    ApiUser,
+    SessionDep,
+    SettingsDep,
+    client_address,
+    start_session,
+)
 from app.models.auth_session import AuthSession, AuthSessionPublic, SessionKind
 from app.models.user import UserMe
 from app.services import sessions, users
@@ -44,14 +51,7 @@ def create_token(
         address=client_address(request),
         settings=settings,
     )
-    key = sessions.open_session(
-        session,
-        user=user,
-        kind=SessionKind.token,
-        settings=settings,
-        address=client_address(request),
-        user_agent=request.headers.get("user-agent", ""),
-    )
+    key = start_session(request, session, settings, user, SessionKind.token)
     return Token(access_token=key, expires_in=settings.token_lifetime_minutes * 60)
 
 

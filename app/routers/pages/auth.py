@@ -4,7 +4,14 @@ from urllib.parse import unquote, urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.deps import SESSION_KEY, OptionalPageUser, SessionDep, SettingsDep, client_address
+from app.deps import (
+    SESSION_KEY,
+    OptionalPageUser,
+    SessionDep,
+    SettingsDep,
+    client_address,
+    start_session,
+)
 from app.errors import NotAuthenticated, TooManyRequests
 from app.htmx import redirect, render
 from app.i18n import LOCALE_COOKIE, LOCALES
@@ -75,14 +82,7 @@ def login(
             status_code=exc.status_code,
             headers=exc.headers,
         )
-    key = sessions.open_session(
-        session,
-        user=user,
-        kind=SessionKind.browser,
-        settings=settings,
-        address=client_address(request),
-        user_agent=request.headers.get("user-agent", ""),
-    )
+    key = start_session(request, session, settings, user, SessionKind.browser)
     # A fresh cookie: a new CSRF token, and no key of an earlier sign-in.
     request.session.clear()
     request.session[SESSION_KEY] = key
