@@ -1,7 +1,6 @@
 """Proposals (提案), their co-authors and the fiscal-year number counter."""
 
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import ConfigDict
 from sqlalchemy import Column, ForeignKey, Integer
@@ -18,6 +17,7 @@ from app.models.types import (
     ReasonText,
     Text,
     UTCDateTime,
+    no_null_defaults,
     non_blank_text,
     utcnow,
 )
@@ -155,18 +155,11 @@ class ProposalCreate(ProposalWrite):
     title: NonBlankLine = Field(max_length=TITLE_MAX)
 
 
-def _no_null_defaults(schema: dict[str, Any], model: Any = None) -> None:
-    """Optional fields that may not be null show no `default: null` in the schema."""
-    for prop in schema.get("properties", {}).values():
-        if "default" in prop and prop["default"] is None and "anyOf" not in prop:
-            del prop["default"]
-
-
 class ProposalUpdate(SQLModel):
     """PATCH: only the fields sent change. Texts, the initiative and the amounts may be
     cleared with null; the title, kind, category, flag and co-authors may not."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_no_null_defaults)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=no_null_defaults)
 
     title: NonBlankLine = Field(default=None, max_length=TITLE_MAX)
     summary: Text | None = Field(default=None, max_length=TEXT_MAX)

@@ -195,3 +195,11 @@ Day = Annotated[
         json_schema_extra={"pattern": DATE_PATTERN},
     ),
 ]
+
+
+def no_null_defaults(schema: dict[str, Any], model: Any = None) -> None:
+    """For a PATCH model's `json_schema_extra`: optional fields that may not be null show
+    no `default: null` in the schema (they may be left out, not set to null)."""
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop and prop["default"] is None and "anyOf" not in prop:
+            del prop["default"]

@@ -12,8 +12,16 @@ from sqlmodel import Column, Field, Relationship, SQLModel
 
 from app.i18n import N_
 from app.models.enums import EmploymentType, Role
-from app.models.types import Email, Line, UTCDateTime, utcnow
-from app.passwords import password_problem
+from app.models.types import (
+    Email,
+    Id,
+    Line,
+    NonBlankLine,
+    UTCDateTime,
+    no_null_defaults,
+    utcnow,
+)
+from app.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 
 # 職員番号: the personnel system's number, the key of the roster import (API.md). Letters,
 # digits and hyphens; stored in upper case and half-width, so 「ａ０１２」 and "A012" are
@@ -94,6 +102,13 @@ class User(SQLModel, table=True):
         return any(str(role) in held for role in roles)
 
 
+# The policy's bounds, shown in the schema; the policy itself (app/passwords.py) gives the
+# Japanese message for these and for what a schema cannot say.
+Password = Annotated[
+    str, SchemaField(json_schema_extra={"minLength": MIN_LENGTH, "maxLength": MAX_LENGTH})
+]
+
+
 def check_password(value: str, email: str | None = None) -> str:
     """The password policy (app/passwords.py); the message is a Japanese msgid."""
     problem = password_problem(value, email)
@@ -107,10 +122,10 @@ class UserCreate(SQLModel):
 
     email: Email
     employee_number: EmployeeNumber | None = None
-    name: Line = Field(min_length=1, max_length=100)
+    name: NonBlankLine = Field(max_length=100)
     name_kana: Line | None = Field(default=None, max_length=100)
-    password: str
-    department_id: int | None = None
+    password: Password
+    department_id: Id | None = None
     position: Line | None = Field(default=None, max_length=50)
     employment_type: EmploymentType = EmploymentType.regular
     roles: list[Role] = Field(default_factory=lambda: [Role.staff])
@@ -123,18 +138,21 @@ class UserCreate(SQLModel):
 
 
 class UserUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    """PATCH: only the fields sent change. The 職員番号, reading, department and position
+    may be cleared with null; the rest may be left out but not set to null."""
 
-    email: Email | None = None
+    model_config = ConfigDict(extra="forbid", json_schema_extra=no_null_defaults)
+
+    email: Email = None
     employee_number: EmployeeNumber | None = None
-    name: Line | None = Field(default=None, min_length=1, max_length=100)
+    name: NonBlankLine = Field(default=None, max_length=100)
     name_kana: Line | None = Field(default=None, max_length=100)
-    password: str | None = None
-    department_id: int | None = None
+    password: Password = None
+    department_id: Id | None = None
     position: Line | None = Field(default=None, max_length=50)
-    employment_type: EmploymentType | None = None
-    roles: list[Role] | None = None
-    is_active: bool | None = None
+    employment_type: EmploymentType = None
+    roles: list[Role] = None
+    is_active: bool = None
 
     @field_validator("password")
     @classmethod

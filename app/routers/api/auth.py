@@ -1,7 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel, Field
 
 from app.deps import (
@@ -13,6 +12,7 @@ from app.deps import (
     start_session,
 )
 from app.models.auth_session import AuthSession, AuthSessionPublic, SessionKind
+from app.models.types import Id
 from app.models.user import UserMe
 from app.services import sessions, users
 from app.services.auth import authenticate
@@ -27,6 +27,16 @@ class Token(BaseModel):
     expires_in: int
 
 
+class TokenForm(BaseModel):
+    """The OAuth2 password form: `username` is the e-mail or the 職員番号. Other OAuth2
+    fields (`grant_type`, `scope`, `client_id`) may be sent and are ignored."""
+
+    model_config = {"extra": "ignore"}
+
+    username: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=128)
+
+
 class PasswordChange(BaseModel):
     """The caller's current password and the new one (the password policy applies)."""
 
@@ -38,7 +48,7 @@ class PasswordChange(BaseModel):
 
 @router.post("/auth/token", response_model=Token)
 def create_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[TokenForm, Form()],
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -78,8 +88,8 @@ def read_sessions(request: Request, session: SessionDep, user: ApiUser) -> dict:
     return {"items": items, "total": len(items), "limit": max(len(items), 1), "offset": 0}
 
 
-@router.delete("/auth/sessions/{session_id}", status_code=204)
-def revoke_session(session_id: int, session: SessionDep, user: ApiUser) -> Response:
+@router.delete("/auth/sessions/{session_id:int}", status_code=204)
+def revoke_session(session_id: Id, session: SessionDep, user: ApiUser) -> Response:
     """End one of the caller's own sign-ins (404 for anyone else's)."""
     sessions.revoke_own(session, user_id=user.id, session_id=session_id)
     return Response(status_code=204)

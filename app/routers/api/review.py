@@ -18,6 +18,7 @@ from app.models.review import (
     NotificationPublic,
     ReviewPublic,
 )
+from app.models.types import Id
 from app.routers.api.common import envelope
 from app.services import notifications as notifications_service
 from app.services import review as review_service
@@ -73,7 +74,7 @@ def _reviewers_envelope(session: Session, proposal_id: int) -> dict:
 
 
 @router.get("/proposals/{proposal_id}/reviewers")
-def read_reviewers(proposal_id: int, session: SessionDep, user: ApiUser) -> dict:
+def read_reviewers(proposal_id: Id, session: SessionDep, user: ApiUser) -> dict:
     """The proposal's reviewers and whether each has scored (secretariat)."""
     review_service.check_secretariat_view(session, proposal_id=proposal_id, user=user)
     return _reviewers_envelope(session, proposal_id)
@@ -81,7 +82,7 @@ def read_reviewers(proposal_id: int, session: SessionDep, user: ApiUser) -> dict
 
 @router.put("/proposals/{proposal_id}/reviewers")
 def put_reviewers(
-    proposal_id: int,
+    proposal_id: Id,
     session: SessionDep,
     user: ApiUser,
     if_match: IfMatch,
@@ -96,7 +97,7 @@ def put_reviewers(
 
 @router.post("/rounds/{round_id}/reviewers")
 def assign_round_reviewers(
-    round_id: int, session: SessionDep, user: ApiUser, body: RawBody = None
+    round_id: Id, session: SessionDep, user: ApiUser, body: RawBody = None
 ) -> dict:
     """Add reviewers to every in-review proposal of a round; conflicting pairs are skipped
     and listed."""
@@ -105,7 +106,7 @@ def assign_round_reviewers(
 
 @router.post("/proposals/{proposal_id}/recuse", response_model=ProposalPublic)
 def recuse(
-    proposal_id: int, session: SessionDep, user: ApiUser, body: RawBody = None
+    proposal_id: Id, session: SessionDep, user: ApiUser, body: RawBody = None
 ) -> ProposalPublic:
     """An assigned reviewer steps aside, with a reason."""
     proposal = reviewers_service.recuse(session, proposal_id=proposal_id, user=user, body=body)
@@ -125,7 +126,7 @@ def _review_public(review, version_numbers: dict[int, int]) -> ReviewPublic:
 
 @router.put("/proposals/{proposal_id}/reviews/mine", response_model=ReviewPublic)
 def put_my_review(
-    proposal_id: int,
+    proposal_id: Id,
     session: SessionDep,
     user: ApiUser,
     if_match: IfMatch,
@@ -140,7 +141,7 @@ def put_my_review(
 
 
 @router.get("/proposals/{proposal_id}/reviews/mine", response_model=ReviewPublic)
-def read_my_review(proposal_id: int, session: SessionDep, user: ApiUser) -> ReviewPublic:
+def read_my_review(proposal_id: Id, session: SessionDep, user: ApiUser) -> ReviewPublic:
     """The caller's own review of the proposal (404 when not yet scored)."""
     _proposal, reviews = review_service.list_reviews(session, proposal_id=proposal_id, user=user)
     mine = [r for r in reviews if r.reviewer_id == user.id]
@@ -150,7 +151,7 @@ def read_my_review(proposal_id: int, session: SessionDep, user: ApiUser) -> Revi
 
 
 @router.get("/proposals/{proposal_id}/reviews")
-def read_reviews(proposal_id: int, session: SessionDep, user: ApiUser) -> dict:
+def read_reviews(proposal_id: Id, session: SessionDep, user: ApiUser) -> dict:
     """All reviews for the secretariat, only one's own for a reviewer; with the score."""
     proposal, reviews = review_service.list_reviews(session, proposal_id=proposal_id, user=user)
     versions = review_service.version_numbers(session)
@@ -190,8 +191,8 @@ def read_ranking(
     session: SessionDep,
     user: ApiUser,
     fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    round_id: int | None = None,
-    initiative_id: int | None = None,
+    round_id: Id | None = None,
+    initiative_id: Id | None = None,
     flagged: bool = False,
 ) -> dict:
     """In-review proposals by score for the secretariat, with reviews in and 要協議 flags."""
@@ -225,7 +226,7 @@ def read_notifications(
 
 
 @router.post("/notifications/{notification_id}/read", response_model=NotificationPublic)
-def read_notification(notification_id: int, session: SessionDep, user: ApiUser):
+def read_notification(notification_id: Id, session: SessionDep, user: ApiUser):
     """Mark one notification read."""
     return notifications_service.mark_read(session, user=user, notification_id=notification_id)
 

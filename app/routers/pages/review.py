@@ -13,6 +13,7 @@ from app.htmx import is_htmx, redirect, render
 from app.i18n import gettext as _
 from app.models import Proposal, User
 from app.models.enums import Role
+from app.models.types import Id
 from app.routers.pages.forms import invalid_errors
 from app.services import review as review_service
 from app.services import reviewers as reviewers_service
@@ -90,7 +91,7 @@ def _score_context(
 
 @router.get("/proposals/{proposal_id}/review")
 def review_form_page(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """The scoring form: each criterion with its level texts, and a comment."""
     proposal = _assigned_proposal(session, proposal_id, user)
@@ -122,7 +123,7 @@ def _review_errors(exc: Invalid) -> dict[str, str]:
 
 @router.post("/proposals/{proposal_id}/review")
 async def save_review(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """Save my review; errors come back inline (422), the form stays for changes."""
     proposal = _assigned_proposal(session, proposal_id, user)
@@ -162,7 +163,7 @@ async def save_review(
 
 @router.post("/proposals/{proposal_id}/recuse")
 async def recuse(
-    proposal_id: int, request: Request, session: SessionDep, user: PageUser
+    proposal_id: Id, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """Step aside from reviewing this proposal, with a reason."""
     proposal = _assigned_proposal(session, proposal_id, user)
