@@ -2,9 +2,9 @@
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, WithJsonSchema, field_validator
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
@@ -134,7 +134,11 @@ class ReviewersIn(SQLModel):
 
 class ReviewIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    scores: dict[str, Any]
+    # Checked against the current rubric by the service (every criterion, integers 1–5,
+    # each its own Japanese message); the schema says the same of each value.
+    scores: dict[
+        str, Annotated[Any, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 5})]
+    ]
     comment: Text = Field(default="", max_length=10_000)
 
 

@@ -2,21 +2,26 @@
 awards and notifications. (`decide` and `reopen-review` are lifecycle actions, routed with
 the other actions in proposals.py.)"""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
 from app.deps import ApiUser, IfMatch, SessionDep
-from app.errors import NotFound
+from app.errors import Forbidden, NotFound
 from app.i18n import N_
+from app.models import Proposal, Round, User
 from app.models.enums import Role
 from app.models.proposal import ProposalPublic
 from app.models.review import (
     AssignedProposal,
     CriterionPublic,
     NotificationPublic,
+    RecuseIn,
+    ReviewersIn,
+    ReviewIn,
     ReviewPublic,
+    RubricIn,
 )
 from app.models.types import Id
 from app.routers.api.common import envelope
@@ -28,9 +33,46 @@ from app.services.disclosure import proposal_views
 from app.services.pagination import Envelope, PageParams, page_params
 from app.services.policy import policy
 from app.services.review_view import reviewer_rows
+from app.services.visibility import get_visible_proposal
 
 router = APIRouter(tags=["review"])
-RawBody = Annotated[dict[str, Any] | None, Body()]
+
+# The 404 and 403 checks as dependencies: they run before the request body is validated,
+# so they come before 422 as API.md orders them. The services check again.
+
+
+def secretariat_proposal(proposal_id: Id, session: SessionDep, user: ApiUser) -> Proposal:
+    """404 when not visible, 403 unless secretariat."""
+    return review_service.check_secretariat_view(session, proposal_id=proposal_id, user=user)
+
+
+def assigned_proposal(proposal_id: Id, session: SessionDep, user: ApiUser) -> Proposal:
+    """404 when not visible, 403 unless an assigned (not recused) reviewer."""
+    proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
+    if review_service.assignment_of(session, proposal_id=proposal.id, user=user) is None:
+        raise Forbidden(review_service.NOT_ASSIGNED)
+    return proposal
+
+
+def rubric_editor(user: ApiUser) -> User:
+    """403 unless secretariat."""
+    if not user.has_role(Role.secretariat):
+        raise Forbidden(rubric_service.NOT_ALLOWED)
+    return user
+
+
+def secretariat_round(round_id: Id, session: SessionDep, user: ApiUser) -> int:
+    """404 for an unknown round (rounds are public, so before 403), 403 unless
+    secretariat."""
+    if session.get(Round, round_id) is None:
+        raise NotFound(N_("指定された募集回が見つかりません。"))
+    if not user.has_role(Role.secretariat):
+        raise Forbidden(review_service.NOT_SECRETARIAT)
+    return round_id
+
+
+SecretariatProposal = Annotated[Proposal, Depends(secretariat_proposal)]
+AssignedProposal_ = Annotated[Proposal, Depends(assigned_proposal)]
 
 
 def _rubric_envelope(session: Session) -> dict:
@@ -52,7 +94,9 @@ def read_rubric(session: SessionDep, _user: ApiUser) -> dict:
 
 
 @router.put("/rubric")
-def replace_rubric(session: SessionDep, user: ApiUser, body: RawBody = None) -> dict:
+def replace_rubric(
+    session: SessionDep, user: Annotated[User, Depends(rubric_editor)], body: RubricIn
+) -> dict:
     """A new rubric version (secretariat); past reviews keep the version they used."""
     rubric_service.replace_rubric(session, body=body, user=user)
     return _rubric_envelope(session)
@@ -82,22 +126,25 @@ def read_reviewers(proposal_id: Id, session: SessionDep, user: ApiUser) -> dict:
 
 @router.put("/proposals/{proposal_id}/reviewers")
 def put_reviewers(
-    proposal_id: Id,
+    proposal: SecretariatProposal,
     session: SessionDep,
     user: ApiUser,
     if_match: IfMatch,
-    body: RawBody = None,
+    body: ReviewersIn,
 ) -> dict:
     """Set the reviewers (secretariat, while in_review); conflicts of interest are 422."""
     reviewers_service.assign_reviewers(
-        session, proposal_id=proposal_id, user=user, body=body, expected_version=if_match
+        session, proposal_id=proposal.id, user=user, body=body, expected_version=if_match
     )
-    return _reviewers_envelope(session, proposal_id)
+    return _reviewers_envelope(session, proposal.id)
 
 
 @router.post("/rounds/{round_id}/reviewers")
 def assign_round_reviewers(
-    round_id: Id, session: SessionDep, user: ApiUser, body: RawBody = None
+    round_id: Annotated[int, Depends(secretariat_round)],
+    session: SessionDep,
+    user: ApiUser,
+    body: ReviewersIn,
 ) -> dict:
     """Add reviewers to every in-review proposal of a round; conflicting pairs are skipped
     and listed."""
@@ -106,10 +153,10 @@ def assign_round_reviewers(
 
 @router.post("/proposals/{proposal_id}/recuse", response_model=ProposalPublic)
 def recuse(
-    proposal_id: Id, session: SessionDep, user: ApiUser, body: RawBody = None
+    proposal: AssignedProposal_, session: SessionDep, user: ApiUser, body: RecuseIn
 ) -> ProposalPublic:
     """An assigned reviewer steps aside, with a reason."""
-    proposal = reviewers_service.recuse(session, proposal_id=proposal_id, user=user, body=body)
+    proposal = reviewers_service.recuse(session, proposal_id=proposal.id, user=user, body=body)
     return proposal_views(session, [proposal], user)[0]
 
 
@@ -126,16 +173,16 @@ def _review_public(review, version_numbers: dict[int, int]) -> ReviewPublic:
 
 @router.put("/proposals/{proposal_id}/reviews/mine", response_model=ReviewPublic)
 def put_my_review(
-    proposal_id: Id,
+    proposal: AssignedProposal_,
     session: SessionDep,
     user: ApiUser,
     if_match: IfMatch,
-    body: RawBody = None,
+    body: ReviewIn,
 ) -> ReviewPublic:
     """Score the proposal on every criterion (integers 1–5) with a comment; may be changed
     until the decision."""
     review = review_service.submit_review(
-        session, proposal_id=proposal_id, user=user, body=body, expected_version=if_match
+        session, proposal_id=proposal.id, user=user, body=body, expected_version=if_match
     )
     return _review_public(review, review_service.version_numbers(session))
 
