@@ -113,18 +113,19 @@ def test_ids_in_bodies_are_422(api_as, everyone, draft, session, big: int) -> No
 
 
 @pytest.mark.parametrize("big", [HUGE, WIDE])
-def test_routes_whose_ids_are_not_typed_yet_still_do_not_fail(api_as, everyone, big) -> None:
-    """auth.py and review.py (not this change's) still take plain ints: the services they
-    call find nothing for an id no row can have (404) instead of failing (500)."""
+def test_session_review_and_notification_ids_are_typed_too(api_as, everyone, big) -> None:
+    """The sign-in, review and notification routes take the same Id: past the range is
+    422 at the path parameter, never a database error."""
     api = api_as(everyone)
-    for method, path in [
-        ("DELETE", f"/auth/sessions/{big}"),
-        ("GET", f"/proposals/{big}/reviews"),
-        ("POST", f"/proposals/{big}/recuse"),
-        ("POST", f"/notifications/{big}/read"),
+    for method, path, name in [
+        ("DELETE", f"/auth/sessions/{big}", "session_id"),
+        ("GET", f"/proposals/{big}/reviews", "proposal_id"),
+        ("POST", f"/proposals/{big}/recuse", "proposal_id"),
+        ("POST", f"/notifications/{big}/read", "notification_id"),
     ]:
-        answer = api.request(method, f"{API}{path}")
-        assert answer.status_code == 404, (path, answer.text)
+        answer = api.request(method, f"{API}{path}", json={"reason": "x"})
+        assert answer.status_code == 422, (path, answer.text)
+        assert answer.json()["errors"][0]["loc"] == ["path", name]
 
 
 def test_the_largest_id_is_an_ordinary_404(api_as, everyone) -> None:
