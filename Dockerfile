@@ -13,6 +13,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /srv/teian
 RUN useradd --create-home --uid 10001 --user-group teian
+# pg_dump and pg_restore for `python -m app backup` / `restore` on PostgreSQL (they must be
+# of the server's major version or newer: use the PGDG packages for a newer server).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md alembic.ini babel.cfg ./
 COPY app ./app
