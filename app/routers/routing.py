@@ -24,11 +24,11 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, APIRouter, iter_route_contexts
 from starlette.exceptions import HTTPException
-from starlette.types import Message as ASGIMessage
 from starlette.types import Receive, Scope, Send
 
 from app.i18n import N_
 from app.i18n import gettext as _
+from app.middleware import read_body, replayer
 from app.models.types import NOT_UNICODE
 
 FORM_NOT_UTF8 = N_("フォームは UTF-8 で送信してください。")
@@ -113,29 +113,6 @@ def check_json_text(body: bytes) -> None:
         raise RequestValidationError([error])
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, list[ASGIMessage]]:
-    chunks: list[bytes] = []
-    messages: list[ASGIMessage] = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks), messages
-
-
-def _replay(messages: list[ASGIMessage], receive: Receive) -> Receive:
-    pending = list(messages)
-
-    async def replayed() -> ASGIMessage:
-        return pending.pop(0) if pending else await receive()
-
-    return replayed
-
-
 def _allowed_methods(scope: Scope) -> list[str]:
     """Every method of the resource at this path: of every route whose path matches it,
     or only of those spelled literally when there are any (/auth/sessions/revoke-others
@@ -162,9 +139,9 @@ class CheckedRoute(APIRoute):
             if _foreign_form_charset(content_type):
                 raise HTTPException(status_code=400, detail=_(FORM_NOT_UTF8))
             if _is_json(content_type):
-                body, messages = await _read_body(receive)
+                body = await read_body(receive)
                 check_json_text(body)
-                receive = _replay(messages, receive)
+                receive = replayer(body, receive)
         await super().handle(scope, receive, send)
 
 

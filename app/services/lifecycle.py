@@ -308,11 +308,17 @@ def lock(session: Session, proposal: Proposal) -> None:
     database's write lock (the driver begins the transaction there; reads before it are
     outside any transaction, so nothing stale is kept)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Proposal.id).where(Proposal.id == proposal.id).with_for_update())
-    else:
+        # One query: the locked row's values overwrite the loaded proposal's.
         session.execute(
-            update(Proposal).where(Proposal.id == proposal.id).values(version=Proposal.version)
-        )
+            select(Proposal)
+            .where(Proposal.id == proposal.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+        return
+    session.execute(
+        update(Proposal).where(Proposal.id == proposal.id).values(version=Proposal.version)
+    )
     session.refresh(proposal)
 
 

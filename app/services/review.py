@@ -121,6 +121,15 @@ def _clean_scores(raw: dict[str, Any], criteria: list[RubricCriterion]) -> dict[
     return clean
 
 
+def assigned_proposal(session: Session, *, proposal_id: int, user: User) -> Proposal:
+    """The proposal, for one of its assigned (not recused) reviewers: 404 when not
+    visible, 403 for anyone else."""
+    proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
+    if assignment_of(session, proposal_id=proposal.id, user=user) is None:
+        raise Forbidden(NOT_ASSIGNED)
+    return proposal
+
+
 def submit_review(
     session: Session,
     *,
@@ -132,9 +141,7 @@ def submit_review(
     """Creates or replaces the caller's review on the current rubric. 404 when not visible;
     403 unless an assigned (not recused) reviewer; 422 for a missing, unknown or
     out-of-range score; 409 once the proposal left in_review (after the decision)."""
-    proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
-    if assignment_of(session, proposal_id=proposal.id, user=user) is None:
-        raise Forbidden(NOT_ASSIGNED)
+    proposal = assigned_proposal(session, proposal_id=proposal_id, user=user)
     data = validate_body(ReviewIn, body)
     version, criteria = rubric_service.current_rubric(session)
     scores = _clean_scores(data.scores, criteria)

@@ -157,14 +157,19 @@ def assign_reviewers(
     return proposal
 
 
-def assign_to_round(session: Session, *, round_id: int, user: User, body: Any) -> dict[str, Any]:
-    """Adds the reviewers to every in-review proposal of a round, skipping each pairing
-    the conflict rules refuse (reported, not an error). 404 for an unknown round (rounds
-    are public, so before 403); 403 unless secretariat."""
+def check_round_assigner(session: Session, *, round_id: int, user: User) -> None:
+    """404 for an unknown round (rounds are public, so before 403); 403 unless
+    secretariat."""
     if session.get(Round, round_id) is None:
         raise NotFound(N_("指定された募集回が見つかりません。"))
     if not user.has_role(Role.secretariat):
         raise Forbidden(NOT_SECRETARIAT)
+
+
+def assign_to_round(session: Session, *, round_id: int, user: User, body: Any) -> dict[str, Any]:
+    """Adds the reviewers to every in-review proposal of a round, skipping each pairing
+    the conflict rules refuse (reported, not an error). 404/403 as check_round_assigner."""
+    check_round_assigner(session, round_id=round_id, user=user)
     data = validate_body(ReviewersIn, body)
     reviewers = [session.get(User, rid) for rid in dict.fromkeys(data.reviewer_ids)]
     if any(r is None for r in reviewers):

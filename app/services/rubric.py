@@ -79,11 +79,16 @@ def current_rubric(session: Session) -> tuple[RubricVersion, list[RubricCriterio
     return version, criteria_of(session, version.id)
 
 
+def check_rubric_editor(user: User) -> None:
+    """403 for anyone but the secretariat."""
+    if not user.has_role(Role.secretariat):
+        raise Forbidden(NOT_ALLOWED)
+
+
 def replace_rubric(session: Session, *, body: object, user: User) -> RubricVersion:
     """A new current version from `body` (RubricIn). Forbidden (403) for anyone but the
     secretariat; Invalid (422) when weights do not sum to 100 or codes repeat."""
-    if not user.has_role(Role.secretariat):
-        raise Forbidden(NOT_ALLOWED)
+    check_rubric_editor(user)
     data = validate_body(RubricIn, body)
     latest = session.exec(select(func.max(RubricVersion.version))).one() or 0
     session.execute(update(RubricVersion).values(is_current=False))

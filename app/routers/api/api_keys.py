@@ -8,6 +8,7 @@ from app.deps import AdminApiUser, SessionDep
 from app.models import ApiKey
 from app.models.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from app.models.types import Id
+from app.routers.api.common import whole_list
 from app.services import api_keys
 from app.services.pagination import Envelope
 
@@ -31,7 +32,7 @@ def read_api_keys(session: SessionDep, _admin: AdminApiUser) -> dict:
     """Every key (never the key itself), live ones first."""
     rows = api_keys.list_keys(session)
     items = [_public(row) for row in rows]
-    return {"items": items, "total": len(items), "limit": max(len(items), 1), "offset": 0}
+    return whole_list(items)
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)

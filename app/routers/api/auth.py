@@ -14,6 +14,7 @@ from app.deps import (
 from app.models.auth_session import AuthSession, AuthSessionPublic, SessionKind
 from app.models.types import Id
 from app.models.user import UserMe
+from app.routers.api.common import whole_list
 from app.services import sessions, users
 from app.services.auth import authenticate
 from app.services.pagination import Envelope
@@ -85,7 +86,7 @@ def read_sessions(request: Request, session: SessionDep, user: ApiUser) -> dict:
     """The caller's live sign-ins (browsers and API tokens), most recently used first."""
     rows = sessions.list_sessions(session, user_id=user.id)
     items = [_public(row, request.state.auth) for row in rows]
-    return {"items": items, "total": len(items), "limit": max(len(items), 1), "offset": 0}
+    return whole_list(items)
 
 
 @router.delete("/auth/sessions/{session_id:int}", status_code=204)

@@ -13,6 +13,11 @@ def envelope(items: list[Any], total: int, page: PageParams) -> dict[str, Any]:
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
 
+def whole_list(items: list[Any]) -> dict[str, Any]:
+    """The envelope of a short list given whole (a user's sign-ins, the service keys)."""
+    return {"items": items, "total": len(items), "limit": max(len(items), 1), "offset": 0}
+
+
 def with_etag(response: Response, model: BaseModel) -> BaseModel:
     """Sets the ETag header from the resource's version and returns the resource."""
     response.headers["ETag"] = etag(model.version)  # type: ignore[attr-defined]

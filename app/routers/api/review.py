@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
 from app.deps import ApiUser, IfMatch, SessionDep
-from app.errors import Forbidden, NotFound
+from app.errors import NotFound
 from app.i18n import N_
-from app.models import Proposal, Round, User
+from app.models import Proposal, User
 from app.models.enums import Role
 from app.models.proposal import ProposalPublic
 from app.models.review import (
@@ -33,7 +33,6 @@ from app.services.disclosure import proposal_views
 from app.services.pagination import Envelope, PageParams, page_params
 from app.services.policy import policy
 from app.services.review_view import reviewer_rows
-from app.services.visibility import get_visible_proposal
 
 router = APIRouter(tags=["review"])
 
@@ -48,26 +47,18 @@ def secretariat_proposal(proposal_id: Id, session: SessionDep, user: ApiUser) ->
 
 def assigned_proposal(proposal_id: Id, session: SessionDep, user: ApiUser) -> Proposal:
     """404 when not visible, 403 unless an assigned (not recused) reviewer."""
-    proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
-    if review_service.assignment_of(session, proposal_id=proposal.id, user=user) is None:
-        raise Forbidden(review_service.NOT_ASSIGNED)
-    return proposal
+    return review_service.assigned_proposal(session, proposal_id=proposal_id, user=user)
 
 
 def rubric_editor(user: ApiUser) -> User:
     """403 unless secretariat."""
-    if not user.has_role(Role.secretariat):
-        raise Forbidden(rubric_service.NOT_ALLOWED)
+    rubric_service.check_rubric_editor(user)
     return user
 
 
 def secretariat_round(round_id: Id, session: SessionDep, user: ApiUser) -> int:
-    """404 for an unknown round (rounds are public, so before 403), 403 unless
-    secretariat."""
-    if session.get(Round, round_id) is None:
-        raise NotFound(N_("指定された募集回が見つかりません。"))
-    if not user.has_role(Role.secretariat):
-        raise Forbidden(review_service.NOT_SECRETARIAT)
+    """404 for an unknown round, 403 unless secretariat."""
+    reviewers_service.check_round_assigner(session, round_id=round_id, user=user)
     return round_id
 
 
