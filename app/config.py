@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The key earlier versions shipped as a default. It is public, so it is refused everywhere.
@@ -122,8 +123,8 @@ class Settings(BaseSettings):
     def secret_key_path(self) -> Path:
         """Where a generated key is kept: beside the SQLite file, else in data/."""
         if self.is_sqlite:
-            database = self.sqlalchemy_url.split("///", 1)[-1]
-            if database and database != ":memory:":
+            database = make_url(self.sqlalchemy_url).database
+            if database and database != ":memory:" and not database.startswith("file:"):
                 return Path(database).resolve().parent / SECRET_KEY_FILE
         return BASE_DIR / "data" / SECRET_KEY_FILE
 
