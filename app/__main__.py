@@ -86,10 +86,12 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 def _load_demo(_args: argparse.Namespace) -> int:
     from app.demo import load_demo
+    from app.rules import ReviewPolicy, with_policy
 
-    engine = make_engine(get_settings())
+    settings = get_settings()
+    engine = make_engine(settings)
     with Session(engine) as session:
-        loaded = load_demo(session)
+        loaded = load_demo(with_policy(session, ReviewPolicy.from_settings(settings)))
     print("demo data loaded" if loaded else "demo data already present")
     return 0
 
@@ -118,7 +120,7 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from app.services.backup import restore_command
+    from app.services.restore import restore_command
 
     return restore_command(get_settings(), args.backup, force=args.force)
 
@@ -135,6 +137,13 @@ def _deliver_webhooks(_args: argparse.Namespace) -> int:
         f"webhook deliveries: {result.delivered} delivered, {result.failed} to be retried, "
         f"{result.given_up} given up"
     )
+    return 0
+
+
+def _rules_doc(_args: argparse.Namespace) -> int:
+    from app.rules_doc import write
+
+    print(f"written {write()}")
     return 0
 
 
@@ -172,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     admin.set_defaults(run=_create_admin)
     commands.add_parser("migrate", help="alembic upgrade head").set_defaults(run=_migrate)
     commands.add_parser("load-demo", help="load demo data").set_defaults(run=_load_demo)
+    commands.add_parser(
+        "rules-doc", help="write docs/rules.md from the rulebook (app/rules/)"
+    ).set_defaults(run=_rules_doc)
     reminders = commands.add_parser("send-reminders", help="send milestone reminders")
     reminders.add_argument("--date", type=_date, help="the day to run for (default: today, JST)")
     reminders.set_defaults(run=_send_reminders)

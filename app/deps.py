@@ -12,6 +12,7 @@ from app.i18n import N_
 from app.models import User
 from app.models.auth_session import SessionKind
 from app.models.enums import Role
+from app.rules import with_policy
 from app.services import api_keys, sessions
 from app.services.concurrency import parse_if_match
 
@@ -25,6 +26,7 @@ def get_settings_dep(request: Request) -> Settings:
 
 def get_session(request: Request) -> Iterator[Session]:
     with Session(request.app.state.engine, expire_on_commit=False) as session:
+        with_policy(session, request.app.state.policy)  # rules.policy_of reads it
         request.state.db = session  # reused by the page layout (the unread badge)
         try:
             yield session

@@ -31,7 +31,7 @@ from app.middleware import (
     SecurityHeadersMiddleware,
 )
 from app.routers import api, pages
-from app.services import policy as review_policy
+from app.rules import ReviewPolicy, with_policy
 from app.validation import VALIDATION_FAILED, error_items
 
 log = logging.getLogger("app")
@@ -137,7 +137,7 @@ def install_error_handlers(app: FastAPI) -> None:
         status = exc.status_code
         if is_api(request):
             detail = exc.detail if isinstance(exc.detail, str) else None
-            if status == 404 and detail == "Not Found":
+            if exc.status_code == 404 and detail == "Not Found":
                 detail = _("指定されたリソースが見つかりません。")
             return problem(status, detail or HTTP_TITLES.get(status, "Error"), headers=exc.headers)
         message = _(PAGE_MESSAGES.get(status, "エラーが発生しました。"))
@@ -189,6 +189,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from app.services.upload_orphans import STARTUP_MIN_AGE_SECONDS, sweep
 
     with Session(app.state.engine) as session:
+        with_policy(session, app.state.policy)
         swept = sweep(session, settings=app.state.settings, min_age_seconds=STARTUP_MIN_AGE_SECONDS)
         if swept.partial or swept.orphans:
             log.warning(
@@ -221,7 +222,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
-    review_policy.configure(settings)
+    # The review policy the settings choose; every request's session works under it.
+    app.state.policy = ReviewPolicy.from_settings(settings)
     app.state.engine = engine or make_engine(settings)
 
     install_error_handlers(app)

@@ -5,9 +5,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from markupsafe import Markup, escape
 from starlette.requests import Request
 
+from app import rules
 from app.i18n import N_, current_locale, translations
 from app.models.enums import (
     BUDGET_STATUS_LABELS,
@@ -31,8 +33,8 @@ from app.models.enums import (
     RoundKind,
     Status,
 )
-from app.security import csrf_token_for
-from app.services.policy import policy
+from app.rules import ReviewPolicy
+from app.security import CSRF_FORM_FIELD, csrf_token_for
 from app.wareki import fiscal_year_label, local_datetime, wareki_date
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -81,10 +83,19 @@ def _dict_labeller(labels: dict[str, str]) -> Callable[[str], str]:
     return lambda value: _gettext(labels[value]) if value in labels else value
 
 
-def award_label(code: str | None) -> str:
-    """The configured award's name (最優秀賞 …); '—' for none."""
+def csrf_field(request: Request) -> Markup:
+    """Every form's hidden CSRF input: `{{ csrf_field(request) }}` (app/middleware.py)."""
+    token = escape(csrf_token_for(request.session))
+    return Markup(f'<input type="hidden" name="{CSRF_FORM_FIELD}" value="{token}">')
+
+
+@pass_context
+def award_label(context, code: str | None) -> str:
+    """The award's name as the app's settings configure it (最優秀賞 …); '—' for none."""
     if not code:
         return "—"
+    request = context.get("request")
+    policy = request.app.state.policy if request is not None else ReviewPolicy()
     return policy.awards.get(code, code)
 
 
@@ -146,8 +157,11 @@ env.filters.update(
     points=points,
     hours=hours,
 )
+# `{% if p.status is in_group("COMPLETED") %}`: the rulebook's status groups (app/rules/).
+env.tests["in_group"] = lambda status, group: rules.is_in(status, getattr(rules, group))
 env.globals.update(
     csrf_token=lambda request: csrf_token_for(request.session),
+    csrf_field=csrf_field,
     # A fresh one-time key for a form that creates something (app/idempotency.py).
     new_form_key=lambda: secrets.token_urlsafe(16),
     pop_flashes=pop_flashes,

@@ -20,34 +20,25 @@ from typing import BinaryIO
 
 from sqlmodel import Session, col, select
 
+from app import rules
 from app.config import Settings
 from app.errors import (
-    Forbidden,
     Invalid,
-    InvalidTransition,
     NotFound,
     PayloadTooLarge,
     UnsupportedMediaType,
 )
 from app.i18n import N_
 from app.models import Attachment, Proposal, User
-from app.models.enums import Status
-from app.services.concurrency import check_version
+from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
 from app.services.filetypes import clean_filename, extension_of, kind_for
-from app.services.lifecycle import claim, lock
 from app.services.pagination import PageParams, paginate
-from app.services.proposals import EDITABLE
 from app.services.visibility import get_visible_proposal
 
 log = logging.getLogger(__name__)
 
 ATTACHMENT_NOT_FOUND = N_("指定された添付ファイルが見つかりません。")
-ONLY_AUTHOR_ATTACHES = N_("添付ファイルを追加・削除できるのは提案者と共同提案者だけです。")
-NOT_ATTACHABLE = N_(
-    "現在の状態（%(status)s）では添付ファイルを追加・削除できません。"
-    "追加・削除できるのは下書きと差戻しの提案です。"
-)
 EMPTY_FILE = N_("空のファイルは添付できません。")
 TOO_LARGE = N_("ファイルが大きすぎます。添付できるのは %(limit)s までです。")
 CONTENT_MISMATCH = N_("ファイルの内容が拡張子（.%(extension)s）の形式と一致しません。")
@@ -128,14 +119,12 @@ def _save(stream: BinaryIO, first: bytes, target: Path, limit: int) -> _Saved:
 
 
 def _check_may_change(proposal: Proposal, user: User) -> None:
-    if not proposal.is_author(user.id):
-        raise Forbidden(ONLY_AUTHOR_ATTACHES)
+    rules.check_allowed(rules.Activity.attach, proposal, user, rules.Facts())
 
 
 def _check_status(proposal: Proposal) -> None:
     # Files change with the text: only while its authors may edit it (draft, returned).
-    if Status(proposal.status) not in EDITABLE:
-        raise InvalidTransition(NOT_ATTACHABLE, status=proposal.status)
+    rules.check_open(rules.Activity.attach, proposal)
 
 
 def add_attachment(

@@ -12,58 +12,36 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from app import rules
 from app.errors import Forbidden, Invalid, InvalidTransition
 from app.i18n import N_
 from app.models import BudgetRecord, Proposal, User
 from app.models.budget import ApproveIn, BudgetIn, DenyIn
-from app.models.enums import BudgetStatus, BudgetType, Role, Status
+from app.models.enums import BudgetStatus, BudgetType, Role
 from app.models.types import utcnow
-from app.services.concurrency import check_version
+from app.services import lifecycle
+from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
-from app.services.lifecycle import (
-    Action,
-    add_guard,
-    allowed_actions,
-    claim,
-    lock,
-    perform,
-    performs,
-)
 from app.services.visibility import get_visible_proposal
 from app.validation import validate_body
 from app.wareki import fiscal_year_label, fiscal_year_of, today_jst
 
-ONLY_FINANCE = N_("予算を登録・決定できるのは財政担当だけです。")
-NOT_ADOPTED = N_("予算を登録できるのは採用された提案だけです（現在: %(status)s）。")
 YEAR_WINDOW = N_("年度は%(first)s～%(last)sの範囲で指定してください。")
 AMOUNT_REQUIRED = N_("予算が必要な場合は要求額を入力してください。")
 ZERO_APPROVAL = N_("措置額は1円以上にしてください。見送る場合は「見送り」にしてください。")
-NO_REQUEST = N_("決定を待っている予算要求がありません。")
 LATER_YEAR = N_("見送りになった要求は、%(year)sより後の年度で要求し直してください。")
 VIEW_ONLY = N_("予算の一覧を見られるのは財政担当と事務局だけです。")
-WAITING = (BudgetStatus.requested,)
 YEARS_BACK, YEARS_AHEAD = 1, 5
 
 
 def check_finance(user: User) -> None:
     """403 unless finance."""
     if not user.has_role(Role.finance):
-        raise Forbidden(ONLY_FINANCE)
+        raise Forbidden(rules.ONLY_FINANCE)
 
 
 def can_view_budgets(user: User) -> bool:
     return user.has_role(Role.finance, Role.secretariat)
-
-
-def can_record_budget(proposal: Proposal, user: User) -> bool:
-    """Finance may record or correct the budget request while the proposal is adopted."""
-    return user.has_role(Role.finance) and proposal.status == Status.adopted.value
-
-
-def can_decide_budget(proposal: Proposal, user: User) -> bool:
-    """Finance may approve or deny while a request waits: approve-budget's table and guard
-    (deny() asks the same: finance, adopted, the current record requested)."""
-    return Action.approve_budget.value in allowed_actions(proposal, user)
 
 
 def year_window(today: date | None = None) -> tuple[int, int]:
@@ -107,15 +85,14 @@ def put_budget(
     if data.approved_yen is not None and data.approved_yen <= 0:
         raise Invalid.field("approved_yen", ZERO_APPROVAL)
     current = current_record(session, proposal_id=proposal.id)
-    if current is not None and current.status == BudgetStatus.denied.value:
+    if current is not None and rules.is_in(current.status, rules.BUDGET_DENIED):
         if data.fiscal_year <= current.fiscal_year:
             raise Invalid.field(
                 "fiscal_year", LATER_YEAR, year=fiscal_year_label(current.fiscal_year)
             )
         current = None  # a new request; the denied one stays in the history
     lock(session, proposal)
-    if proposal.status != Status.adopted.value:
-        raise InvalidTransition(NOT_ADOPTED, status=proposal.status)
+    rules.check_open(rules.Activity.record_budget, proposal)
     check_version(proposal.version, expected_version)
 
     record = current or BudgetRecord(proposal_id=proposal.id, fiscal_year=data.fiscal_year)
@@ -141,11 +118,11 @@ def put_budget(
     record_event(session, proposal=proposal, actor=user, action="budget", changes=changes)
     if data.required and data.approved_yen:
         # Recording and approving are one user action: one transaction, all or nothing.
-        perform(
+        lifecycle.perform(
             session,
             proposal=proposal,
             user=user,
-            action=Action.approve_budget,
+            action=rules.Action.approve_budget,
             body={"approved_yen": data.approved_yen},
             commit=False,
         )
@@ -166,29 +143,19 @@ _FIELDS = (
 )
 
 
-def _validate_approval(
-    session: Session, *, proposal: Proposal, user: User, body: ApproveIn
-) -> None:
+def validate_approval(session: Session, *, proposal: Proposal, user: User, body: ApproveIn) -> None:
+    """The current record itself waits (the rulebook's guard reads the proposal's copy of
+    its status)."""
     record = current_record(session, proposal_id=proposal.id)
-    waiting = record is not None and record.status in [s.value for s in WAITING]
-    if not waiting and proposal.status == Status.adopted.value:
-        raise InvalidTransition(NO_REQUEST)
+    waiting = record is not None and rules.is_in(record.status, rules.BUDGET_WAITING)
+    if not waiting and rules.is_in(proposal.status, rules.BUDGETING):
+        raise InvalidTransition(rules.NO_REQUEST)
 
 
-def _request_waiting(proposal: Proposal) -> bool:
-    """approve-budget's guard, so `allowed_actions` offers it only with a request waiting
-    (read from the proposal's copy of its current record's status: no query per row)."""
-    return proposal.budget_status in [s.value for s in WAITING]
-
-
-add_guard(Action.approve_budget, _request_waiting, NO_REQUEST)
-
-
-@performs(Action.approve_budget, body=ApproveIn)
 def approve(session: Session, *, proposal: Proposal, user: User, body: ApproveIn) -> dict[str, Any]:
     """Approves the current request: as requested, or reduced when less was granted."""
     record = current_record(session, proposal_id=proposal.id)
-    assert record is not None  # _validate_approval saw to it
+    assert record is not None  # validate_approval saw to it
     reduced = record.requested_yen is not None and body.approved_yen < record.requested_yen
     record.approved_yen = body.approved_yen
     record.status = (BudgetStatus.reduced if reduced else BudgetStatus.approved).value
@@ -203,9 +170,6 @@ def approve(session: Session, *, proposal: Proposal, user: User, body: ApproveIn
     }
 
 
-approve.validate = _validate_approval  # type: ignore[attr-defined]
-
-
 def deny(session: Session, *, proposal_id: int, user: User, body: Any) -> BudgetRecord:
     """Records that the request was not funded (見送り); the proposal stays adopted and may
     be requested again for a later year. 404/403/422 (reason)/409 (nothing waiting)."""
@@ -213,13 +177,12 @@ def deny(session: Session, *, proposal_id: int, user: User, body: Any) -> Budget
     check_finance(user)
     data = validate_body(DenyIn, body)
     if not data.reason.strip():
-        raise Invalid.field("reason", N_("理由を入力してください。"))
+        raise Invalid.field("reason", rules.REASON_REQUIRED)
     lock(session, proposal)
-    if proposal.status != Status.adopted.value:
-        raise InvalidTransition(NOT_ADOPTED, status=proposal.status)
+    rules.check_open(rules.Activity.deny_budget, proposal)
     record = current_record(session, proposal_id=proposal.id)
-    if record is None or record.status != BudgetStatus.requested.value:
-        raise InvalidTransition(NO_REQUEST)
+    if record is None or not rules.is_in(record.status, rules.BUDGET_WAITING):
+        raise InvalidTransition(rules.NO_REQUEST)
     record.status = BudgetStatus.denied.value
     record.approved_yen = 0
     record.decided_by_id, record.decided_at, record.updated_at = user.id, utcnow(), utcnow()
@@ -261,11 +224,11 @@ def _awaiting():
             is_current_record(),
             isouter=True,
         )
-        .where(Proposal.status == Status.adopted.value)
+        .where(rules.status_in(col(Proposal.status), rules.BUDGETING))
         .where(
             or_(
                 col(BudgetRecord.id).is_(None),
-                col(BudgetRecord.status).in_([s.value for s in WAITING]),
+                rules.status_in(col(BudgetRecord.status), rules.BUDGET_WAITING),
             )
         )
     )
@@ -283,7 +246,7 @@ def awaiting_count(session: Session, *, user: User) -> int:
 def needed_fiscal_year(proposal: Proposal, record: BudgetRecord | None) -> int:
     """The fiscal year the proposal needs money in: the current record's, the year after a
     denied one, or else the year after the decision."""
-    if record is not None and record.status == BudgetStatus.denied.value:
+    if record is not None and rules.is_in(record.status, rules.BUDGET_DENIED):
         return record.fiscal_year + 1
     if record is not None:
         return record.fiscal_year

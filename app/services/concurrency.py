@@ -1,11 +1,24 @@
-"""Optimistic concurrency: versions, ETags and If-Match."""
+"""Concurrency: versions, ETags and If-Match; taking a proposal's row before its checks
+(`lock`) and moving its version on only if nobody else did (`claim`). docs/integrity.md."""
 
-from app.errors import PreconditionFailed
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session
+
+from app.errors import InvalidTransition, PreconditionFailed
 from app.i18n import N_
+from app.models import Proposal
+from app.models.enums import Status
+from app.models.types import utcnow
 
 STALE = N_(
     "この内容は他の人が先に更新しました。最新の内容を読み込み直してから、もう一度操作してください。"
 )
+
+
+CHANGED_MEANWHILE = N_("この提案は他の操作で更新されました。画面を更新してからやり直してください。")
 
 
 def etag(version: int) -> str:
@@ -26,3 +39,55 @@ def check_version(current: int, expected: int | None) -> None:
     """Raises PreconditionFailed (412) when the caller edited an older version."""
     if expected is not None and expected != current:
         raise PreconditionFailed(STALE)
+
+
+def lock(session: Session, proposal: Proposal) -> None:
+    """Takes the proposal's row for this transaction, waiting for anyone else writing it,
+    and reads it afresh: the status (409) and version (412) checks that follow see what is
+    really there, and two writers are answered one after the other. Without `If-Match`
+    a change that only moved the version on (a review, an attachment) no longer makes the
+    next writer fail; with a stale `If-Match` the answer is always 412.
+
+    PostgreSQL: SELECT … FOR UPDATE. SQLite: a write that changes nothing, which takes the
+    database's write lock (the driver begins the transaction there; reads before it are
+    outside any transaction, so nothing stale is kept)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # One query: the locked row's values overwrite the loaded proposal's.
+        session.execute(
+            select(Proposal)
+            .where(Proposal.id == proposal.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+        return
+    session.execute(
+        update(Proposal).where(Proposal.id == proposal.id).values(version=Proposal.version)
+    )
+    session.refresh(proposal)
+
+
+def claim(
+    session: Session,
+    proposal: Proposal,
+    *,
+    status: Status | None = None,
+    from_status: str | None = None,
+) -> None:
+    """Moves the version on (and the status, for transitions) only if nobody else changed
+    the proposal since it was read: the UPDATE's WHERE is the lock on both databases."""
+    now = utcnow()
+    values: dict[str, Any] = {"version": proposal.version + 1, "updated_at": now}
+    if status is not None:
+        values["status"] = status.value
+    result = session.execute(
+        update(Proposal)
+        .where(Proposal.id == proposal.id)
+        .where(Proposal.version == proposal.version)
+        .where(Proposal.status == (from_status or proposal.status))
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise InvalidTransition(CHANGED_MEANWHILE)
+    for name, value in values.items():
+        set_committed_value(proposal, name, value)

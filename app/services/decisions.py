@@ -6,35 +6,27 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app import rules
 from app.errors import Invalid
 from app.i18n import N_
 from app.models import Department, Proposal, User
 from app.models.enums import OUTCOME_LABELS, OUTCOME_STATUS, Outcome
-from app.models.proposal import DecideBody, EmptyBody
+from app.models.proposal import DecideBody
 from app.models.types import utcnow
-from app.services.lifecycle import Action, add_guard, performs
 from app.services.notifications import notify
-from app.services.policy import policy
 
 UNKNOWN_AWARD = N_("賞の種類が正しくありません。")
 AWARD_NEEDS_ADOPTION = N_("賞は採用または一部採用の提案にだけ付けられます。")
 DEPARTMENT_REQUIRED = N_("採用する場合は実施担当課を指定してください。")
 UNKNOWN_DEPARTMENT = N_("指定された実施担当課が見つかりません。")
-NEEDS_A_REVIEW = N_("完了した審査がまだないため、決定できません。")
 DECIDED_TITLE = N_("審査結果: 「%(title)s」は%(outcome)sとなりました")
 ADOPTING = (Outcome.adopted, Outcome.partially_adopted)
 
-add_guard(
-    Action.decide,
-    lambda proposal: proposal.reviews_in > 0 or not policy.decision_requires_review,
-    NEEDS_A_REVIEW,
-)
 
-
-def _validate_decision(
+def validate_decision(
     session: Session, *, proposal: Proposal, user: User, body: DecideBody
 ) -> None:
-    if body.award is not None and body.award not in policy.awards:
+    if body.award is not None and body.award not in rules.policy_of(session).awards:
         raise Invalid.field("award", UNKNOWN_AWARD)
     if body.award is not None and body.outcome not in ADOPTING:
         raise Invalid.field("award", AWARD_NEEDS_ADOPTION)
@@ -45,7 +37,6 @@ def _validate_decision(
             raise Invalid.field("implementing_department_id", UNKNOWN_DEPARTMENT)
 
 
-@performs(Action.decide, body=DecideBody)
 def decide(session: Session, *, proposal: Proposal, user: User, body: DecideBody) -> dict[str, Any]:
     """Records the decision and tells the authors."""
     adopting = body.outcome in ADOPTING
@@ -75,10 +66,6 @@ def decide(session: Session, *, proposal: Proposal, user: User, body: DecideBody
     }
 
 
-decide.validate = _validate_decision  # type: ignore[attr-defined]
-
-
-@performs(Action.reopen_review, body=EmptyBody)
 def reopen_review(session: Session, *, proposal: Proposal, user: User, body: Any) -> dict[str, Any]:
     """A deferred proposal goes back to review; the earlier decision stays in the timeline."""
     previous = proposal.outcome

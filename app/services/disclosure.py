@@ -22,13 +22,13 @@ and the same `blind` set.
 
 from sqlmodel import Session
 
+from app import rules
 from app.models import Proposal, User
 from app.models.enums import Role
 from app.models.event import EventPublic
 from app.models.proposal import ProposalPublic
 from app.services.events import list_events
 from app.services.execution import is_overdue
-from app.services.lifecycle import allowed_actions
 from app.services.review import blind_proposal_ids
 from app.wareki import fiscal_year_label
 
@@ -53,7 +53,9 @@ def shows_review_figures(proposal: Proposal, user: User) -> bool:
     return user.has_role(Role.secretariat) or proposal.outcome is not None
 
 
-def proposal_view(proposal: Proposal, user: User, *, blind: bool) -> ProposalPublic:
+def proposal_view(
+    proposal: Proposal, user: User, *, blind: bool, policy: rules.ReviewPolicy
+) -> ProposalPublic:
     """The proposal as this user may read it (derived fields included); `blind` when the
     user reviews it blind."""
     data = {
@@ -64,7 +66,9 @@ def proposal_view(proposal: Proposal, user: User, *, blind: bool) -> ProposalPub
     data.update(
         co_author_ids=proposal.co_author_ids,
         fiscal_year_label=fiscal_year_label(proposal.fiscal_year),
-        allowed_actions=allowed_actions(proposal, user),
+        allowed_actions=rules.capabilities(
+            proposal, user, rules.Facts(policy=policy)
+        ).allowed_actions,
         overdue=is_overdue(proposal),
     )
     if blind:
@@ -79,7 +83,8 @@ def proposal_view(proposal: Proposal, user: User, *, blind: bool) -> ProposalPub
 def proposal_views(session: Session, proposals: list[Proposal], user: User) -> list[ProposalPublic]:
     """proposal_view for several proposals, with one lookup of what the user reviews blind."""
     blind = blind_proposal_ids(session, user=user)
-    return [proposal_view(p, user, blind=p.id in blind) for p in proposals]
+    policy = rules.policy_of(session)
+    return [proposal_view(p, user, blind=p.id in blind, policy=policy) for p in proposals]
 
 
 def event_views(session: Session, *, proposal: Proposal, user: User) -> list[EventPublic]:

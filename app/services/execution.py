@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from app import wareki
-from app.errors import Forbidden, Invalid, InvalidTransition, NotFound
+from app import rules, wareki
+from app.errors import Invalid, NotFound
 from app.i18n import N_
 from app.models import (
     Milestone,
@@ -23,7 +23,6 @@ from app.models import (
     Proposal,
     User,
 )
-from app.models.enums import BudgetStatus, Status
 from app.models.execution import (
     REPORT_REQUIRED,
     CompleteBody,
@@ -33,41 +32,19 @@ from app.models.execution import (
     StartBody,
 )
 from app.models.types import utcnow
-from app.services.concurrency import check_version
+from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
-from app.services.lifecycle import (
-    Action,
-    add_guard,
-    claim,
-    implementer_or_secretariat,
-    lock,
-    performs,
-)
 from app.services.notifications import notify
 from app.services.visibility import get_visible_proposal
 from app.validation import validate_body
 
-ONLY_IMPLEMENTERS = N_("実施担当課の職員と事務局だけが実施状況を記録できます。")
-NOT_STARTABLE = N_(
-    "予算が措置されていないため開始できません（財政担当が「予算不要」とした場合は開始できます）。"
-)
-NOT_IMPLEMENTED_YET = N_("実施中でない提案は、実施済み報告の場合にだけ完了にできます。")
 OWNER_NOT_IN_DEPARTMENT = N_("担当者は実施担当課の在職中の職員から選んでください。")
 MEASURED_IN_FUTURE = N_("効果の測定日に未来の日付は指定できません。")
 DONE_IN_FUTURE = N_("完了日に未来の日付は指定できません。")
 DONE_ON_WITHOUT_DONE = N_("未完了に戻す場合は完了日を指定しないでください。")
-NOT_IN_EXECUTION = N_(
-    "マイルストーンを記録できるのは採用から実施中までの提案です（現在: %(status)s）。"
-)
-NOT_IN_PROGRESS = N_("進捗を報告できるのは実施中の提案だけです（現在: %(status)s）。")
 MILESTONE_NOT_FOUND = N_("指定されたマイルストーンが見つかりません。")
 STARTED_TITLE = N_("実施開始: 「%(title)s」の実施が始まりました")
 COMPLETED_TITLE = N_("実施完了: 「%(title)s」の実施が完了しました")
-
-# Where milestones may be planned and changed: from adoption until completion.
-EXECUTING = (Status.adopted, Status.budgeted, Status.in_progress)
-EXECUTING_VALUES = [s.value for s in EXECUTING]
-
 
 # -- derivation ------------------------------------------------------------------------------
 
@@ -89,7 +66,7 @@ def weighted_percent(milestones: list[Milestone]) -> int | None:
 def derive_progress(
     status: str, milestones: list[Milestone], latest_update: int | None
 ) -> int | None:
-    if status == Status.completed.value:
+    if rules.is_in(status, rules.COMPLETED):
         return 100
     if milestones:
         return weighted_percent(milestones)
@@ -99,7 +76,7 @@ def derive_progress(
 def is_overdue(proposal: Proposal, on: date | None = None) -> bool:
     """True while the proposal is being carried out and an open milestone is past due or
     the planned end date has passed."""
-    if proposal.status not in EXECUTING_VALUES:
+    if not rules.is_in(proposal.status, rules.EXECUTING):
         return False
     on = on or today()
     late_milestone = proposal.open_due_date is not None and proposal.open_due_date < on
@@ -109,7 +86,7 @@ def is_overdue(proposal: Proposal, on: date | None = None) -> bool:
 
 def overdue_clause(on: date):
     """`is_overdue` as an SQL condition, for boards and counts."""
-    return col(Proposal.status).in_(EXECUTING_VALUES) & or_(
+    return rules.status_in(col(Proposal.status), rules.EXECUTING) & or_(
         col(Proposal.open_due_date) < on, col(Proposal.planned_end_date) < on
     )
 
@@ -117,7 +94,7 @@ def overdue_clause(on: date):
 def milestone_overdue(milestone: Milestone, status: str, on: date | None = None) -> bool:
     """An open milestone past its due date, while its proposal (in `status`) is being
     carried out; a completed proposal's leftover milestones are not overdue."""
-    if status not in EXECUTING_VALUES:
+    if not rules.is_in(status, rules.EXECUTING):
         return False
     return milestone.done_on is None and milestone.due_date < (on or today())
 
@@ -164,38 +141,9 @@ def refresh_derived(session: Session, proposal: Proposal) -> None:
 # -- who ---------------------------------------------------------------------------------------
 
 
-def can_execute(proposal: Proposal, user: User) -> bool:
-    """The implementing department's members and the secretariat."""
-    return implementer_or_secretariat(proposal, user)
-
-
 def check_executor(proposal: Proposal, user: User) -> None:
     """403 unless of the implementing department or the secretariat."""
-    if not can_execute(proposal, user):
-        raise Forbidden(ONLY_IMPLEMENTERS)
-
-
-def plans_open(proposal: Proposal) -> bool:
-    """Milestones may be planned and changed from adoption until completion."""
-    return proposal.status in EXECUTING_VALUES
-
-
-def reports_open(proposal: Proposal) -> bool:
-    """Progress is reported while the proposal is in progress."""
-    return proposal.status == Status.in_progress.value
-
-
-def can_plan(proposal: Proposal, user: User) -> bool:
-    return can_execute(proposal, user) and plans_open(proposal)
-
-
-def can_report(proposal: Proposal, user: User) -> bool:
-    return can_execute(proposal, user) and reports_open(proposal)
-
-
-def _check_executing(proposal: Proposal) -> None:
-    if not plans_open(proposal):
-        raise InvalidTransition(NOT_IN_EXECUTION, status=proposal.status)
+    rules.check_allowed(rules.Activity.plan_milestones, proposal, user, rules.Facts())
 
 
 def department_members(session: Session, department_id: int | None) -> list[User]:
@@ -225,23 +173,7 @@ def _notify_authors(session: Session, proposal: Proposal, title: str, body: str 
 # -- start and complete (lifecycle actions) ------------------------------------------------------
 
 
-def budget_settled(proposal: Proposal) -> bool:
-    """start's guard: budgeted, or adopted with finance's record saying no money is needed."""
-    if proposal.status != Status.adopted.value:
-        return True
-    return proposal.budget_status == BudgetStatus.not_required.value
-
-
-def _completable(proposal: Proposal) -> bool:
-    """complete's guard: from adopted only for an already-implemented report (実施済み報告)."""
-    return proposal.status != Status.adopted.value or proposal.already_implemented
-
-
-add_guard(Action.start, budget_settled, NOT_STARTABLE)
-add_guard(Action.complete, _completable, NOT_IMPLEMENTED_YET)
-
-
-def _validate_start(session: Session, *, proposal: Proposal, user: User, body: StartBody) -> None:
+def validate_start(session: Session, *, proposal: Proposal, user: User, body: StartBody) -> None:
     if body.owner_id is not None:
         owner = session.get(User, body.owner_id)
         if (
@@ -252,7 +184,6 @@ def _validate_start(session: Session, *, proposal: Proposal, user: User, body: S
             raise Invalid.field("owner_id", OWNER_NOT_IN_DEPARTMENT)
 
 
-@performs(Action.start, body=StartBody)
 def start(session: Session, *, proposal: Proposal, user: User, body: StartBody) -> dict[str, Any]:
     """Starts the work: the owner (the caller when they belong to the department) and the
     planned end date; the authors are told."""
@@ -266,10 +197,7 @@ def start(session: Session, *, proposal: Proposal, user: User, body: StartBody) 
     return {"owner_id": owner_id, "planned_end_date": body.planned_end_date}
 
 
-start.validate = _validate_start  # type: ignore[attr-defined]
-
-
-def _validate_completion(
+def validate_completion(
     session: Session, *, proposal: Proposal, user: User, body: CompleteBody
 ) -> None:
     if not body.report.strip():
@@ -278,7 +206,6 @@ def _validate_completion(
         raise Invalid.field("measured_on", MEASURED_IN_FUTURE)
 
 
-@performs(Action.complete, body=CompleteBody)
 def complete(
     session: Session, *, proposal: Proposal, user: User, body: CompleteBody
 ) -> dict[str, Any]:
@@ -298,9 +225,6 @@ def complete(
         "actual_savings_yen_per_year": body.actual_savings_yen_per_year,
         "effect_measured_on": proposal.effect_measured_on,
     }
-
-
-complete.validate = _validate_completion  # type: ignore[attr-defined]
 
 
 # -- milestones and progress -----------------------------------------------------------------
@@ -329,7 +253,7 @@ def add_milestone(
     proposal = _writable(session, proposal_id=proposal_id, user=user)
     data = validate_body(MilestoneIn, body)
     lock(session, proposal)
-    _check_executing(proposal)
+    rules.check_open(rules.Activity.plan_milestones, proposal)
     check_version(proposal.version, expected_version)
     milestone = Milestone(
         proposal_id=proposal.id,
@@ -374,7 +298,7 @@ def update_milestone(
     if data.done is False and data.done_on is not None:
         raise Invalid.field("done_on", DONE_ON_WITHOUT_DONE)
     lock(session, proposal)
-    _check_executing(proposal)
+    rules.check_open(rules.Activity.plan_milestones, proposal)
     check_version(proposal.version, expected_version)
     fields = data.model_dump(exclude_unset=True)
     wanted: dict[str, Any] = {
@@ -419,7 +343,7 @@ def delete_milestone(
     proposal = _writable(session, proposal_id=proposal_id, user=user)
     milestone = get_milestone(session, proposal, milestone_id)
     lock(session, proposal)
-    _check_executing(proposal)
+    rules.check_open(rules.Activity.plan_milestones, proposal)
     check_version(proposal.version, expected_version)
     changes = {
         "milestone_id": milestone.id,
@@ -437,8 +361,7 @@ def add_progress(
     proposal = _writable(session, proposal_id=proposal_id, user=user)
     data = validate_body(ProgressIn, body)
     lock(session, proposal)
-    if not reports_open(proposal):
-        raise InvalidTransition(NOT_IN_PROGRESS, status=proposal.status)
+    rules.check_open(rules.Activity.report_progress, proposal)
     check_version(proposal.version, expected_version)
     update = ProgressUpdate(
         proposal_id=proposal.id, percent=data.percent, note=data.note, author_id=user.id

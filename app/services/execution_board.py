@@ -7,11 +7,12 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
+from app import rules
 from app.errors import Forbidden, NotFound
 from app.i18n import N_
 from app.models import Department, Milestone, Proposal, User
-from app.models.enums import Role, Status
-from app.services.execution import EXECUTING_VALUES, is_overdue, overdue_clause, today
+from app.models.enums import Role
+from app.services.execution import is_overdue, overdue_clause, today
 
 BOARD_OTHER_DEPARTMENT = N_("他の課の実施状況を見られるのは事務局だけです。")
 NO_DEPARTMENT = N_("所属課が登録されていないため、課の実施状況を表示できません。")
@@ -55,7 +56,7 @@ def board(
     rows = session.exec(
         select(Proposal)
         .where(Proposal.implementing_department_id == department.id)
-        .where(col(Proposal.status).in_(EXECUTING_VALUES))
+        .where(rules.status_in(col(Proposal.status), rules.EXECUTING))
         .order_by(
             case((late, 0), else_=1),
             nearest.nulls_last(),
@@ -63,8 +64,8 @@ def board(
             col(Proposal.id),
         )
     ).all()
-    started = [p for p in rows if p.status == Status.in_progress.value]
-    waiting = [p for p in rows if p.status != Status.in_progress.value]
+    started = [p for p in rows if rules.is_in(p.status, rules.IN_PROGRESS)]
+    waiting = [p for p in rows if not rules.is_in(p.status, rules.IN_PROGRESS)]
     return Board(department, started, waiting, {p.id for p in rows if is_overdue(p, on)})
 
 
@@ -83,7 +84,7 @@ def due_counts(session: Session, *, user: User, on: date | None = None) -> dict[
         .select_from(Milestone)
         .join(Proposal, Proposal.id == Milestone.proposal_id)
         .where(mine)
-        .where(col(Proposal.status).in_(EXECUTING_VALUES))
+        .where(rules.status_in(col(Proposal.status), rules.EXECUTING))
         .where(col(Milestone.done_on).is_(None))
         .where(and_(Milestone.due_date >= on, Milestone.due_date <= on + timedelta(days=7)))
     ).one()
@@ -91,7 +92,7 @@ def due_counts(session: Session, *, user: User, on: date | None = None) -> dict[
         select(func.count())
         .select_from(Proposal)
         .where(mine)
-        .where(col(Proposal.status).in_([Status.adopted.value, Status.budgeted.value]))
+        .where(rules.status_in(col(Proposal.status), rules.AWAITING_START))
     ).one()
     return {"overdue": overdue, "due_soon": due_soon, "to_start": to_start}
 

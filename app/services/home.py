@@ -3,9 +3,10 @@
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app import rules
 from app.i18n import N_
 from app.models import Proposal, ProposalCoAuthor, User
-from app.models.enums import Role, Status
+from app.models.enums import Role
 from app.services.budget import awaiting_count
 from app.services.execution_board import due_counts
 from app.services.review import reviewer_queue
@@ -27,8 +28,8 @@ def waiting_for(session: Session, user: User) -> list[tuple[str, int, str]]:
             query = query.where(condition)
         return session.exec(query).one()
 
-    drafts = count(_mine(user), Proposal.status == Status.draft.value)
-    returned = count(_mine(user), Proposal.status == Status.returned.value)
+    drafts = count(_mine(user), rules.status_in(col(Proposal.status), rules.DRAFTS))
+    returned = count(_mine(user), rules.status_in(col(Proposal.status), rules.RETURNED))
     if returned:
         items.append(
             (
@@ -40,7 +41,7 @@ def waiting_for(session: Session, user: User) -> list[tuple[str, int, str]]:
     if drafts:
         items.append((N_("書きかけの下書き"), drafts, "/proposals?mine=true&status=draft"))
     if user.has_role(Role.secretariat):
-        intake = count(Proposal.status == Status.submitted.value)
+        intake = count(rules.status_in(col(Proposal.status), rules.AWAITING_INTAKE))
         if intake:
             items.append((N_("受付待ちの提案"), intake, "/intake"))
     if user.has_role(Role.reviewer):
@@ -50,7 +51,7 @@ def waiting_for(session: Session, user: User) -> list[tuple[str, int, str]]:
     if user.has_role(Role.supervisor) and user.department_id is not None:
         opinions = count(
             Proposal.department_id == user.department_id,
-            col(Proposal.status).in_([Status.submitted.value, Status.in_review.value]),
+            rules.status_in(col(Proposal.status), rules.OPINION_OPEN),
             col(Proposal.supervisor_opinion).is_(None),
         )
         if opinions:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app import rules
 from app.errors import Forbidden
 from app.i18n import N_
 from app.i18n import gettext as _
@@ -32,7 +33,6 @@ from app.models.enums import (
 )
 from app.services.exports import spreadsheet_safe
 from app.services.pagination import PageParams
-from app.services.policy import policy
 from app.services.proposals import ProposalFilters, list_proposals
 from app.wareki import fiscal_year_label, to_local_date, wareki_date
 
@@ -139,7 +139,7 @@ def ledger_proposals(session: Session, *, user: User, filters: ProposalFilters) 
     rows, _total = list_proposals(
         session, user=user, filters=filters, page=PageParams(limit=MAX_ROWS, offset=0)
     )
-    return sorted((p for p in rows if p.status != Status.draft.value), key=ledger_order)
+    return sorted((p for p in rows if rules.is_in(p.status, rules.NOT_DRAFT)), key=ledger_order)
 
 
 def ledger_rows(
@@ -157,6 +157,7 @@ def ledger_rows(
     )
     departments = _by_id(session.exec(select(Department)).all())
     initiatives = _by_id(session.exec(select(Initiative)).all())
+    awards = rules.policy_of(session).awards
     round_ids = {p.round_id for p in proposals}
     rounds = (
         _by_id(session.exec(select(Round).where(col(Round.id).in_(round_ids))).all())
@@ -199,7 +200,7 @@ def ledger_rows(
                 name(departments, p.department_id),
                 None if p.score is None else round(p.score, 1),
                 label(OUTCOME_LABELS, Outcome, p.outcome),
-                policy.awards.get(p.award, p.award) if p.award else "",
+                awards.get(p.award, p.award) if p.award else "",
                 name(departments, p.implementing_department_id),
                 label(BUDGET_STATUS_LABELS, BudgetStatus, budget.status) if budget else "",
                 budget.requested_yen if budget else None,

@@ -7,25 +7,22 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from app import rules
 from app.db import insert_if_absent
-from app.errors import Forbidden, Invalid, InvalidTransition
+from app.errors import Forbidden, Invalid
 from app.i18n import N_
 from app.models import Initiative, Proposal, ProposalCoAuthor, ProposalCounter, Round, User
-from app.models.enums import Category, Kind, Role, RoundKind, Status
+from app.models.enums import Category, Kind, RoundKind, Status
 from app.models.proposal import (
     TEXT_FIELDS,
-    EmptyBody,
     OpinionBody,
     ProposalCreate,
     ProposalUpdate,
-    ReasonBody,
-    RequiredReasonBody,
 )
 from app.models.types import utcnow
 from app.services import rounds as rounds_service
-from app.services.concurrency import check_version
+from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
-from app.services.lifecycle import Action, claim, lock, performs
 from app.services.pagination import PageParams, paginate
 from app.services.search import search_clause
 from app.services.visibility import get_visible_proposal, visible_clause
@@ -35,16 +32,8 @@ from app.wareki import fiscal_year_of, fiscal_year_short
 UNKNOWN_INITIATIVE = N_("指定されたDX推進計画の取組みが見つかりません。")
 UNKNOWN_CO_AUTHOR = N_("共同提案者に指定された職員が見つからないか、無効です。")
 SELF_CO_AUTHOR = N_("提案者本人は共同提案者に指定できません。")
-ONLY_AUTHOR_EDITS = N_("この提案を編集できるのは提案者と共同提案者だけです。")
 ONLY_MAIN_AUTHOR_CO_AUTHORS = N_("共同提案者を変更できるのは提案者本人だけです。")
-NOT_EDITABLE = N_(
-    "現在の状態（%(status)s）では編集できません。編集できるのは下書きと差戻しの提案です。"
-)
 REQUIRED_TO_SUBMIT = N_("提出するには入力してください。")
-NOT_SUPERVISOR = N_("所属長意見を書けるのは、提案者の所属の所属長だけです。")
-OPINION_STATUS = N_("所属長意見は、提出済みまたは審査中の提案にだけ書けます（現在: %(status)s）。")
-
-EDITABLE = (Status.draft, Status.returned)
 # Fields that must be filled before a proposal can be submitted.
 REQUIRED_FOR_SUBMIT = ("title", *TEXT_FIELDS)
 
@@ -76,7 +65,7 @@ def list_proposals(
     """The proposals this user may see, filtered, newest first."""
     query = select(Proposal).where(visible_clause(user))
     if filters.status:
-        query = query.where(col(Proposal.status).in_([s.value for s in filters.status]))
+        query = query.where(rules.status_in(col(Proposal.status), filters.status))
     if filters.no_initiative:
         query = query.where(col(Proposal.initiative_id).is_(None))
     elif filters.initiative_id is not None:
@@ -179,8 +168,7 @@ def create_proposal(session: Session, *, data: ProposalCreate, user: User) -> Pr
 
 def check_author(proposal: Proposal, user: User) -> None:
     """403 for anyone but the proposal's authors (who alone may edit it)."""
-    if not proposal.is_author(user.id):
-        raise Forbidden(ONLY_AUTHOR_EDITS)
+    rules.check_allowed(rules.Activity.edit, proposal, user, rules.Facts())
 
 
 def update_proposal(
@@ -218,8 +206,7 @@ def update_proposal(
     elif "round_id" in changes_in:
         changes_in.pop("round_id")
     lock(session, proposal)
-    if Status(proposal.status) not in EDITABLE:
-        raise InvalidTransition(NOT_EDITABLE, status=proposal.status)
+    rules.check_open(rules.Activity.edit, proposal)
     check_version(proposal.version, expected_version)
 
     changed: dict[str, list[Any]] = {}
@@ -245,10 +232,10 @@ def update_proposal(
     return proposal
 
 
-# -- intake actions (performers for the lifecycle table) -----------------------------------
+# -- intake actions (their work, listed in lifecycle.performers) ------------------------------
 
 
-def _validate_submit(session: Session, *, proposal: Proposal, user: User, body: Any) -> None:
+def validate_submit(session: Session, *, proposal: Proposal, user: User, body: Any) -> None:
     missing = [name for name in REQUIRED_FOR_SUBMIT if not (getattr(proposal, name) or "").strip()]
     if missing:
         raise Invalid(
@@ -260,7 +247,6 @@ def _validate_submit(session: Session, *, proposal: Proposal, user: User, body: 
         rounds_service.check_open(round_)
 
 
-@performs(Action.submit, body=EmptyBody)
 def submit(session: Session, *, proposal: Proposal, user: User, body: Any) -> dict[str, Any]:
     """Snapshots the author's department and sets the fiscal year of submission."""
     now = utcnow()
@@ -271,7 +257,7 @@ def submit(session: Session, *, proposal: Proposal, user: User, body: Any) -> di
     round_ = session.get(Round, proposal.round_id)
     if (
         round_ is not None
-        and round_.kind == "standing"
+        and round_.kind == RoundKind.standing.value
         and round_.fiscal_year != proposal.fiscal_year
     ):
         proposal.round_id = rounds_service.standing_round(
@@ -280,20 +266,14 @@ def submit(session: Session, *, proposal: Proposal, user: User, body: Any) -> di
     return {"department_id": proposal.department_id, "fiscal_year": proposal.fiscal_year}
 
 
-submit.validate = _validate_submit  # type: ignore[attr-defined]
-
-
-@performs(Action.return_, body=RequiredReasonBody)
 def return_for_revision(session: Session, *, proposal: Proposal, user: User, body: Any) -> None:
     """Back to the authors; nothing else changes."""
 
 
-@performs(Action.not_accept, body=RequiredReasonBody)
 def not_accept(session: Session, *, proposal: Proposal, user: User, body: Any) -> None:
     """Refused under the regulation (complaints only, personnel matters, …)."""
 
 
-@performs(Action.withdraw, body=ReasonBody)
 def withdraw(session: Session, *, proposal: Proposal, user: User, body: Any) -> None:
     """The author takes the proposal back."""
 
@@ -313,7 +293,6 @@ def next_number(session: Session, *, fiscal_year: int) -> str:
     return f"{fiscal_year_short(fiscal_year)}-{serial:04d}"
 
 
-@performs(Action.accept, body=EmptyBody)
 def accept(session: Session, *, proposal: Proposal, user: User, body: Any) -> dict[str, Any]:
     """Gives the proposal its number for its fiscal year."""
     proposal.number = next_number(session, fiscal_year=proposal.fiscal_year)
@@ -323,32 +302,10 @@ def accept(session: Session, *, proposal: Proposal, user: User, body: Any) -> di
 
 # -- the supervisor's opinion (所属長意見) ------------------------------------------------
 
-OPINION_STATUSES = (Status.submitted, Status.in_review)
-
-
-def can_give_opinion(proposal: Proposal, user: User) -> bool:
-    """A supervisor of the department the proposal was submitted from."""
-    return (
-        user.has_role(Role.supervisor)
-        and user.department_id is not None
-        and user.department_id == proposal.department_id
-    )
-
-
-def can_write_opinion(proposal: Proposal, user: User) -> bool:
-    """Whether the opinion form applies now (role and status)."""
-    return can_give_opinion(proposal, user) and Status(proposal.status) in OPINION_STATUSES
-
-
-def can_edit(proposal: Proposal, user: User) -> bool:
-    """Its authors, while draft or returned."""
-    return proposal.is_author(user.id) and Status(proposal.status) in EDITABLE
-
 
 def check_supervisor(proposal: Proposal, user: User) -> None:
     """403 unless a supervisor of the proposal's department."""
-    if not can_give_opinion(proposal, user):
-        raise Forbidden(NOT_SUPERVISOR)
+    rules.check_allowed(rules.Activity.opinion, proposal, user, rules.Facts())
 
 
 def set_supervisor_opinion(
@@ -367,8 +324,7 @@ def set_supervisor_opinion(
     if not opinion.strip():
         raise Invalid.field("opinion", N_("意見を入力してください。"))
     lock(session, proposal)
-    if Status(proposal.status) not in OPINION_STATUSES:
-        raise InvalidTransition(OPINION_STATUS, status=proposal.status)
+    rules.check_open(rules.Activity.opinion, proposal)
     check_version(proposal.version, expected_version)
     old = proposal.supervisor_opinion
     proposal.supervisor_opinion = opinion
@@ -393,7 +349,7 @@ def intake_queue(session: Session, *, user: User) -> list[Proposal]:
     query = (
         select(Proposal)
         .where(visible_clause(user))
-        .where(Proposal.status == Status.submitted.value)
+        .where(rules.status_in(Proposal.status, rules.AWAITING_INTAKE))
         .order_by(col(Proposal.submitted_at), col(Proposal.id))
     )
     return list(session.exec(query).all())

@@ -8,12 +8,12 @@ from datetime import date, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app import wareki
+from app import rules, wareki
 from app.i18n import N_
 from app.models import Milestone, Proposal, User, UserRole
-from app.models.enums import Role, Status
+from app.models.enums import Role
 from app.models.execution import ReminderSent
-from app.services.execution import EXECUTING_VALUES, department_members, today
+from app.services.execution import department_members, today
 from app.services.notifications import notify
 
 DUE_SOON_TITLE = N_("期限間近: 「%(milestone)s」（%(title)s）の期限は%(due)sです")
@@ -81,7 +81,7 @@ def send_reminders(
     milestone_rows = session.exec(
         select(Milestone, Proposal)
         .join(Proposal, Proposal.id == Milestone.proposal_id)
-        .where(col(Proposal.status).in_(EXECUTING_VALUES))
+        .where(rules.status_in(col(Proposal.status), rules.EXECUTING))
         .where(col(Milestone.done_on).is_(None))
         .where(Milestone.due_date <= on + timedelta(days=days_ahead))
         .order_by(col(Milestone.due_date), col(Milestone.id))
@@ -99,7 +99,7 @@ def send_reminders(
         pending.append((f"milestone:{milestone.id}:{kind}:{milestone.due_date}", proposal, title))
     late_ends = session.exec(
         select(Proposal)
-        .where(Proposal.status == Status.in_progress.value)
+        .where(rules.status_in(col(Proposal.status), rules.IN_PROGRESS))
         .where(col(Proposal.planned_end_date) < on)
         .order_by(col(Proposal.id))
     ).all()

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
-from app.errors import Forbidden, Invalid, InvalidTransition
+from app import rules
+from app.errors import Forbidden, Invalid
 from app.i18n import N_
 from app.models import (
     Proposal,
@@ -25,20 +26,15 @@ from app.models import (
     RubricVersion,
     User,
 )
-from app.models.enums import Role, Status
+from app.models.enums import Role
 from app.models.review import ReviewIn
 from app.models.types import utcnow
 from app.services import rubric as rubric_service
-from app.services.concurrency import check_version
+from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
-from app.services.lifecycle import claim, lock
-from app.services.policy import policy
-from app.services.visibility import add_visibility_rule, get_visible_proposal
+from app.services.visibility import facts_for, get_visible_proposal, reviewing_clause
 from app.validation import validate_body
 
-NOT_SECRETARIAT = N_("審査委員を割り当てられるのは事務局だけです。")
-NOT_ASSIGNED = N_("この提案の審査委員に割り当てられていません。")
-NOT_IN_REVIEW = N_("審査中の提案ではありません（現在: %(status)s）。")
 REVIEWS_HIDDEN = N_("審査の内容を見られるのは事務局と担当の審査委員だけです。")
 SCORE_RANGE = N_("1から5の整数で採点してください。")
 SCORE_MISSING = N_("すべての評価項目を採点してください。")
@@ -56,20 +52,6 @@ def counted_assignments(proposal_id: int):
     )
 
 
-def _reviewing_clause(user: User):
-    assigned = (
-        select(ReviewAssignment.proposal_id)
-        .where(ReviewAssignment.reviewer_id == user.id)
-        .where(col(ReviewAssignment.active).is_(True))
-        .where(col(ReviewAssignment.recused_at).is_(None))
-    )
-    return Proposal.id.in_(assigned)  # type: ignore[union-attr]
-
-
-# Assigned reviewers see the proposals they review (API.md).
-add_visibility_rule(lambda user: _reviewing_clause(user) if user.has_role(Role.reviewer) else None)
-
-
 def assignment_of(session: Session, *, proposal_id: int, user: User) -> ReviewAssignment | None:
     """The user's counted assignment on this proposal, if any."""
     return session.exec(
@@ -77,15 +59,13 @@ def assignment_of(session: Session, *, proposal_id: int, user: User) -> ReviewAs
     ).first()
 
 
-def open_for_review(proposal: Proposal) -> bool:
-    """Reviewers are assigned and score only while the proposal is in review (until the
-    decision)."""
-    return proposal.status == Status.in_review.value
-
-
 def blind_proposal_ids(session: Session, *, user: User) -> set[int]:
     """Proposals this user sees as a blind reviewer (no author, co-author or department)."""
-    if not policy.blind or user.has_role(Role.secretariat) or not user.has_role(Role.reviewer):
+    if (
+        not rules.policy_of(session).blind
+        or user.has_role(Role.secretariat)
+        or not user.has_role(Role.reviewer)
+    ):
         return set()
     rows = session.exec(
         select(ReviewAssignment.proposal_id)
@@ -125,8 +105,7 @@ def assigned_proposal(session: Session, *, proposal_id: int, user: User) -> Prop
     """The proposal, for one of its assigned (not recused) reviewers: 404 when not
     visible, 403 for anyone else."""
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
-    if assignment_of(session, proposal_id=proposal.id, user=user) is None:
-        raise Forbidden(NOT_ASSIGNED)
+    rules.check_allowed(rules.Activity.score, proposal, user, facts_for(session, proposal, user))
     return proposal
 
 
@@ -146,8 +125,7 @@ def submit_review(
     version, criteria = rubric_service.current_rubric(session)
     scores = _clean_scores(data.scores, criteria)
     lock(session, proposal)
-    if not open_for_review(proposal):
-        raise InvalidTransition(NOT_IN_REVIEW, status=proposal.status)
+    rules.check_open(rules.Activity.score, proposal)
     check_version(proposal.version, expected_version)
     total = total_of(scores, criteria)
     review = session.exec(
@@ -210,7 +188,7 @@ def recompute(session: Session, proposal: Proposal) -> None:
     mean = sum(totals) / len(totals) if totals else None
     proposal.score = float(mean.quantize(ONE_DECIMAL, ROUND_HALF_UP)) if mean is not None else None
     proposal.needs_discussion = len(totals) >= 2 and max(totals) - min(totals) > Decimal(
-        str(policy.spread_margin)
+        str(rules.policy_of(session).spread_margin)
     )
     session.add(proposal)
 
@@ -269,8 +247,8 @@ def reviewer_queue(session: Session, *, user: User) -> list[tuple[Proposal, Revi
     """審査待ち: the in-review proposals assigned to this reviewer, unscored first."""
     proposals = session.exec(
         select(Proposal)
-        .where(_reviewing_clause(user))
-        .where(Proposal.status == Status.in_review.value)
+        .where(reviewing_clause(user))
+        .where(rules.status_in(Proposal.status, rules.IN_REVIEW))
         .order_by(col(Proposal.accepted_at), col(Proposal.id))
     ).all()
     reviews = {
@@ -293,7 +271,7 @@ def ranking(
     """In-review proposals by score (unscored last). 403 unless secretariat."""
     if not user.has_role(Role.secretariat):
         raise Forbidden(N_("順位表を見られるのは事務局だけです。"))
-    query = select(Proposal).where(Proposal.status == Status.in_review.value)
+    query = select(Proposal).where(rules.status_in(Proposal.status, rules.IN_REVIEW))
     if fiscal_year is not None:
         query = query.where(Proposal.fiscal_year == fiscal_year)
     if round_id is not None:
@@ -315,5 +293,5 @@ def check_secretariat_view(session: Session, *, proposal_id: int, user: User) ->
     """404 when not visible, 403 unless secretariat."""
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
     if not user.has_role(Role.secretariat):
-        raise Forbidden(NOT_SECRETARIAT)
+        raise Forbidden(rules.NOT_SECRETARIAT)
     return proposal

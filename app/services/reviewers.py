@@ -5,24 +5,19 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.errors import Forbidden, Invalid, InvalidTransition, NotFound
+from app import rules
+from app.errors import Forbidden, Invalid, NotFound
 from app.i18n import N_
 from app.models import Proposal, ReviewAssignment, Round, User
-from app.models.enums import Role, Status
+from app.models.enums import Role
 from app.models.review import RecuseIn, ReviewersIn
 from app.models.types import utcnow
-from app.services.concurrency import check_version
+from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
-from app.services.lifecycle import claim, lock
 from app.services.notifications import notify
-from app.services.policy import policy
 from app.services.review import (
-    NOT_ASSIGNED,
-    NOT_IN_REVIEW,
-    NOT_SECRETARIAT,
     assignment_of,
     counted_assignments,
-    open_for_review,
     recompute,
 )
 from app.services.visibility import get_visible_proposal, visible_clause
@@ -37,7 +32,7 @@ ASSIGNED_TITLE = N_("審査の依頼: %(title)s")
 ASSIGNED_BODY = N_("審査委員に割り当てられました。審査待ちの一覧から採点してください。")
 
 
-def conflict_of(proposal: Proposal, reviewer: User) -> str | None:
+def conflict_of(proposal: Proposal, reviewer: User, policy: rules.ReviewPolicy) -> str | None:
     """Why this person cannot review this proposal (a msgid), or None."""
     if proposal.is_author(reviewer.id):
         return CONFLICT_AUTHOR
@@ -72,7 +67,7 @@ def _reviewers(session: Session, ids: list[int], proposal: Proposal) -> list[Use
                 }
             )
             continue
-        reason = conflict_of(proposal, reviewer)
+        reason = conflict_of(proposal, reviewer, rules.policy_of(session))
         if reason:
             errors.append(
                 {
@@ -94,13 +89,11 @@ def assign_reviewers(
     an author, co-author, inactive user, non-reviewer or (by policy) a colleague of the
     author's department; 409 outside in_review; 412 when stale."""
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
-    if not user.has_role(Role.secretariat):
-        raise Forbidden(NOT_SECRETARIAT)
+    rules.check_allowed(rules.Activity.assign_reviewers, proposal, user, rules.Facts())
     data = validate_body(ReviewersIn, body)
     reviewers = _reviewers(session, data.reviewer_ids, proposal)
     lock(session, proposal)
-    if not open_for_review(proposal):
-        raise InvalidTransition(NOT_IN_REVIEW, status=proposal.status)
+    rules.check_open(rules.Activity.assign_reviewers, proposal)
     check_version(proposal.version, expected_version)
 
     wanted = {r.id for r in reviewers}
@@ -163,7 +156,7 @@ def check_round_assigner(session: Session, *, round_id: int, user: User) -> None
     if session.get(Round, round_id) is None:
         raise NotFound(N_("指定された募集回が見つかりません。"))
     if not user.has_role(Role.secretariat):
-        raise Forbidden(NOT_SECRETARIAT)
+        raise Forbidden(rules.NOT_SECRETARIAT)
 
 
 def assign_to_round(session: Session, *, round_id: int, user: User, body: Any) -> dict[str, Any]:
@@ -174,11 +167,12 @@ def assign_to_round(session: Session, *, round_id: int, user: User, body: Any) -
     reviewers = [session.get(User, rid) for rid in dict.fromkeys(data.reviewer_ids)]
     if any(r is None for r in reviewers):
         raise Invalid.field("reviewer_ids", N_("指定された職員が見つかりません。"))
+    policy = rules.policy_of(session)
     proposals = session.exec(
         select(Proposal)
         .where(visible_clause(user))
         .where(Proposal.round_id == round_id)
-        .where(Proposal.status == Status.in_review.value)
+        .where(rules.status_in(Proposal.status, rules.IN_REVIEW))
         .order_by(col(Proposal.id))
     ).all()
     assigned, skipped = 0, []
@@ -186,7 +180,7 @@ def assign_to_round(session: Session, *, round_id: int, user: User, body: Any) -
         current = [a.reviewer_id for a in session.exec(counted_assignments(proposal.id)).all()]
         addable = []
         for reviewer in reviewers:
-            reason = conflict_of(proposal, reviewer)
+            reason = conflict_of(proposal, reviewer, policy)
             if reason:
                 skipped.append(
                     {
@@ -214,14 +208,14 @@ def recuse(session: Session, *, proposal_id: int, user: User, body: Any) -> Prop
     """The reviewer steps aside with a reason. 404/403 (not assigned)/422/409."""
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
     assignment = assignment_of(session, proposal_id=proposal.id, user=user)
-    if assignment is None:
-        raise Forbidden(NOT_ASSIGNED)
+    facts = rules.Facts(assigned_reviewer=assignment is not None)
+    rules.check_allowed(rules.Activity.recuse, proposal, user, facts)
+    assert assignment is not None
     data = validate_body(RecuseIn, body)
     if not data.reason.strip():
-        raise Invalid.field("reason", N_("理由を入力してください。"))
+        raise Invalid.field("reason", rules.REASON_REQUIRED)
     lock(session, proposal)
-    if not open_for_review(proposal):
-        raise InvalidTransition(NOT_IN_REVIEW, status=proposal.status)
+    rules.check_open(rules.Activity.recuse, proposal)
     assignment.recused_at = utcnow()
     assignment.recusal_reason = data.reason
     session.add(assignment)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
+from app import rules
 from app.errors import Invalid
 from app.i18n import N_
 from app.models import BudgetRecord, Department, Initiative, Proposal
@@ -39,8 +40,6 @@ from app.services.small_groups import OTHER, active_staff, small_departments
 from app.wareki import fiscal_year_label, fiscal_year_of, today_jst
 
 UNKNOWN_INITIATIVE = N_("指定されたDX施策が見つかりません。")
-ADOPTED = (Status.adopted, Status.budgeted, Status.in_progress, Status.completed)
-DECIDED = (*ADOPTED, Status.deferred, Status.rejected)
 # Stages: (key, Japanese label, from column, to column).
 STAGES = (
     ("intake", "受付", "submitted_at", "accepted_at"),
@@ -50,10 +49,6 @@ STAGES = (
 )
 # The group key of the departments counted together as 「その他」 (no department id is < 1).
 OTHER_KEY = -1
-
-
-def _in(values) -> list[str]:
-    return [v.value for v in values]
 
 
 def _count_if(condition: ColumnElement[bool]):
@@ -108,13 +103,13 @@ def resolve_fiscal_year(value: int | str | None) -> int:
 def _aggregates(budget) -> list:
     """The per-group sums every roll-up needs (over submitted proposals of the scope)."""
     status = col(Proposal.status)
-    adopted = status.in_(_in(ADOPTED))
-    completed = Proposal.status == Status.completed.value
+    adopted = rules.status_in(status, rules.ADOPTED)
+    completed = rules.status_in(status, rules.COMPLETED)
     return [
         func.count(Proposal.id).label("proposals"),
         func.count(distinct(Proposal.author_id)).label("proposers"),
         _count_if(adopted).label("adopted"),
-        _count_if(status.in_(_in(DECIDED))).label("decided"),
+        _count_if(rules.status_in(status, rules.DECIDED)).label("decided"),
         _count_if(completed).label("completed"),
         func.coalesce(func.sum(budget.requested_yen), 0).label("requested_yen"),
         func.coalesce(func.sum(budget.approved_yen), 0).label("approved_yen"),
@@ -135,7 +130,7 @@ def _grouped(session: Session, scope: Scope, key) -> dict[Any, Any]:
         .select_from(Proposal)
         .join(budget, is_current_record(budget), isouter=True)
         .where(*scope.conditions())
-        .where(Proposal.status != Status.draft.value)
+        .where(rules.status_in(col(Proposal.status), rules.NOT_DRAFT))
         .group_by(text("key"))  # by the label: Postgres cannot match a CASE's parameters
     ).all()
     return {row.key: row for row in rows}
@@ -227,7 +222,7 @@ def compute(
     proposers = session.exec(
         select(func.count(distinct(Proposal.author_id)))
         .where(*scope.conditions())
-        .where(Proposal.status != Status.draft.value)
+        .where(rules.status_in(col(Proposal.status), rules.NOT_DRAFT))
     ).one()
 
     rows = list(by_initiative_rows.values())

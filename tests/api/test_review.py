@@ -27,7 +27,6 @@ from app.models import (
 )
 from app.models.enums import Role
 from app.models.types import utcnow
-from app.services import policy as review_policy
 from app.wareki import fiscal_year_of
 from tests.conftest import bearer_token
 from tests.helpers import COMPLETE
@@ -82,8 +81,7 @@ def world(api_as, make_user, make_department) -> SimpleNamespace:
 
 @pytest.fixture
 def app_with(settings, db_engine) -> Iterator[Callable[..., Callable[[User], TestClient]]]:
-    """An app on other settings (the review policy is process-wide, so it is put back to
-    the test settings afterwards)."""
+    """An app on other settings (each app has its own review policy: app.state.policy)."""
     clients: list[TestClient] = []
 
     def make(**overrides) -> Callable[[User], TestClient]:
@@ -100,7 +98,6 @@ def app_with(settings, db_engine) -> Iterator[Callable[..., Callable[[User], Tes
     yield make
     for client in clients:
         client.close()
-    review_policy.configure(settings)
 
 
 def scores(*levels) -> dict:

@@ -1,6 +1,6 @@
 """Issue 12: races run for real — parallel clients against a live server, on SQLite and
 PostgreSQL. Reviews by different reviewers are independent and both land; two writers
-with the same If-Match get one 200 and one 412 (lifecycle.lock, docs/integrity.md)."""
+with the same If-Match get one 200 and one 412 (concurrency.lock, docs/integrity.md)."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor

@@ -2,14 +2,16 @@
 injected into the second half of a two-step action, and nothing of the first half may
 remain."""
 
+from dataclasses import replace
+
 from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.models import BudgetRecord, Proposal, ProposalEvent
 from app.models.enums import Role, Status
+from app.rules import Action
 from app.services import lifecycle
-from app.services.lifecycle import Action
 from app.wareki import fiscal_year_of, today_jst
 from tests.conftest import bearer_token
 from tests.helpers import proposal_in
@@ -29,7 +31,10 @@ def test_recording_and_approving_a_budget_land_together_or_not_at_all(
     def relay_down(*args, **kwargs):
         raise RuntimeError("the approval failed half-way")
 
-    monkeypatch.setitem(lifecycle._PERFORMERS, Action.approve_budget, relay_down)
+    approval = lifecycle.performers()[Action.approve_budget]
+    monkeypatch.setitem(
+        lifecycle.performers(), Action.approve_budget, replace(approval, work=relay_down)
+    )
     body = {
         "required": True,
         "fiscal_year": fiscal_year_of(today_jst()) + 1,

@@ -5,10 +5,11 @@ import threading
 
 from sqlmodel import Session
 
+from app.errors import InvalidTransition
 from app.models import Proposal
 from app.models.enums import Role, Status
+from app.rules import Action
 from app.services import lifecycle
-from app.services.lifecycle import Action
 from tests.helpers import proposal_in
 
 
@@ -68,7 +69,7 @@ def test_two_clerks_accepting_the_same_proposal_number_it_once(
             try:
                 lifecycle.perform(own, proposal=mine, user=user, action=Action.accept)
                 outcomes.append("accepted")
-            except lifecycle.InvalidTransition:
+            except InvalidTransition:
                 outcomes.append("conflict")
 
     threads = [threading.Thread(target=work, args=(c,)) for c in clerks]

@@ -19,8 +19,8 @@ from app.config import BASE_DIR, Settings
 from app.models import Proposal, ProposalEvent, Webhook, WebhookDelivery
 from app.models.enums import Role, Status
 from app.models.types import utcnow
+from app.rules import Action
 from app.services import lifecycle, webhooks
-from app.services.lifecycle import Action
 from app.services.webhook_delivery import background_deliverer, claim_next, deliver_due, record
 from tests.api.test_review import draft, submitted
 from tests.conftest import bearer_token

@@ -12,14 +12,12 @@ from app.models.budget import ApproveIn, BudgetIn, BudgetPublic, DenyIn
 from app.models.enums import Role
 from app.models.proposal import ProposalPublic
 from app.models.types import FiscalYear
-from app.routers.api.common import with_etag
-from app.routers.api.proposals import VisibleProposal, _public, may_attempt
+from app.routers.api.proposals import VisibleProposal, act, may_attempt
+from app.rules import Action
 from app.services import budget as budget_service
-from app.services import lifecycle
 from app.services.budget_export import budget_rows
 from app.services.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
 from app.services.filetypes import content_disposition
-from app.services.lifecycle import Action
 from app.wareki import fiscal_year_label
 
 router = APIRouter(tags=["budget"])
@@ -78,15 +76,7 @@ def approve_budget(
     body: ApproveIn,
 ) -> ProposalPublic:
     """Approve an amount above zero (finance): the proposal becomes `budgeted`."""
-    proposal = lifecycle.perform(
-        session,
-        proposal=proposal,
-        user=user,
-        action=Action.approve_budget,
-        body=body,
-        expected_version=if_match,
-    )
-    return with_etag(response, _public(session, proposal, user))
+    return act(Action.approve_budget, proposal, session, user, if_match, response, body)
 
 
 @router.post("/proposals/{proposal_id}/budget/deny", response_model=BudgetPublic)

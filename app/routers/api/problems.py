@@ -58,9 +58,9 @@ PROPOSAL_WRITE = (*SIGNED_IN, 403, 404, 409, 412)
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` entries for these statuses, each a problem document."""
     return {
-        status: {
-            "description": DESCRIPTIONS[status],
+        code: {
+            "description": DESCRIPTIONS[code],
             "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
         }
-        for status in sorted(set(statuses))
+        for code in sorted(set(statuses))
     }

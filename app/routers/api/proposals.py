@@ -1,30 +1,34 @@
 """Proposals under /api/v1/proposals: CRUD, the lifecycle actions, events and opinions."""
 
-import inspect
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from app import rules
 from app.deps import ApiUser, IfMatch, SessionDep
 from app.models import Proposal
 from app.models.enums import Category, Kind, Status
 from app.models.event import EventPublic
+from app.models.execution import CompleteBody, StartBody
 from app.models.proposal import (
+    DecideBody,
+    EmptyBody,
     OpinionBody,
     ProposalCreate,
     ProposalPublic,
     ProposalUpdate,
+    ReasonBody,
+    RequiredReasonBody,
 )
 from app.models.types import FiscalYear, Id, Text
 from app.routers.api.common import envelope, with_etag
+from app.rules import Action
 from app.services import lifecycle
 from app.services import proposals as proposals_service
 from app.services.disclosure import event_views, proposal_views
-from app.services.lifecycle import Action
 from app.services.pagination import Envelope, PageParams, page_params
-from app.services.performers import ROUTED_ACTIONS
 from app.services.proposals import ProposalFilters
 
 router = APIRouter(tags=["proposals"])
@@ -48,19 +52,6 @@ def visible_proposal(proposal_id: ProposalId, session: SessionDep, user: ApiUser
 
 
 VisibleProposal = Annotated[Proposal, Depends(visible_proposal)]
-
-
-def body_parameter(function, model: type) -> None:
-    """Gives `function`'s `body` parameter the request model: required when the model has
-    required fields, otherwise optional (absent or null is the model's defaults)."""
-    signature = inspect.signature(function)
-    required = any(field.is_required() for field in model.model_fields.values())
-    body = signature.parameters["body"].replace(
-        annotation=Annotated[model, Body()] if required else Annotated[model | None, Body()],
-        default=inspect.Parameter.empty if required else None,
-    )
-    parameters = [body if p.name == "body" else p for p in signature.parameters.values()]
-    function.__signature__ = signature.replace(parameters=parameters)
 
 
 _ID = TypeAdapter(Id)
@@ -204,43 +195,156 @@ def may_attempt(action: Action):
     """The action's gate: 404 when hidden, 403 when the caller can never take it."""
 
     def gate(proposal: VisibleProposal, user: ApiUser) -> Proposal:
-        lifecycle.check_can_attempt(proposal, user, action)
+        rules.check_can_attempt(action, proposal, user)
         return proposal
 
     return gate
 
 
-def action_route(action: Action):
-    gate = may_attempt(action)
-
-    def take_action(
-        proposal: Annotated[Proposal, Depends(gate)],
-        session: SessionDep,
-        user: ApiUser,
-        if_match: IfMatch,
-        response: Response,
-        body: Any = None,
-    ) -> ProposalPublic:
-        proposal = lifecycle.perform(
-            session,
-            proposal=proposal,
-            user=user,
-            action=action,
-            body=body,
-            expected_version=if_match,
-        )
-        return with_etag(response, _public(session, proposal, user))
-
-    body_parameter(take_action, lifecycle.body_model(action))
-    take_action.__name__ = f"{action.value.replace('-', '_')}_proposal"
-    take_action.__doc__ = f"The `{action.value}` action (409 when the status does not allow it)."
-    return take_action
-
-
-for _action in ROUTED_ACTIONS:
-    router.add_api_route(
-        f"/proposals/{{proposal_id}}/{_action.value}",
-        action_route(_action),
-        methods=["POST"],
-        response_model=ProposalPublic,
+def act(
+    action: Action,
+    proposal: Proposal,
+    session: SessionDep,
+    user: ApiUser,
+    if_match: int | None,
+    response: Response,
+    body: Any,
+) -> ProposalPublic:
+    """Carries out the action (lifecycle.perform: 422, 409 when the status or a guard does
+    not allow it, 412) and answers the proposal as it is now."""
+    proposal = lifecycle.perform(
+        session, proposal=proposal, user=user, action=action, body=body, expected_version=if_match
     )
+    return with_etag(response, _public(session, proposal, user))
+
+
+# Each action's proposal, through its gate.
+SubmitGate = Annotated[Proposal, Depends(may_attempt(Action.submit))]
+ReturnGate = Annotated[Proposal, Depends(may_attempt(Action.return_))]
+NotAcceptGate = Annotated[Proposal, Depends(may_attempt(Action.not_accept))]
+AcceptGate = Annotated[Proposal, Depends(may_attempt(Action.accept))]
+WithdrawGate = Annotated[Proposal, Depends(may_attempt(Action.withdraw))]
+DecideGate = Annotated[Proposal, Depends(may_attempt(Action.decide))]
+ReopenReviewGate = Annotated[Proposal, Depends(may_attempt(Action.reopen_review))]
+StartGate = Annotated[Proposal, Depends(may_attempt(Action.start))]
+CompleteGate = Annotated[Proposal, Depends(may_attempt(Action.complete))]
+
+
+# -- the lifecycle actions (docs/rules.md: who may take each, from which status) ---------------
+
+
+@router.post("/proposals/{proposal_id}/submit", response_model=ProposalPublic)
+def submit_proposal(
+    proposal: SubmitGate,
+    session: SessionDep,
+    user: ApiUser,
+    if_match: IfMatch,
+    response: Response,
+    body: EmptyBody | None = None,
+) -> ProposalPublic:
+    """Submit a draft or returned proposal (its authors): 提出."""
+    return act(Action.submit, proposal, session, user, if_match, response, body)
+
+
+@router.post("/proposals/{proposal_id}/return", response_model=ProposalPublic)
+def return_proposal(
+    proposal: ReturnGate,
+    session: SessionDep,
+    user: ApiUser,
+    if_match: IfMatch,
+    response: Response,
+    body: RequiredReasonBody,
+) -> ProposalPublic:
+    """Return a submitted proposal to its authors with the reason (secretariat): 差戻し."""
+    return act(Action.return_, proposal, session, user, if_match, response, body)
+
+
+@router.post("/proposals/{proposal_id}/not-accept", response_model=ProposalPublic)
+def not_accept_proposal(
+    proposal: NotAcceptGate,
+    session: SessionDep,
+    user: ApiUser,
+    if_match: IfMatch,
+    response: Response,
+    body: RequiredReasonBody,
+) -> ProposalPublic:
+    """Refuse a submitted proposal under the regulation, with the reason: 不受理."""
+    return act(Action.not_accept, proposal, session, user, if_match, response, body)
+
+
+@router.post("/proposals/{proposal_id}/accept", response_model=ProposalPublic)
+def accept_proposal(
+    proposal: AcceptGate,
+    session: SessionDep,
+    user: ApiUser,
+    if_match: IfMatch,
+    response: Response,
+    body: EmptyBody | None = None,
+) -> ProposalPublic:
+    """Accept a submitted proposal into review; it gets its number (R7-0003): 受理."""
+    return act(Action.accept, proposal, session, user, if_match, response, body)
+
+
+@router.post("/proposals/{proposal_id}/withdraw", response_model=ProposalPublic)
+def withdraw_proposal(
+    proposal: WithdrawGate,
+    session: SessionDep,
+    user: ApiUser,
+    if_match: IfMatch,
+    response: Response,
+    body: ReasonBody | None = None,
+) -> ProposalPublic:
+    """Withdraw the proposal until the decision (its author): 取下げ."""
+    return act(Action.withdraw, proposal, session, user, if_match, response, body)
+
+
+@router.post("/proposals/{proposal_id}/decide", response_model=ProposalPublic)
+def decide_proposal(
+    proposal: DecideGate,
+    session: SessionDep,
+    user: ApiUser,
+    if_match: IfMatch,
+    response: Response,
+    body: DecideBody,
+) -> ProposalPublic:
+    """Record the committee's decision with its reason (secretariat): 審査結果."""
+    return act(Action.decide, proposal, session, user, if_match, response, body)
+
+
+@router.post("/proposals/{proposal_id}/reopen-review", response_model=ProposalPublic)
+def reopen_review_proposal(
+    proposal: ReopenReviewGate,
+    session: SessionDep,
+    user: ApiUser,
+    if_match: IfMatch,
+    response: Response,
+    body: EmptyBody | None = None,
+) -> ProposalPublic:
+    """Take a deferred (保留) proposal back into review (secretariat): 再審査."""
+    return act(Action.reopen_review, proposal, session, user, if_match, response, body)
+
+
+@router.post("/proposals/{proposal_id}/start", response_model=ProposalPublic)
+def start_proposal(
+    proposal: StartGate,
+    session: SessionDep,
+    user: ApiUser,
+    if_match: IfMatch,
+    response: Response,
+    body: StartBody | None = None,
+) -> ProposalPublic:
+    """Start the work with its owner and planned end (implementing department): 実施開始."""
+    return act(Action.start, proposal, session, user, if_match, response, body)
+
+
+@router.post("/proposals/{proposal_id}/complete", response_model=ProposalPublic)
+def complete_proposal(
+    proposal: CompleteGate,
+    session: SessionDep,
+    user: ApiUser,
+    if_match: IfMatch,
+    response: Response,
+    body: CompleteBody,
+) -> ProposalPublic:
+    """File the completion report with the actual effects (implementing department): 完了."""
+    return act(Action.complete, proposal, session, user, if_match, response, body)

@@ -4,7 +4,7 @@ the other actions in proposals.py.)"""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
 from app.deps import ApiUser, IfMatch, SessionDep
@@ -24,6 +24,7 @@ from app.models.review import (
     RubricIn,
 )
 from app.models.types import Id
+from app.presenters.review_view import reviewer_rows
 from app.routers.api.common import envelope
 from app.services import notifications as notifications_service
 from app.services import review as review_service
@@ -31,8 +32,6 @@ from app.services import reviewers as reviewers_service
 from app.services import rubric as rubric_service
 from app.services.disclosure import proposal_views
 from app.services.pagination import Envelope, PageParams, page_params
-from app.services.policy import policy
-from app.services.review_view import reviewer_rows
 
 router = APIRouter(tags=["review"])
 
@@ -94,9 +93,10 @@ def replace_rubric(
 
 
 @router.get("/awards")
-def read_awards(_user: ApiUser) -> dict:
+def read_awards(request: Request, _user: ApiUser) -> dict:
     """The configured awards, best first: `{code, label}`."""
-    items = [{"code": code, "label": label} for code, label in policy.awards.items()]
+    awards = request.app.state.policy.awards
+    items = [{"code": code, "label": label} for code, label in awards.items()]
     return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
 
 

@@ -10,18 +10,24 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.deps import PageUser, SessionDep, SettingsDep
-from app.errors import Invalid, InvalidTransition, PreconditionFailed
+from app.errors import Invalid
 from app.htmx import redirect, render
 from app.i18n import gettext as _
-from app.models import Proposal, User
-from app.models.types import Id
-from app.routers.pages.forms import form_values, form_version, invalid_errors
+from app.models import BudgetRecord, Proposal, User
+from app.presenters import budget_view
+from app.presenters.proposal_view import detail_page_context, load_names
+from app.routers.pages.forms import (
+    ProposalDep,
+    form_values,
+    form_version,
+    invalid_errors,
+    page_form,
+    refused,
+)
+from app.rules import Action
 from app.services import budget as budget_service
-from app.services import budget_view, lifecycle
-from app.services.lifecycle import Action
-from app.services.proposal_view import detail_page_context, load_names
-from app.services.proposals import get_proposal
-from app.templating import flash, yen
+from app.services import lifecycle
+from app.templating import yen
 from app.wareki import fiscal_year_label, today_jst
 
 router = APIRouter()
@@ -62,8 +68,7 @@ def _form_again(
     panel = context["budget"]
     shown = panel is not None and (panel.can_record if form == "request" else panel.can_decide)
     if not shown:  # the form is not on the page (any more): say why at the top instead
-        flash(request, "; ".join(invalid_errors(exc).values()), level="error")
-        return redirect(request, _back(proposal))
+        return refused(request, _back(proposal), exc)
     setattr(panel, f"{form}_values", values)
     setattr(panel, f"{form}_errors", invalid_errors(exc))
     return render(
@@ -114,88 +119,90 @@ def budget_year_page(
 
 @router.post("/proposals/{proposal_id}/budget")
 async def record_budget(
-    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal: ProposalDep,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
 ) -> Response:
     """Record or correct the budget request (finance); errors come back inline (422)."""
-    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
     form = await request.form()
     values = form_values(form, fields=REQUEST_FIELDS, optional=REQUEST_OPTIONAL)
     body = dict(values)
     if body.get("required") in ("true", "false"):  # the radio buttons' values
         body["required"] = body["required"] == "true"
-    try:
-        record = budget_service.put_budget(
-            session,
-            proposal_id=proposal.id,
-            user=user,
-            body=body,
-            expected_version=form_version(form),
-        )
-    except Invalid as exc:
-        return _form_again(
-            request, session, proposal, user, settings, form="request", values=values, exc=exc
-        )
-    except (InvalidTransition, PreconditionFailed) as exc:
-        flash(request, _(exc.detail, **exc.params), level="error")
-        return redirect(request, _back(proposal))
-    if record.required:
-        message = _(
+
+    def done(record: BudgetRecord) -> str:
+        if not record.required:
+            return _("予算不要として登録しました。実施担当課はすぐに実施を始められます。")
+        return _(
             "予算要求を登録しました（%(year)s・要求額 %(amount)s）。",
             year=fiscal_year_label(record.fiscal_year),
             amount=yen(record.requested_yen),
         )
-    else:
-        message = _("予算不要として登録しました。実施担当課はすぐに実施を始められます。")
-    flash(request, message)
-    return redirect(request, _back(proposal))
+
+    return page_form(
+        request,
+        back=_back(proposal),
+        run=lambda: budget_service.put_budget(
+            session, proposal_id=proposal.id, user=user, body=body,
+            expected_version=form_version(form),
+        ),
+        invalid=lambda exc: _form_again(
+            request, session, proposal, user, settings, form="request", values=values, exc=exc
+        ),
+        done=done,
+    )  # fmt: skip
 
 
 @router.post("/proposals/{proposal_id}/budget/approve")
 async def approve_budget(
-    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal: ProposalDep,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
 ) -> Response:
     """Approve an amount above zero (finance): the proposal becomes budgeted."""
-    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
     form = await request.form()
     values = form_values(form, fields=("approved_yen",), optional=("approved_yen",))
-    try:
-        proposal = lifecycle.perform(
-            session,
-            proposal=proposal,
-            user=user,
-            action=Action.approve_budget,
-            body=values,
+
+    def done(approved: Proposal) -> str:
+        record = budget_service.current_record(session, proposal_id=approved.id)
+        amount = yen(record.approved_yen if record else None)
+        return _("予算を措置しました（措置額 %(amount)s）。", amount=amount)
+
+    return page_form(
+        request,
+        back=_back(proposal),
+        run=lambda: lifecycle.perform(
+            session, proposal=proposal, user=user, action=Action.approve_budget, body=values,
             expected_version=form_version(form),
-        )
-    except Invalid as exc:
-        return _form_again(
+        ),
+        invalid=lambda exc: _form_again(
             request, session, proposal, user, settings, form="approve", values=values, exc=exc
-        )
-    except (InvalidTransition, PreconditionFailed) as exc:
-        flash(request, _(exc.detail, **exc.params), level="error")
-        return redirect(request, _back(proposal))
-    record = budget_service.current_record(session, proposal_id=proposal.id)
-    amount = yen(record.approved_yen if record else None)
-    flash(request, _("予算を措置しました（措置額 %(amount)s）。", amount=amount))
-    return redirect(request, _back(proposal))
+        ),
+        done=done,
+    )  # fmt: skip
 
 
 @router.post("/proposals/{proposal_id}/budget/deny")
 async def deny_budget(
-    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal: ProposalDep,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
 ) -> Response:
     """Record that the request was not funded (見送り), with a reason (finance)."""
-    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
     form = await request.form()
     values = form_values(form, fields=("reason",))
-    try:
-        budget_service.deny(session, proposal_id=proposal.id, user=user, body=values)
-    except Invalid as exc:
-        return _form_again(
+    return page_form(
+        request,
+        back=_back(proposal),
+        run=lambda: budget_service.deny(session, proposal_id=proposal.id, user=user, body=values),
+        invalid=lambda exc: _form_again(
             request, session, proposal, user, settings, form="deny", values=values, exc=exc
-        )
-    except InvalidTransition as exc:
-        flash(request, _(exc.detail, **exc.params), level="error")
-        return redirect(request, _back(proposal))
-    flash(request, _("予算要求を見送りとしました。後の年度で要求し直すことができます。"))
-    return redirect(request, _back(proposal))
+        ),
+        done=lambda _record: _("予算要求を見送りとしました。後の年度で要求し直すことができます。"),
+    )

@@ -13,7 +13,7 @@ from app.i18n import N_
 from app.i18n import gettext as _
 from app.models import User
 from app.models.enums import Role
-from app.services import dashboard_view
+from app.presenters import dashboard_view
 from app.services.small_groups import threshold_for
 
 router = APIRouter()

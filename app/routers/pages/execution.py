@@ -14,17 +14,25 @@ from starlette.datastructures import FormData
 
 from app.config import Settings
 from app.deps import PageUser, SessionDep, SettingsDep
-from app.errors import DomainError, Invalid, InvalidTransition, PreconditionFailed
+from app.errors import Invalid
 from app.htmx import is_htmx, redirect, render
 from app.i18n import gettext as _
 from app.models import Proposal, User
 from app.models.numbers import normalise_number_text
 from app.models.types import Id
-from app.routers.pages.forms import form_values, form_version, invalid_errors
-from app.services import execution, execution_view, lifecycle
-from app.services.lifecycle import Action
-from app.services.proposal_view import detail_page_context
-from app.services.proposals import get_proposal
+from app.presenters import execution_view
+from app.presenters.proposal_view import detail_page_context
+from app.routers.pages.forms import (
+    REFUSALS,
+    ProposalDep,
+    form_values,
+    form_version,
+    invalid_errors,
+    page_form,
+    refused,
+)
+from app.rules import Action
+from app.services import execution, lifecycle
 from app.templating import flash
 
 router = APIRouter()
@@ -83,19 +91,10 @@ def _form_again(
     panel: execution_view.ExecutionPanel | None = context["execution"]
     if panel is None or not panel.shows_form(form):
         # The form is not on the page (any more): say why at the top instead.
-        return _refused(request, proposal, exc)
+        return refused(request, _back(proposal), exc)
     setattr(panel, f"{form}_values", values)
     setattr(panel, f"{form}_errors", invalid_errors(exc))
     return render(request, DETAIL, context, block=f"execution_{form}_form", status_code=422)
-
-
-def _refused(request: Request, proposal: Proposal, exc: DomainError) -> Response:
-    """409 (the status does not allow it), 412 (changed meanwhile), or a 422 for a form
-    that is not on the page: a message at the top of the page as it is now."""
-    invalid = isinstance(exc, Invalid)
-    message = "; ".join(invalid_errors(exc).values()) if invalid else _(exc.detail, **exc.params)
-    flash(request, message, level="error")
-    return redirect(request, _back(proposal))
 
 
 def _done(request: Request, proposal: Proposal, message: str) -> Response:
@@ -121,7 +120,7 @@ async def _form_post(
     session: Session,
     user: User,
     settings: Settings,
-    proposal_id: Id,
+    proposal: Proposal,
     *,
     form_name: str,
     fields: tuple[str, ...],
@@ -130,20 +129,18 @@ async def _form_post(
     counts: tuple[str, ...] = (),
 ) -> Response:
     """One of the panel's forms: `run(proposal, body, version)` does the work through the
-    service; a 422 shows the form again with what was typed, a 409/412 is a message at the
-    top, success flashes `done(result)` and goes back to the proposal."""
-    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
+    service; a 422 shows the form again with what was typed (forms.page_form)."""
     form = await request.form()
-    try:
-        result = run(proposal, _filled(form, fields, counts=counts), form_version(form))
-    except Invalid as exc:
-        values = _typed(form, fields)
-        return _form_again(
-            request, session, proposal, user, settings, form=form_name, values=values, exc=exc
-        )
-    except (InvalidTransition, PreconditionFailed) as exc:
-        return _refused(request, proposal, exc)
-    return _done(request, proposal, done(result))
+    return page_form(
+        request,
+        back=_back(proposal),
+        run=lambda: run(proposal, _filled(form, fields, counts=counts), form_version(form)),
+        invalid=lambda exc: _form_again(
+            request, session, proposal, user, settings,
+            form=form_name, values=_typed(form, fields), exc=exc,
+        ),
+        done=done,
+    )  # fmt: skip
 
 
 def _action(session: Session, user: User, action: Action):
@@ -158,11 +155,15 @@ def _action(session: Session, user: User, action: Action):
 
 @router.post("/proposals/{proposal_id}/start")
 async def start_execution(
-    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal: ProposalDep,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
 ) -> Response:
     """Start carrying the proposal out: the owner and the planned end date."""
     return await _form_post(
-        request, session, user, settings, proposal_id,
+        request, session, user, settings, proposal,
         form_name="start", fields=START_FIELDS, run=_action(session, user, Action.start),
         done=lambda _p: _("実施を開始しました。マイルストーンを登録して進捗を管理できます。"),
     )  # fmt: skip
@@ -170,11 +171,15 @@ async def start_execution(
 
 @router.post("/proposals/{proposal_id}/complete")
 async def complete_execution(
-    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal: ProposalDep,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
 ) -> Response:
     """File the completion report with the actual effects."""
     return await _form_post(
-        request, session, user, settings, proposal_id,
+        request, session, user, settings, proposal,
         form_name="complete", fields=COMPLETE_FIELDS, run=_action(session, user, Action.complete),
         done=lambda _p: _("完了報告を登録しました。提案者にお知らせしました。"),
     )  # fmt: skip
@@ -182,7 +187,11 @@ async def complete_execution(
 
 @router.post("/proposals/{proposal_id}/milestones")
 async def add_milestone(
-    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal: ProposalDep,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
 ) -> Response:
     """Plan a milestone: title, due date and weight."""
 
@@ -192,7 +201,7 @@ async def add_milestone(
         )
 
     return await _form_post(
-        request, session, user, settings, proposal_id,
+        request, session, user, settings, proposal,
         form_name="milestone", fields=MILESTONE_FIELDS, counts=("weight",), run=run,
         done=lambda m: _("マイルストーン「%(title)s」を追加しました。", title=m.title),
     )  # fmt: skip
@@ -200,7 +209,11 @@ async def add_milestone(
 
 @router.post("/proposals/{proposal_id}/progress")
 async def report_progress(
-    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal: ProposalDep,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
 ) -> Response:
     """Report progress (0–100 %) with a note."""
 
@@ -210,7 +223,7 @@ async def report_progress(
         )
 
     return await _form_post(
-        request, session, user, settings, proposal_id,
+        request, session, user, settings, proposal,
         form_name="progress", fields=PROGRESS_FIELDS, counts=("percent",), run=run,
         done=lambda u: _("進捗（%(percent)s%%）を報告しました。", percent=u.percent),
     )  # fmt: skip
@@ -234,7 +247,7 @@ def _panel_again(
 
 @router.post("/proposals/{proposal_id}/milestones/{milestone_id}")
 async def tick_milestone(
-    proposal_id: Id,
+    proposal: ProposalDep,
     milestone_id: Id,
     request: Request,
     session: SessionDep,
@@ -242,7 +255,6 @@ async def tick_milestone(
     settings: SettingsDep,
 ) -> Response:
     """Tick (done=true) or untick (done=false) a milestone; htmx swaps the panel."""
-    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
     form = await request.form()
     done = form.get("done") == "true"
     try:
@@ -254,8 +266,8 @@ async def tick_milestone(
             body={"done": done},
             expected_version=form_version(form),
         )
-    except (Invalid, InvalidTransition, PreconditionFailed) as exc:
-        return _refused(request, proposal, exc)
+    except (Invalid, *REFUSALS) as exc:
+        return refused(request, _back(proposal), exc)
     if done:
         message = _("「%(title)s」を完了にしました。", title=milestone.title)
     else:
@@ -265,7 +277,7 @@ async def tick_milestone(
 
 @router.post("/proposals/{proposal_id}/milestones/{milestone_id}/delete")
 async def delete_milestone(
-    proposal_id: Id,
+    proposal: ProposalDep,
     milestone_id: Id,
     request: Request,
     session: SessionDep,
@@ -273,7 +285,6 @@ async def delete_milestone(
     settings: SettingsDep,
 ) -> Response:
     """Remove a milestone entered by mistake (the timeline keeps what it was)."""
-    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
     form = await request.form()
     try:
         execution.delete_milestone(
@@ -283,7 +294,7 @@ async def delete_milestone(
             user=user,
             expected_version=form_version(form),
         )
-    except (InvalidTransition, PreconditionFailed) as exc:
-        return _refused(request, proposal, exc)
+    except REFUSALS as exc:
+        return refused(request, _back(proposal), exc)
     message = _("マイルストーンを削除しました。")
     return _panel_again(request, session, proposal, user, settings, message)

@@ -1,16 +1,27 @@
-"""Reading HTML forms into the same schemas the API uses, with per-field Japanese errors."""
+"""Reading HTML forms into the same schemas the API uses, with per-field Japanese errors;
+the proposal page's load-or-404 dependency and its one way of answering a form post."""
 
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from app.errors import Invalid
+from app.deps import PageUser, SessionDep
+from app.errors import DomainError, Invalid, InvalidTransition, PreconditionFailed
+from app.htmx import redirect
 from app.i18n import gettext as _
+from app.models import Proposal
+from app.models.types import Id
 from app.security import CSRF_FORM_FIELD
+from app.services.visibility import get_visible_proposal
+from app.templating import flash
 from app.validation import field_errors, translate_error
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def form_values(
@@ -64,3 +75,49 @@ def form_version(form: FormData) -> int | None:
     """The version the form was rendered at (its hidden `version` field), for If-Match."""
     value = form.get("version")
     return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+# -- the proposal page's forms ------------------------------------------------------------------
+
+
+def visible_proposal(proposal_id: Id, session: SessionDep, user: PageUser) -> Proposal:
+    """The proposal, or the 404 page when the signed-in user may not see it (docs/rules.md)."""
+    return get_visible_proposal(session, proposal_id=proposal_id, user=user)
+
+
+ProposalDep = Annotated[Proposal, Depends(visible_proposal)]
+
+# Refusals the page answers with a message at the top (the status or the version no longer
+# allows the change); 403 and 404 are the error pages.
+REFUSALS: tuple[type[DomainError], ...] = (InvalidTransition, PreconditionFailed)
+
+
+def refused(request: Request, back: str, exc: DomainError) -> Response:
+    """The page it goes back to, with why at the top."""
+    invalid = isinstance(exc, Invalid) and exc.errors
+    message = "; ".join(invalid_errors(exc).values()) if invalid else _(exc.detail, **exc.params)
+    flash(request, message, level="error")
+    return redirect(request, back)
+
+
+def page_form(
+    request: Request,
+    *,
+    back: str,
+    run: Callable[[], T],
+    done: Callable[[T], str],
+    invalid: Callable[[Invalid], Response] | None = None,
+    also: tuple[type[DomainError], ...] = (),
+) -> Response:
+    """One form post: `run()` calls the service. A 422 shows the form again (`invalid`), or
+    without one says why at the top; a 409 or 412 (and the `also` refusals) says why at the
+    top of `back`; success flashes `done(result)` and goes to `back`. Nothing is written
+    when the service refuses."""
+    try:
+        result = run()
+    except Invalid as exc:
+        return invalid(exc) if invalid is not None else refused(request, back, exc)
+    except (*REFUSALS, *also) as exc:
+        return refused(request, back, exc)
+    flash(request, done(result))
+    return redirect(request, back)

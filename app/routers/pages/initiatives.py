@@ -6,12 +6,12 @@ from fastapi.responses import Response
 
 from app.deps import PageUser, SessionDep, SettingsDep
 from app.htmx import render
+from app.presenters import dashboard_view
+from app.presenters.proposal_view import load_names
 from app.routers.pages.dashboard import FiscalYearText
-from app.services import dashboard_view
 from app.services import initiatives as initiatives_service
 from app.services.pagination import PageParams
 from app.services.plan import plan_overview
-from app.services.proposal_view import load_names
 from app.services.proposals import ProposalFilters, list_proposals
 from app.services.review import blind_proposal_ids
 from app.services.small_groups import threshold_for

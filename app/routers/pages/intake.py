@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from app import rules
 from app.deps import SessionDep, require_roles
 from app.errors import Invalid
 from app.htmx import redirect, render
@@ -12,9 +13,9 @@ from app.i18n import gettext as _
 from app.models import User
 from app.models.enums import Role
 from app.models.round import RoundCreate
+from app.presenters.proposal_view import action_buttons, load_names
 from app.routers.pages.forms import form_values, invalid_errors, validate
 from app.services import rounds as rounds_service
-from app.services.proposal_view import action_buttons, load_names
 from app.services.proposals import intake_queue
 from app.services.similar import similar_proposals
 from app.templating import flash
@@ -35,10 +36,11 @@ def similar_for_queue(session, proposals, user) -> dict:
 def intake_page(request: Request, session: SessionDep, user: SecretariatPageUser) -> Response:
     """受付待ち: submitted proposals, oldest first, with accept / return / not-accept."""
     proposals = intake_queue(session, user=user)
+    facts = rules.Facts(policy=rules.policy_of(session))
     context = {
         "proposals": proposals,
         "names": load_names(session, proposals),
-        "buttons": {p.id: action_buttons(p, user) for p in proposals},
+        "buttons": {p.id: action_buttons(rules.capabilities(p, user, facts)) for p in proposals},
         "similar": similar_for_queue(session, proposals, user),
     }
     return render(request, "pages/intake/queue.html", context)

@@ -8,35 +8,43 @@ from fastapi.responses import Response
 from sqlmodel import Session, col, select
 from starlette.datastructures import UploadFile
 
+from app import rules
 from app.deps import PageUser, SessionDep, SettingsDep
 from app.errors import (
     Invalid,
-    InvalidTransition,
     NotFound,
     PayloadTooLarge,
-    PreconditionFailed,
     UnsupportedMediaType,
 )
 from app.htmx import redirect, render
 from app.i18n import N_
 from app.i18n import gettext as _
-from app.models import Department, Initiative, User
+from app.models import Attachment, Department, Initiative, User
 from app.models.enums import Category, Kind, Status
 from app.models.proposal import ProposalCreate
 from app.models.types import Id
-from app.routers.pages.forms import form_values, invalid_errors, validate
-from app.services import attachments as attachments_service
-from app.services import lifecycle
-from app.services import proposals as proposals_service
-from app.services import rounds as rounds_service
-from app.services.lifecycle import Action
-from app.services.pagination import PageParams
-from app.services.proposal_view import (
+from app.presenters.proposal_view import (
     ACTION_LABELS,
     FIELD_LABELS,
     detail_page_context,
     load_names,
 )
+from app.routers.pages.forms import (
+    REFUSALS,
+    ProposalDep,
+    form_values,
+    form_version,
+    invalid_errors,
+    page_form,
+    refused,
+    validate,
+)
+from app.rules import Action
+from app.services import attachments as attachments_service
+from app.services import lifecycle
+from app.services import proposals as proposals_service
+from app.services import rounds as rounds_service
+from app.services.pagination import PageParams
 from app.services.proposals import ProposalFilters
 from app.services.review import blind_proposal_ids
 from app.services.similar import similar_proposals
@@ -110,6 +118,12 @@ def _read_proposal_form(form) -> dict[str, Any]:
     )
 
 
+def _status_filter(value: str | None) -> list[Status] | None:
+    """The status chosen in the list's filter, when it is one."""
+    chosen = Status.__members__.get(value or "")
+    return [chosen] if chosen else None
+
+
 @router.get("/proposals")
 def proposals_page(
     request: Request,
@@ -128,7 +142,7 @@ def proposals_page(
     """提案一覧: search and filter the proposals the user may see."""
     filters = ProposalFilters(
         q=q or None,
-        status=[Status(status)] if status in Status.__members__ else None,
+        status=_status_filter(status),
         initiative_id=_int(initiative),
         no_initiative=initiative == "none",
         fiscal_year=_int(fiscal_year),
@@ -213,20 +227,22 @@ def similar_hint(
 
 @router.get("/proposals/{proposal_id}")
 def proposal_page(
-    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal: ProposalDep,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
 ) -> Response:
     """The proposal, its attachments, timeline and the actions open to the user."""
-    proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
     context = detail_page_context(session, proposal, user, settings)
     return render(request, "pages/proposals/detail.html", context)
 
 
 @router.get("/proposals/{proposal_id}/edit")
 def edit_proposal_page(
-    proposal_id: Id, request: Request, session: SessionDep, user: PageUser
+    proposal: ProposalDep, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """Edit form for a draft or returned proposal."""
-    proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
     values = proposal.model_dump()
     values["co_author_ids"] = [str(i) for i in proposal.co_author_ids]
     context = _form_context(session, user, values=values, target=proposal)
@@ -240,10 +256,10 @@ def edit_proposal_page(
 
 @router.post("/proposals/{proposal_id}/edit")
 async def update_proposal(
-    proposal_id: Id, request: Request, session: SessionDep, user: PageUser
+    proposal: ProposalDep, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """Save the edited proposal."""
-    proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
+    proposal_id = proposal.id
     form = await request.form()
     values = _read_proposal_form(form)
     changes = dict(values)
@@ -255,11 +271,11 @@ async def update_proposal(
             proposal_id=proposal_id,
             changes=changes,
             user=user,
-            expected_version=_int(form.get("version")),  # type: ignore[arg-type]
+            expected_version=form_version(form),
         )
     except Invalid as exc:
         errors = invalid_errors(exc)
-    except (PreconditionFailed, InvalidTransition) as exc:
+    except REFUSALS as exc:
         errors = {"__all__": _(exc.detail, **exc.params)}
     else:
         flash(request, _("提案を保存しました。"))
@@ -268,108 +284,105 @@ async def update_proposal(
     return render(request, "pages/proposals/form.html", context, block="form", status_code=422)
 
 
+ACTION_DONE = {
+    Action.submit: N_("提案を提出しました。事務局の受付をお待ちください。"),
+    Action.return_: N_("提案を差し戻しました。"),
+    Action.not_accept: N_("提案を不受理としました。"),
+    Action.accept: N_("提案を受理しました。提案番号: %(number)s"),
+    Action.withdraw: N_("提案を取り下げました。"),
+    Action.reopen_review: N_("提案を審査中に戻しました。審査委員の採点を続けられます。"),
+}
+
+
 @router.post("/proposals/{proposal_id}/actions/{action}")
 async def take_action(
-    proposal_id: Id, action: str, request: Request, session: SessionDep, user: PageUser
+    proposal: ProposalDep, action: str, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """Submit, return, not-accept, accept, withdraw or reopen review (the buttons of the
     detail page and the queue)."""
-    proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
     form = await request.form()
-    back = form.get("next") if form.get("next") == "/intake" else f"/proposals/{proposal_id}"
+    back = form.get("next") if form.get("next") == "/intake" else f"/proposals/{proposal.id}"
     if action not in {a.value for a in Action}:
         raise NotFound(NOT_FOUND)
     chosen = Action(action)
     body: dict[str, Any] = {}
-    if lifecycle.TRANSITIONS[chosen].reason != lifecycle.Reason.none:
+    if rules.TRANSITIONS[chosen].reason != rules.Reason.none:
         body["reason"] = form.get("reason") or None
-    try:
-        proposal = lifecycle.perform(
-            session,
-            proposal=proposal,
-            user=user,
-            action=chosen,
-            body=body,
-            expected_version=_int(form.get("version")),  # type: ignore[arg-type]
+
+    def invalid(exc: Invalid) -> Response:
+        message = "; ".join(
+            f"{_(FIELD_LABELS.get(e['loc'][-1], str(e['loc'][-1])))}: {_(e['msg'])}"
+            for e in exc.errors or []
         )
-    except (Invalid, InvalidTransition, PreconditionFailed) as exc:
-        if isinstance(exc, Invalid) and exc.errors:
-            message = "; ".join(
-                f"{_(FIELD_LABELS.get(e['loc'][-1], str(e['loc'][-1])))}: {_(e['msg'])}"
-                for e in exc.errors
-            )
-        else:
-            message = _(exc.detail, **exc.params)
-        flash(request, message, level="error")
-        return redirect(request, back)
-    messages = {
-        "submit": _("提案を提出しました。事務局の受付をお待ちください。"),
-        "return": _("提案を差し戻しました。"),
-        "not-accept": _("提案を不受理としました。"),
-        "accept": _("提案を受理しました。提案番号: %(number)s", number=proposal.number or "—"),
-        "withdraw": _("提案を取り下げました。"),
-        "reopen-review": _("提案を審査中に戻しました。審査委員の採点を続けられます。"),
-    }
-    flash(request, messages.get(chosen.value, _("操作を完了しました。")))
-    return redirect(request, back)
+        flash(request, message or _(exc.detail, **exc.params), level="error")
+        return redirect(request, str(back))
+
+    return page_form(
+        request,
+        back=str(back),
+        run=lambda: lifecycle.perform(
+            session, proposal=proposal, user=user, action=chosen, body=body,
+            expected_version=form_version(form),
+        ),
+        invalid=invalid,
+        done=lambda done: _(
+            ACTION_DONE.get(chosen, N_("操作を完了しました。")), number=done.number or "—"
+        ),
+    )  # fmt: skip
 
 
 @router.post("/proposals/{proposal_id}/opinion")
 async def save_opinion(
-    proposal_id: Id, request: Request, session: SessionDep, user: PageUser
+    proposal: ProposalDep, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """The supervisor's opinion (所属長意見)."""
     form = await request.form()
-    try:
-        proposals_service.set_supervisor_opinion(
-            session,
-            proposal_id=proposal_id,
-            user=user,
-            body={"opinion": form.get("opinion") or ""},
-            expected_version=_int(form.get("version")),  # type: ignore[arg-type]
-        )
-    except (Invalid, InvalidTransition, PreconditionFailed) as exc:
-        flash(request, _(exc.detail, **exc.params), level="error")
-    else:
-        flash(request, _("所属長意見を保存しました。"))
-    return redirect(request, f"/proposals/{proposal_id}")
+    return page_form(
+        request,
+        back=f"/proposals/{proposal.id}",
+        run=lambda: proposals_service.set_supervisor_opinion(
+            session, proposal_id=proposal.id, user=user,
+            body={"opinion": form.get("opinion") or ""}, expected_version=form_version(form),
+        ),
+        invalid=lambda exc: refused(request, f"/proposals/{proposal.id}", exc),
+        done=lambda _p: _("所属長意見を保存しました。"),
+    )  # fmt: skip
 
 
 @router.post("/proposals/{proposal_id}/attachments")
 async def upload_attachment(
-    proposal_id: Id, request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+    proposal: ProposalDep,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
 ) -> Response:
     """Attach a file from the detail page."""
     form = await request.form()
     upload = form.get("file")
-    try:
+
+    def run() -> Attachment:
         if not isinstance(upload, UploadFile):
             raise Invalid.field("file", N_("ファイルを選んでください。"))
-        attachment = attachments_service.add_attachment(
-            session,
-            proposal_id=proposal_id,
-            user=user,
-            filename=upload.filename,
-            stream=upload.file,
-            settings=settings,
-            expected_version=_int(form.get("version")),  # type: ignore[arg-type]
-        )
-    except (
-        Invalid,
-        InvalidTransition,
-        PreconditionFailed,
-        PayloadTooLarge,
-        UnsupportedMediaType,
-    ) as exc:
-        flash(request, _(exc.detail, **exc.params), level="error")
-    else:
-        flash(request, _("「%(name)s」を添付しました。", name=attachment.filename))
-    return redirect(request, f"/proposals/{proposal_id}#attachments")
+        return attachments_service.add_attachment(
+            session, proposal_id=proposal.id, user=user, filename=upload.filename,
+            stream=upload.file, settings=settings, expected_version=form_version(form),
+        )  # fmt: skip
+
+    back = f"/proposals/{proposal.id}#attachments"
+    return page_form(
+        request,
+        back=back,
+        run=run,
+        invalid=lambda exc: refused(request, back, exc),
+        also=(PayloadTooLarge, UnsupportedMediaType),
+        done=lambda attachment: _("「%(name)s」を添付しました。", name=attachment.filename),
+    )
 
 
 @router.post("/proposals/{proposal_id}/attachments/{attachment_id}/delete")
 async def delete_attachment(
-    proposal_id: Id,
+    proposal: ProposalDep,
     attachment_id: Id,
     request: Request,
     session: SessionDep,
@@ -378,17 +391,12 @@ async def delete_attachment(
 ) -> Response:
     """Remove an attachment from the detail page."""
     form = await request.form()
-    try:
-        attachments_service.delete_attachment(
-            session,
-            proposal_id=proposal_id,
-            attachment_id=attachment_id,
-            user=user,
-            settings=settings,
-            expected_version=_int(form.get("version")),  # type: ignore[arg-type]
-        )
-    except (InvalidTransition, PreconditionFailed) as exc:
-        flash(request, _(exc.detail, **exc.params), level="error")
-    else:
-        flash(request, _("添付ファイルを削除しました。"))
-    return redirect(request, f"/proposals/{proposal_id}#attachments")
+    return page_form(
+        request,
+        back=f"/proposals/{proposal.id}#attachments",
+        run=lambda: attachments_service.delete_attachment(
+            session, proposal_id=proposal.id, attachment_id=attachment_id, user=user,
+            settings=settings, expected_version=form_version(form),
+        ),
+        done=lambda _none: _("添付ファイルを削除しました。"),
+    )  # fmt: skip

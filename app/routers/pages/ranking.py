@@ -11,9 +11,9 @@ from app.htmx import render
 from app.models import User
 from app.models.enums import Role
 from app.models.types import Id
+from app.presenters.proposal_view import load_names
 from app.services import review as review_service
 from app.services import rounds as rounds_service
-from app.services.proposal_view import load_names
 from app.wareki import fiscal_year_of, today_jst
 
 router = APIRouter()

@@ -7,19 +7,21 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from app import rules
 from app.deps import PageUser, SessionDep, require_roles
-from app.errors import Forbidden, Invalid, InvalidTransition
+from app.errors import Invalid, InvalidTransition
 from app.htmx import is_htmx, redirect, render
 from app.i18n import gettext as _
 from app.models import Proposal, User
 from app.models.enums import Role
 from app.models.types import Id
+from app.presenters.proposal_view import load_names
 from app.routers.pages.forms import invalid_errors
 from app.services import review as review_service
 from app.services import reviewers as reviewers_service
 from app.services import rubric as rubric_service
-from app.services.proposal_view import load_names
 from app.services.proposals import get_proposal
+from app.services.visibility import capabilities_of
 from app.templating import flash
 from app.validation import translate_error
 
@@ -41,14 +43,6 @@ def review_queue_page(request: Request, session: SessionDep, user: ReviewerPageU
         "unscored": sum(1 for _p, r in queue if r is None),
     }
     return render(request, "pages/review/queue.html", context)
-
-
-def _assigned_proposal(session: Session, proposal_id: int, user: User) -> Proposal:
-    """404 when not visible, 403 unless an assigned reviewer who has not recused."""
-    proposal = get_proposal(session, proposal_id=proposal_id, user=user)
-    if review_service.assignment_of(session, proposal_id=proposal.id, user=user) is None:
-        raise Forbidden(review_service.NOT_ASSIGNED)
-    return proposal
 
 
 def _score_context(
@@ -79,7 +73,7 @@ def _score_context(
         "review_version": review_service.version_numbers(session).get(mine.rubric_version_id)
         if mine
         else None,
-        "can_score": review_service.open_for_review(proposal),
+        "can_score": capabilities_of(session, proposal, user).can(rules.Activity.score),
         "values": values,
         "errors": errors or {},
         "recuse_values": {},
@@ -94,7 +88,7 @@ def review_form_page(
     proposal_id: Id, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """The scoring form: each criterion with its level texts, and a comment."""
-    proposal = _assigned_proposal(session, proposal_id, user)
+    proposal = review_service.assigned_proposal(session, proposal_id=proposal_id, user=user)
     return render(request, "pages/review/form.html", _score_context(session, proposal, user))
 
 
@@ -126,7 +120,7 @@ async def save_review(
     proposal_id: Id, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """Save my review; errors come back inline (422), the form stays for changes."""
-    proposal = _assigned_proposal(session, proposal_id, user)
+    proposal = review_service.assigned_proposal(session, proposal_id=proposal_id, user=user)
     form = await request.form()
     _version, criteria = rubric_service.current_rubric(session)
     scores = _read_scores(form, [c.code for c in criteria])
@@ -166,7 +160,7 @@ async def recuse(
     proposal_id: Id, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """Step aside from reviewing this proposal, with a reason."""
-    proposal = _assigned_proposal(session, proposal_id, user)
+    proposal = review_service.assigned_proposal(session, proposal_id=proposal_id, user=user)
     form = await request.form()
     reason = form.get("reason")
     reason = reason if isinstance(reason, str) else ""

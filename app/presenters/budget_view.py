@@ -1,6 +1,6 @@
 """What the finance pages show: the queue by fiscal year with its request deadline, the
 year's records with names and totals, and the budget panel of the proposal page. Reads
-only; the rules stay in budget.py."""
+only; the rules are app/rules/, the work budget.py's."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -8,13 +8,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app import rules
 from app.models import BudgetRecord, Department, Initiative, Proposal, User
-from app.models.enums import BudgetStatus, BudgetType, FundingSource
+from app.models.enums import BudgetType, FundingSource
 from app.services import budget
 from app.wareki import today_jst
-
-# Records the request form corrects in place; after any other the form starts afresh.
-CORRECTABLE = (BudgetStatus.requested.value, BudgetStatus.not_required.value)
 
 
 @dataclass
@@ -119,7 +117,7 @@ def _yen_text(value: int | None) -> str:
 def request_values(proposal: Proposal, record: BudgetRecord | None) -> dict[str, Any]:
     """The request form's starting values: the current request to correct, or a new one
     for the year the proposal needs money in (kept inside the window)."""
-    if record is not None and record.status in CORRECTABLE:
+    if record is not None and rules.is_in(record.status, rules.BUDGET_CORRECTABLE):
         return {
             "required": "true" if record.required else "false",
             "fiscal_year": record.fiscal_year,
@@ -162,14 +160,17 @@ class BudgetPanel:
     @property
     def correcting(self) -> bool:
         """The request form corrects the current record rather than starting a new one."""
-        return self.current is not None and self.current.status in CORRECTABLE
+        current = self.current
+        return current is not None and rules.is_in(current.status, rules.BUDGET_CORRECTABLE)
 
 
-def budget_panel(session: Session, proposal: Proposal, user: User) -> BudgetPanel | None:
+def budget_panel(
+    session: Session, proposal: Proposal, caps: rules.Capabilities
+) -> BudgetPanel | None:
     """The proposal's budget records for anyone who sees the proposal, with finance's forms
     while they apply; None when there is nothing to show."""
     records = budget.records_of(session, proposal_id=proposal.id)
-    can_record = budget.can_record_budget(proposal, user)
+    can_record = caps.can(rules.Activity.record_budget)
     if not records and not can_record:
         return None
     decider_ids = {r.decided_by_id for r in records if r.decided_by_id is not None}
@@ -181,7 +182,7 @@ def budget_panel(session: Session, proposal: Proposal, user: User) -> BudgetPane
     panel = BudgetPanel(
         records=records,
         can_record=can_record,
-        can_decide=budget.can_decide_budget(proposal, user),
+        can_decide=caps.may(rules.Action.approve_budget),
         years=window_years(),
         deciders=deciders,
     )

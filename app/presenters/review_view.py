@@ -1,18 +1,17 @@
 """What the review and decision pages show: the reviewers of a proposal, who could be
 assigned, the score with its breakdown, and the choices of the decision form. Reads only;
-the rules stay in review.py, reviewers.py and decisions.py."""
+the rules are app/rules/, the work review.py's, reviewers.py's and decisions.py's."""
 
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app import rules
 from app.models import Department, Proposal, ReviewAssignment, User, UserRole
 from app.models.enums import OUTCOME_LABELS, Role
 from app.services import review as review_service
 from app.services.departments import all_departments
-from app.services.lifecycle import Action, allowed_actions
-from app.services.policy import policy
 from app.services.reviewers import conflict_of
 
 
@@ -61,11 +60,12 @@ def reviewer_candidates(
         .order_by(col(User.department_id), col(User.name_kana), col(User.name))
     ).all()
     departments = {d.id: d.name for d in session.exec(select(Department)).all()}
+    policy = rules.policy_of(session)
     return [
         Candidate(
             user=u,
             department=departments.get(u.department_id, "—") if u.department_id else "—",
-            conflict=conflict_of(proposal, u),
+            conflict=conflict_of(proposal, u, policy),
             assigned=u.id in assigned_ids,
         )
         for u in users
@@ -82,13 +82,15 @@ class ReviewPanel:
     candidates: list[Candidate] = field(default_factory=list)
 
 
-def review_panel(session: Session, proposal: Proposal, user: User) -> ReviewPanel | None:
+def review_panel(
+    session: Session, proposal: Proposal, user: User, caps: rules.Capabilities
+) -> ReviewPanel | None:
     """For the secretariat: reviewers, score breakdown and (while in review) the
     assignment form's candidates. None for anyone else, and before the review."""
     if not user.has_role(Role.secretariat):
         return None
     reviewers = reviewer_rows(session, proposal.id)
-    can_assign = review_service.open_for_review(proposal)
+    can_assign = caps.can(rules.Activity.assign_reviewers)
     if not can_assign and not reviewers:
         return None  # not reviewed (yet, or ever): nothing to show
     _proposal, reviews = review_service.list_reviews(session, proposal_id=proposal.id, user=user)
@@ -101,14 +103,10 @@ def review_panel(session: Session, proposal: Proposal, user: User) -> ReviewPane
     )
 
 
-def can_decide(proposal: Proposal, user: User) -> bool:
-    return Action.decide.value in allowed_actions(proposal, user)
-
-
 def decision_choices(session: Session) -> dict[str, Any]:
     """The decision form's select options: outcomes, awards and departments."""
     return {
         "outcomes": list(OUTCOME_LABELS),
-        "awards": dict(policy.awards),
+        "awards": dict(rules.policy_of(session).awards),
         "departments": all_departments(session, active_only=True),
     }

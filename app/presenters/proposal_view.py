@@ -7,18 +7,18 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app import rules
 from app.config import Settings
 from app.i18n import N_
 from app.models import Department, Initiative, Proposal, Round, User
+from app.presenters.budget_view import budget_panel
+from app.presenters.execution_view import execution_panel
+from app.presenters.review_view import decision_choices, review_panel
 from app.services.attachments import list_attachments
-from app.services.budget_view import budget_panel
 from app.services.disclosure import event_views
-from app.services.execution_view import execution_panel
-from app.services.lifecycle import TRANSITIONS, Action, Reason, allowed_actions
 from app.services.pagination import PageParams
-from app.services.proposals import can_edit, can_write_opinion
-from app.services.review import assignment_of, blind_proposal_ids, open_for_review
-from app.services.review_view import can_decide, decision_choices, review_panel
+from app.services.review import blind_proposal_ids
+from app.services.visibility import capabilities_of
 
 ACTION_LABELS: dict[str, str] = {
     "create": N_("作成"),
@@ -141,19 +141,20 @@ class ActionButton:
     primary: bool
 
 
-def action_buttons(proposal: Proposal, user: User) -> list[ActionButton]:
-    """The buttons the detail page shows: exactly the lifecycle's allowed actions."""
+def action_buttons(caps: rules.Capabilities) -> list[ActionButton]:
+    """The buttons the detail page shows: exactly the allowed actions that have a button
+    of their own (the others have their forms)."""
     buttons = []
-    for name in allowed_actions(proposal, user):
-        action = Action(name)
-        if name not in BUTTON_LABELS:
+    for action in caps.actions:
+        if action.value not in BUTTON_LABELS:
             continue
+        reason = rules.TRANSITIONS[action].reason
         buttons.append(
             ActionButton(
-                action=name,
-                label=BUTTON_LABELS[name],
-                reason=TRANSITIONS[action].reason.value,
-                primary=TRANSITIONS[action].reason == Reason.none,
+                action=action.value,
+                label=BUTTON_LABELS[action.value],
+                reason=reason.value,
+                primary=reason == rules.Reason.none,
             )
         )
     return buttons
@@ -171,25 +172,26 @@ def detail_context(session: Session, proposal: Proposal, user: User) -> dict[str
     names = load_names(
         session, [proposal], extra_user_ids=user_ids, blind={proposal.id} if blind else ()
     )
-    decidable = can_decide(proposal, user)
+    caps = capabilities_of(session, proposal, user)
+    decidable = caps.may(rules.Action.decide)
     return {
         "proposal": proposal,
         "names": names,
         "blind": blind,
         "events": events,
-        "buttons": action_buttons(proposal, user),
-        "can_edit": can_edit(proposal, user),
-        "can_write_opinion": can_write_opinion(proposal, user),
-        "can_score": open_for_review(proposal)
-        and assignment_of(session, proposal_id=proposal.id, user=user) is not None,
-        "review_panel": review_panel(session, proposal, user),
+        "caps": caps,
+        "buttons": action_buttons(caps),
+        "can_edit": caps.can(rules.Activity.edit),
+        "can_write_opinion": caps.can(rules.Activity.opinion),
+        "can_score": caps.can(rules.Activity.score),
+        "review_panel": review_panel(session, proposal, user, caps),
         "can_decide": decidable,
         "decision": decision_choices(session) if decidable else None,
         "decision_values": {"implementing_department_id": proposal.department_id},
         "decision_errors": {},
         "reviewer_errors": {},
-        "budget": budget_panel(session, proposal, user),
-        "execution": execution_panel(session, proposal, user),
+        "budget": budget_panel(session, proposal, caps),
+        "execution": execution_panel(session, proposal, user, caps),
         "attachments": list_attachments(
             session, proposal_id=proposal.id, user=user, page=PageParams(limit=200)
         )[0],

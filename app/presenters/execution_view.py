@@ -1,6 +1,6 @@
 """What the execution pages show: the department's board with each proposal's next open
 milestone, and the 実施状況 panel of the proposal page with the forms open to the user.
-Reads only; the rules stay in execution.py and lifecycle.py."""
+Reads only; the rules are app/rules/, the work execution.py's."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -8,18 +8,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app import rules
 from app.models import Department, Milestone, ProgressUpdate, Proposal, User
-from app.models.enums import Role, Status
+from app.models.enums import Role
 from app.services import execution, execution_board
-from app.services.lifecycle import Action, allowed_actions
-
-# The panel is shown from adoption on.
-PANEL_STATUSES = (
-    Status.adopted.value,
-    Status.budgeted.value,
-    Status.in_progress.value,
-    Status.completed.value,
-)
 
 
 def next_milestones(session: Session, proposal_ids: list[int]) -> dict[int, Milestone]:
@@ -61,7 +53,7 @@ class BoardPage:
 
     def startable(self, proposal: Proposal) -> bool:
         """Whether start's budget guard is met (the board shows it, the form decides)."""
-        return execution.budget_settled(proposal)
+        return rules.budget_settled(proposal)
 
 
 def board_page(session: Session, *, user: User, department_id: int | None) -> BoardPage:
@@ -141,16 +133,16 @@ class ExecutionPanel:
         return execution_board.effect_rows(self.proposal, hourly_cost_yen)
 
 
-def execution_panel(session: Session, proposal: Proposal, user: User) -> ExecutionPanel | None:
+def execution_panel(
+    session: Session, proposal: Proposal, user: User, caps: rules.Capabilities
+) -> ExecutionPanel | None:
     """The panel from adoption on; None before that (and for outcomes that end the story)."""
-    if proposal.status not in PANEL_STATUSES:
+    if not rules.is_in(proposal.status, rules.EXECUTION_SHOWN):
         return None
     on = execution.today()
     milestones = execution.milestones_of(session, proposal_id=proposal.id)
     updates = execution.updates_of(session, proposal_id=proposal.id)
-    allowed = allowed_actions(proposal, user)
-    executor = execution.can_execute(proposal, user)
-    can_start = Action.start.value in allowed
+    can_start = caps.may(rules.Action.start)
     people = {u.author_id for u in updates if u.author_id is not None}
     if proposal.owner_id is not None:
         people.add(proposal.owner_id)
@@ -163,12 +155,11 @@ def execution_panel(session: Session, proposal: Proposal, user: User) -> Executi
         people=_users(session, people),
         overdue=execution.is_overdue(proposal, on),
         can_start=can_start,
-        can_complete=Action.complete.value in allowed,
-        can_plan=execution.can_plan(proposal, user),
-        can_report=execution.can_report(proposal, user),
-        waiting_for_budget=executor
-        and proposal.status == Status.adopted.value
-        and not execution.budget_settled(proposal),
+        can_complete=caps.may(rules.Action.complete),
+        can_plan=caps.can(rules.Activity.plan_milestones),
+        can_report=caps.can(rules.Activity.report_progress),
+        waiting_for_budget=rules.implementers(proposal, user)
+        and not rules.budget_settled(proposal),
         members=execution.department_members(session, proposal.implementing_department_id)
         if can_start
         else [],
