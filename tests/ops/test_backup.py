@@ -40,8 +40,8 @@ from app.services.backup import (
     ExitCode,
     backup_command,
     create_backup,
-    restore_command,
 )
+from app.services.restore import restore_command
 from app.services.search import DATABASE_ONLY_TABLE_PREFIX
 from tests.conftest import SECRET_KEY, bearer_token
 from tests.live import live_server
@@ -527,7 +527,7 @@ def test_files_missing_from_the_upload_directory_are_reported(
 
         return taken
 
-    for name in ("_sqlite_snapshot", "_pg_snapshot"):
+    for name in ("sqlite_snapshot", "pg_snapshot"):
         monkeypatch.setattr(backup_service, name, then_delete(getattr(backup_service, name)))
     out, err = Output(), Output()
     code = backup_command(source, tmp_path / "backups", out=out, err=err)
