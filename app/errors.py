@@ -8,7 +8,6 @@ from typing import Any
 
 class DomainError(Exception):
     status_code = 400
-    title = "Bad Request"
 
     def __init__(
         self,
@@ -27,24 +26,20 @@ class DomainError(Exception):
 
 class NotAuthenticated(DomainError):
     status_code = 401
-    title = "Unauthorized"
 
 
 class Forbidden(DomainError):
     status_code = 403
-    title = "Forbidden"
 
 
 class NotFound(DomainError):
     status_code = 404
-    title = "Not Found"
 
 
 class Invalid(DomainError):
     """422: field values that break a rule; `errors` names each field as [loc, msg]."""
 
     status_code = 422
-    title = "Unprocessable Content"
 
     @classmethod
     def field(cls, field: str, message: str, **params: Any) -> "Invalid":
@@ -55,24 +50,19 @@ class Invalid(DomainError):
 
 class InvalidTransition(DomainError):
     status_code = 409
-    title = "Conflict"
 
 
 class PreconditionFailed(DomainError):
     status_code = 412
-    title = "Precondition Failed"
 
 
 class PayloadTooLarge(DomainError):
     status_code = 413
-    title = "Content Too Large"
 
 
 class UnsupportedMediaType(DomainError):
     status_code = 415
-    title = "Unsupported Media Type"
 
 
 class TooManyRequests(DomainError):
     status_code = 429
-    title = "Too Many Requests"
