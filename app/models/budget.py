@@ -2,7 +2,7 @@
 fiscal year. A proposal keeps every record; the newest is the current one, so a denied
 request can be requested again for a later year without losing the history."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import ConfigDict
 from sqlalchemy import Text as SAText
@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.enums import BudgetStatus, BudgetType, FundingSource
 from app.models.numbers import Yen
+from app.models.page import Page
 from app.models.types import FiscalYear, Flag, Line, ReasonText, Text, UTCDateTime, utcnow
 
 
@@ -74,3 +75,67 @@ class BudgetPublic(SQLModel):
     decided_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+class BudgetHistory(Page[BudgetPublic]):
+    """A proposal's budget records, newest first, and the current (newest) one."""
+
+    current: BudgetPublic | None
+
+
+class BudgetYearRecord(BudgetPublic):
+    """A record of the fiscal year's budget list, with its proposal's number and title."""
+
+    number: str | None
+    title: str
+    initiative_id: int | None
+    implementing_department_id: int | None
+
+
+class InitiativeBudget(SQLModel):
+    """The year's sums for one DX initiative (`initiative_id` null: tied to none)."""
+
+    initiative_id: int | None
+    requested_yen: int
+    approved_yen: int
+    records: int
+
+
+class DepartmentBudget(SQLModel):
+    """The year's sums for one implementing department (null: none set yet)."""
+
+    department_id: int | None
+    requested_yen: int
+    approved_yen: int
+    records: int
+
+
+class BudgetYear(Page[BudgetYearRecord]):
+    """GET /budget: the records whose money is for the fiscal year, with totals."""
+
+    fiscal_year: int
+    fiscal_year_label: str
+    requested_yen_total: int
+    approved_yen_total: int
+    by_initiative: list[InitiativeBudget]
+    by_department: list[DepartmentBudget]
+
+
+class QueuedProposal(SQLModel):
+    """An adopted proposal awaiting a budget decision, with its request deadline."""
+
+    id: int
+    number: str | None
+    title: str
+    budget_status: BudgetStatus | None
+    requested_yen: int | None
+    deadline: date | None
+    late: bool
+
+
+class BudgetQueueYear(SQLModel):
+    """Finance's queue for the fiscal year the money is needed in."""
+
+    fiscal_year: int
+    fiscal_year_label: str
+    proposals: list[QueuedProposal]

@@ -11,6 +11,8 @@ from sqlmodel import Field, SQLModel
 
 from app.i18n import N_
 from app.models.numbers import Hours, Yen
+from app.models.page import Page
+from app.models.proposal import ProposalPublic
 from app.models.types import Day, Flag, Id, NonBlankLine, Text, UTCDateTime, non_blank_text, utcnow
 
 WEIGHT_MAX = 100
@@ -138,3 +140,20 @@ class ProgressPublic(SQLModel):
     note: str
     author_id: int | None
     created_at: datetime
+
+
+class MilestonesPage(Page[MilestonePublic]):
+    """The proposal's milestones, with its derived progress and whether it is overdue."""
+
+    progress_percent: int | None
+    overdue: bool
+
+
+class ExecutionBoard(SQLModel):
+    """GET /execution/board: a department's proposals being carried out and waiting."""
+
+    department_id: int
+    department_name: str
+    in_progress: list[ProposalPublic]
+    waiting: list[ProposalPublic]
+    overdue: int

@@ -10,6 +10,7 @@ from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.i18n import N_
+from app.models.page import Page
 from app.models.proposal import ProposalPublic
 from app.models.types import Id, NonBlankLine, ReasonText, Text, UTCDateTime, utcnow
 
@@ -171,3 +172,74 @@ class AssignedProposal(ProposalPublic):
     """An entry of the reviewer's queue (審査待ち): the proposal and the caller's own total."""
 
     my_total: float | None
+
+
+class RankedProposal(ProposalPublic):
+    """An entry of the ranking: the proposal and its place (1 = best score)."""
+
+    rank: int
+
+
+class RubricPublic(Page[CriterionPublic]):
+    """The current rubric: its criteria and the rubric's version number."""
+
+    version: int
+
+
+class AwardPublic(SQLModel):
+    code: str
+    label: str
+
+
+class ReviewerPublic(SQLModel):
+    """An assigned reviewer (recused ones included, with when and why)."""
+
+    reviewer_id: int
+    name: str
+    assigned_at: datetime
+    recused_at: datetime | None
+    recusal_reason: str | None
+    reviewed: bool
+
+
+class SkippedPairing(SQLModel):
+    """A reviewer not assigned to a proposal of the round, and the conflict why."""
+
+    proposal_id: int
+    reviewer_id: int
+    reason: str
+    name: str
+
+
+class RoundAssignment(SQLModel):
+    """What POST /rounds/{id}/reviewers did: proposals seen, assignments made, skips."""
+
+    proposals: int
+    assigned: int
+    skipped: list[SkippedPairing]
+
+
+class CriterionMean(SQLModel):
+    """One criterion's mean level over the counted reviews (secretariat only)."""
+
+    code: str
+    label: str
+    weight: int
+    mean: float | None
+    count: int
+
+
+class ReviewsPublic(Page[ReviewPublic]):
+    """The reviews the caller may read, with the aggregate as the proposal shows it."""
+
+    score: float | None
+    reviews_in: int | None
+    reviewers_assigned: int | None
+    needs_discussion: bool | None
+    breakdown: list[CriterionMean]
+
+
+class NotificationsPage(Page[NotificationPublic]):
+    """The caller's notifications and how many are unread."""
+
+    unread: int

@@ -1,14 +1,13 @@
-"""The collection envelope of API.md: {items, total, limit, offset}."""
+"""Paging a query: the `limit`/`offset` parameters and one page of rows (the envelope
+itself is app.models.page.Page)."""
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 
 from fastapi import Query
 from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
-
-T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -27,13 +26,6 @@ def page_params(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
-
-
-class Envelope(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
 
 
 def paginate(session: Session, query: SelectOfScalar, page: PageParams) -> tuple[list, int]:

@@ -7,10 +7,10 @@ from fastapi import APIRouter, Path, Response
 from app.deps import AdminApiUser, SessionDep
 from app.models import ApiKey
 from app.models.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
+from app.models.page import Page
 from app.models.types import Id
 from app.routers.api.common import whole_list
 from app.services import api_keys
-from app.services.pagination import Envelope
 
 router = APIRouter(tags=["api-keys"])
 KeyId = Annotated[Id, Path(description="the key's id")]
@@ -27,7 +27,7 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, admin: AdminApiUser)
     return ApiKeyCreated(**_public(row).model_dump(), key=key)
 
 
-@router.get("/api-keys", response_model=Envelope[ApiKeyPublic])
+@router.get("/api-keys", response_model=Page[ApiKeyPublic])
 def read_api_keys(session: SessionDep, _admin: AdminApiUser) -> dict:
     """Every key (never the key itself), live ones first."""
     rows = api_keys.list_keys(session)

@@ -8,12 +8,13 @@ from fastapi.responses import FileResponse
 
 from app.deps import ApiUser, IfMatch, SessionDep, SettingsDep
 from app.models.attachment import AttachmentPublic
+from app.models.page import Page
 from app.models.types import Id
 from app.routers.api.common import envelope
 from app.routers.routing import CheckedRoute
 from app.services import attachments as attachments_service
 from app.services.filetypes import KINDS, content_disposition
-from app.services.pagination import Envelope, PageParams, page_params
+from app.services.pagination import PageParams, page_params
 
 ProposalId = Annotated[Id, Path(description="the proposal's id")]
 AttachmentId = Annotated[Id, Path(description="the attachment's id")]
@@ -51,7 +52,7 @@ FILE_RESPONSE = {
 }
 
 
-@router.get(PATH, response_model=Envelope[AttachmentPublic])
+@router.get(PATH, response_model=Page[AttachmentPublic])
 def read_attachments(
     proposal_id: ProposalId,
     session: SessionDep,

@@ -12,12 +12,12 @@ from app.deps import (
     start_session,
 )
 from app.models.auth_session import AuthSession, AuthSessionPublic, SessionKind
+from app.models.page import Page
 from app.models.types import Id
 from app.models.user import UserMe
 from app.routers.api.common import whole_list
 from app.services import sessions, users
 from app.services.auth import authenticate
-from app.services.pagination import Envelope
 
 router = APIRouter(tags=["auth"])
 
@@ -81,7 +81,7 @@ def _public(row: AuthSession, current: AuthSession) -> AuthSessionPublic:
     )
 
 
-@router.get("/auth/sessions", response_model=Envelope[AuthSessionPublic])
+@router.get("/auth/sessions", response_model=Page[AuthSessionPublic])
 def read_sessions(request: Request, session: SessionDep, user: ApiUser) -> dict:
     """The caller's live sign-ins (browsers and API tokens), most recently used first."""
     rows = sessions.list_sessions(session, user_id=user.id)

@@ -8,10 +8,21 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.deps import ApiUser, IfMatch, SessionDep, require_roles
 from app.i18n import gettext as _
 from app.models import Proposal, User
-from app.models.budget import ApproveIn, BudgetIn, BudgetPublic, DenyIn
+from app.models.budget import (
+    ApproveIn,
+    BudgetHistory,
+    BudgetIn,
+    BudgetPublic,
+    BudgetQueueYear,
+    BudgetYear,
+    BudgetYearRecord,
+    DenyIn,
+)
 from app.models.enums import Role
+from app.models.page import Page
 from app.models.proposal import ProposalPublic
 from app.models.types import FiscalYear
+from app.routers.api.common import full_list
 from app.routers.api.proposals import VisibleProposal, act, may_attempt
 from app.rules import Action
 from app.services import budget as budget_service
@@ -41,17 +52,11 @@ def _record(record) -> BudgetPublic:
     )
 
 
-@router.get("/proposals/{proposal_id}/budget")
-def read_budget(proposal: VisibleProposal, session: SessionDep) -> dict:
+@router.get("/proposals/{proposal_id}/budget", response_model=BudgetHistory)
+def read_budget(proposal: VisibleProposal, session: SessionDep) -> BudgetHistory:
     """The proposal's current budget record and its history (newest first)."""
     records = [_record(r) for r in budget_service.records_of(session, proposal_id=proposal.id)]
-    return {
-        "current": records[0] if records else None,
-        "items": records,
-        "total": len(records),
-        "limit": len(records),
-        "offset": 0,
-    }
+    return BudgetHistory(current=records[0] if records else None, **full_list(records))
 
 
 @router.put("/proposals/{proposal_id}/budget", response_model=BudgetPublic)
@@ -87,39 +92,38 @@ def deny_budget(
     return _record(budget_service.deny(session, proposal_id=proposal.id, user=user, body=body))
 
 
-@router.get("/budget")
+@router.get("/budget", response_model=BudgetYear)
 def read_budget_year(
     user: BudgetViewer, session: SessionDep, fiscal_year: Annotated[FiscalYear, FISCAL_YEAR]
-) -> dict:
+) -> BudgetYear:
     """The budget records whose money is for that fiscal year, with totals (finance,
     secretariat)."""
     view = budget_service.year_view(session, user=user, fiscal_year=fiscal_year)
     fiscal_year = view.fiscal_year
     items = [
-        {
+        BudgetYearRecord(
             **_record(record).model_dump(),
-            "number": proposal.number,
-            "title": proposal.title,
-            "initiative_id": proposal.initiative_id,
-            "implementing_department_id": proposal.implementing_department_id,
-        }
+            number=proposal.number,
+            title=proposal.title,
+            initiative_id=proposal.initiative_id,
+            implementing_department_id=proposal.implementing_department_id,
+        )
         for record, proposal in view.rows
     ]
-    return {
-        "items": items,
-        "total": len(items),
-        "limit": len(items),
-        "offset": 0,
-        "fiscal_year": view.fiscal_year,
-        "fiscal_year_label": fiscal_year_label(view.fiscal_year),
-        "requested_yen_total": view.requested_yen_total,
-        "approved_yen_total": view.approved_yen_total,
-        "by_initiative": view.by_initiative,
-        "by_department": view.by_department,
-    }
+    return BudgetYear.model_validate(
+        {
+            **full_list(items),
+            "fiscal_year": view.fiscal_year,
+            "fiscal_year_label": fiscal_year_label(view.fiscal_year),
+            "requested_yen_total": view.requested_yen_total,
+            "approved_yen_total": view.approved_yen_total,
+            "by_initiative": view.by_initiative,
+            "by_department": view.by_department,
+        }
+    )
 
 
-@router.get("/budget/queue")
+@router.get("/budget/queue", response_model=Page[BudgetQueueYear])
 def read_budget_queue(request: Request, user: BudgetViewer, session: SessionDep) -> dict:
     """Adopted proposals awaiting a budget decision, by the fiscal year they need money in,
     with the request deadline and whether it has passed."""
@@ -145,7 +149,7 @@ def read_budget_queue(request: Request, user: BudgetViewer, session: SessionDep)
         }
         for year, entries in groups.items()
     ]
-    return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
+    return full_list(items)
 
 
 def _export(session, user, fiscal_year: int) -> tuple[int, list[str], list[list[Any]]]:

@@ -18,6 +18,13 @@ def whole_list(items: list[Any]) -> dict[str, Any]:
     return {"items": items, "total": len(items), "limit": max(len(items), 1), "offset": 0}
 
 
+def full_list(items: list[Any]) -> dict[str, Any]:
+    """The envelope of a fixed list given whole (the rubric, awards, reviewers, the ranking,
+    the budget lists): `limit` is the count itself, 0 for none, as these have always
+    answered."""
+    return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
+
+
 def with_etag(response: Response, model: BaseModel) -> BaseModel:
     """Sets the ETag header from the resource's version and returns the resource."""
     response.headers["ETag"] = etag(model.version)  # type: ignore[attr-defined]

@@ -4,10 +4,11 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from app.deps import AdminApiUser, ApiUser, IfMatch, SessionDep
 from app.models.department import DepartmentCreate, DepartmentPublic, DepartmentUpdate
+from app.models.page import Page
 from app.models.types import Id
 from app.routers.api.common import envelope, with_etag
 from app.services import departments as departments_service
-from app.services.pagination import Envelope, PageParams, page_params
+from app.services.pagination import PageParams, page_params
 
 router = APIRouter(tags=["departments"])
 DepartmentId = Annotated[Id, Path(description="the department's id")]
@@ -17,7 +18,7 @@ def _public(department) -> DepartmentPublic:
     return DepartmentPublic.model_validate(department, from_attributes=True)
 
 
-@router.get("/departments", response_model=Envelope[DepartmentPublic])
+@router.get("/departments", response_model=Page[DepartmentPublic])
 def read_departments(
     session: SessionDep, _user: ApiUser, page: Annotated[PageParams, Depends(page_params)]
 ) -> dict:

@@ -10,12 +10,15 @@ from app.deps import ApiUser, IfMatch, SessionDep
 from app.models import Milestone, Proposal
 from app.models.enums import Status
 from app.models.execution import (
+    ExecutionBoard,
     MilestoneIn,
     MilestonePatch,
     MilestonePublic,
+    MilestonesPage,
     ProgressIn,
     ProgressPublic,
 )
+from app.models.page import Page
 from app.models.proposal import ProposalPublic
 from app.models.types import Id
 from app.routers.api.common import envelope
@@ -25,7 +28,7 @@ from app.services.disclosure import proposal_views
 from app.services.pagination import PageParams, page_params
 
 router = APIRouter(tags=["execution"])
-Page = Annotated[PageParams, Depends(page_params)]
+PageQuery = Annotated[PageParams, Depends(page_params)]
 
 
 def executors_only(proposal: VisibleProposal, user: ApiUser) -> Proposal:
@@ -65,18 +68,20 @@ def _listing(items: list, page: PageParams) -> dict:
     return envelope(items[page.offset : page.offset + page.limit], len(items), page)
 
 
-@router.get("/proposals/{proposal_id}/milestones")
-def read_milestones(proposal: VisibleProposal, session: SessionDep, page: Page) -> dict:
+@router.get("/proposals/{proposal_id}/milestones", response_model=MilestonesPage)
+def read_milestones(
+    proposal: VisibleProposal, session: SessionDep, page: PageQuery
+) -> MilestonesPage:
     """The proposal's milestones in due-date order, with its derived progress and overdue."""
     items = [
         _milestone(m, proposal.status)
         for m in execution.milestones_of(session, proposal_id=proposal.id)
     ]
-    return {
+    return MilestonesPage(
         **_listing(items, page),
-        "progress_percent": proposal.progress_percent,
-        "overdue": execution.is_overdue(proposal),
-    }
+        progress_percent=proposal.progress_percent,
+        overdue=execution.is_overdue(proposal),
+    )
 
 
 @router.post("/proposals/{proposal_id}/milestones", response_model=MilestonePublic, status_code=201)
@@ -126,8 +131,8 @@ def remove_milestone(
     return Response(status_code=204)
 
 
-@router.get("/proposals/{proposal_id}/progress")
-def read_progress(proposal: VisibleProposal, session: SessionDep, page: Page) -> dict:
+@router.get("/proposals/{proposal_id}/progress", response_model=Page[ProgressPublic])
+def read_progress(proposal: VisibleProposal, session: SessionDep, page: PageQuery) -> dict:
     """The progress updates, newest first."""
     updates = execution.updates_of(session, proposal_id=proposal.id)
     return _listing([ProgressPublic.model_validate(u.model_dump()) for u in updates], page)
@@ -145,14 +150,14 @@ def create_progress(
     return ProgressPublic.model_validate(update.model_dump())
 
 
-@router.get("/execution/board")
+@router.get("/execution/board", response_model=ExecutionBoard)
 def read_board(
     session: SessionDep,
     user: ApiUser,
     department_id: Annotated[
         Id | None, Query(description="secretariat only; own by default")
     ] = None,
-) -> dict:
+) -> ExecutionBoard:
     """The department's proposals being carried out (overdue first) and those waiting to
     start. Staff see their own department; the secretariat any."""
     view = execution_board.board(session, user=user, department_id=department_id)
@@ -160,10 +165,10 @@ def read_board(
     def views(proposals) -> list[ProposalPublic]:
         return proposal_views(session, proposals, user)
 
-    return {
-        "department_id": view.department.id,
-        "department_name": view.department.name,
-        "in_progress": views(view.in_progress),
-        "waiting": views(view.waiting),
-        "overdue": len(view.overdue_ids),
-    }
+    return ExecutionBoard(
+        department_id=view.department.id,
+        department_name=view.department.name,
+        in_progress=views(view.in_progress),
+        waiting=views(view.waiting),
+        overdue=len(view.overdue_ids),
+    )

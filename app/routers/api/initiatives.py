@@ -5,15 +5,16 @@ from fastapi import APIRouter, Depends, Path
 from app.deps import ApiUser, SessionDep
 from app.models import Initiative
 from app.models.initiative import InitiativePublic
+from app.models.page import Page
 from app.models.types import Id
 from app.routers.api.common import envelope
 from app.services import initiatives as initiatives_service
-from app.services.pagination import Envelope, PageParams, page_params
+from app.services.pagination import PageParams, page_params
 
 router = APIRouter(tags=["initiatives"])
 
 
-@router.get("/initiatives", response_model=Envelope[InitiativePublic])
+@router.get("/initiatives", response_model=Page[InitiativePublic])
 def read_initiatives(
     session: SessionDep, _user: ApiUser, page: Annotated[PageParams, Depends(page_params)]
 ) -> dict:

@@ -12,6 +12,7 @@ from app.models import Proposal
 from app.models.enums import Category, Kind, Status
 from app.models.event import EventPublic
 from app.models.execution import CompleteBody, StartBody
+from app.models.page import Page
 from app.models.proposal import (
     DecideBody,
     EmptyBody,
@@ -28,7 +29,7 @@ from app.rules import Action
 from app.services import lifecycle
 from app.services import proposals as proposals_service
 from app.services.disclosure import event_views, proposal_views
-from app.services.pagination import Envelope, PageParams, page_params
+from app.services.pagination import PageParams, page_params
 from app.services.proposals import ProposalFilters
 
 router = APIRouter(tags=["proposals"])
@@ -104,7 +105,7 @@ def proposal_filters(
     )
 
 
-@router.get("/proposals", response_model=Envelope[ProposalPublic])
+@router.get("/proposals", response_model=Page[ProposalPublic])
 def read_proposals(
     session: SessionDep,
     user: ApiUser,
@@ -158,7 +159,7 @@ def update_proposal(
     return with_etag(response, _public(session, proposal, user))
 
 
-@router.get("/proposals/{proposal_id}/events", response_model=Envelope[EventPublic])
+@router.get("/proposals/{proposal_id}/events", response_model=Page[EventPublic])
 def read_proposal_events(
     proposal: VisibleProposal,
     session: SessionDep,

@@ -12,26 +12,35 @@ from app.errors import NotFound
 from app.i18n import N_
 from app.models import Proposal, User
 from app.models.enums import Role
+from app.models.page import Page
 from app.models.proposal import ProposalPublic
 from app.models.review import (
     AssignedProposal,
+    AwardPublic,
+    CriterionMean,
     CriterionPublic,
     NotificationPublic,
+    NotificationsPage,
+    RankedProposal,
     RecuseIn,
+    ReviewerPublic,
     ReviewersIn,
     ReviewIn,
     ReviewPublic,
+    ReviewsPublic,
+    RoundAssignment,
     RubricIn,
+    RubricPublic,
 )
 from app.models.types import Id
 from app.presenters.review_view import reviewer_rows
-from app.routers.api.common import envelope
+from app.routers.api.common import envelope, full_list
 from app.services import notifications as notifications_service
 from app.services import review as review_service
 from app.services import reviewers as reviewers_service
 from app.services import rubric as rubric_service
 from app.services.disclosure import proposal_views
-from app.services.pagination import Envelope, PageParams, page_params
+from app.services.pagination import PageParams, page_params
 
 router = APIRouter(tags=["review"])
 
@@ -65,57 +74,48 @@ SecretariatProposal = Annotated[Proposal, Depends(secretariat_proposal)]
 AssignedProposal_ = Annotated[Proposal, Depends(assigned_proposal)]
 
 
-def _rubric_envelope(session: Session) -> dict:
+def _rubric_envelope(session: Session) -> RubricPublic:
     version, criteria = rubric_service.current_rubric(session)
     items = [CriterionPublic.model_validate(c, from_attributes=True) for c in criteria]
-    return {
-        "items": items,
-        "total": len(items),
-        "limit": len(items),
-        "offset": 0,
-        "version": version.version,
-    }
+    return RubricPublic(**full_list(items), version=version.version)
 
 
-@router.get("/rubric")
-def read_rubric(session: SessionDep, _user: ApiUser) -> dict:
+@router.get("/rubric", response_model=RubricPublic)
+def read_rubric(session: SessionDep, _user: ApiUser) -> RubricPublic:
     """The current rubric: criteria with weights (summing to 100) and level texts 1–5."""
     return _rubric_envelope(session)
 
 
-@router.put("/rubric")
+@router.put("/rubric", response_model=RubricPublic)
 def replace_rubric(
     session: SessionDep, user: Annotated[User, Depends(rubric_editor)], body: RubricIn
-) -> dict:
+) -> RubricPublic:
     """A new rubric version (secretariat); past reviews keep the version they used."""
     rubric_service.replace_rubric(session, body=body, user=user)
     return _rubric_envelope(session)
 
 
-@router.get("/awards")
+@router.get("/awards", response_model=Page[AwardPublic])
 def read_awards(request: Request, _user: ApiUser) -> dict:
     """The configured awards, best first: `{code, label}`."""
     awards = request.app.state.policy.awards
-    items = [{"code": code, "label": label} for code, label in awards.items()]
-    return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
+    return full_list([AwardPublic(code=code, label=label) for code, label in awards.items()])
 
 
 def _reviewers_envelope(session: Session, proposal_id: int) -> dict:
-    items = [
-        {key: value for key, value in row.items() if key != "review"}
-        for row in reviewer_rows(session, proposal_id)
-    ]
-    return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
+    return full_list(
+        [ReviewerPublic.model_validate(row) for row in reviewer_rows(session, proposal_id)]
+    )
 
 
-@router.get("/proposals/{proposal_id}/reviewers")
+@router.get("/proposals/{proposal_id}/reviewers", response_model=Page[ReviewerPublic])
 def read_reviewers(proposal_id: Id, session: SessionDep, user: ApiUser) -> dict:
     """The proposal's reviewers and whether each has scored (secretariat)."""
     review_service.check_secretariat_view(session, proposal_id=proposal_id, user=user)
     return _reviewers_envelope(session, proposal_id)
 
 
-@router.put("/proposals/{proposal_id}/reviewers")
+@router.put("/proposals/{proposal_id}/reviewers", response_model=Page[ReviewerPublic])
 def put_reviewers(
     proposal: SecretariatProposal,
     session: SessionDep,
@@ -130,16 +130,17 @@ def put_reviewers(
     return _reviewers_envelope(session, proposal.id)
 
 
-@router.post("/rounds/{round_id}/reviewers")
+@router.post("/rounds/{round_id}/reviewers", response_model=RoundAssignment)
 def assign_round_reviewers(
     round_id: Annotated[int, Depends(secretariat_round)],
     session: SessionDep,
     user: ApiUser,
     body: ReviewersIn,
-) -> dict:
+) -> RoundAssignment:
     """Add reviewers to every in-review proposal of a round; conflicting pairs are skipped
     and listed."""
-    return reviewers_service.assign_to_round(session, round_id=round_id, user=user, body=body)
+    done = reviewers_service.assign_to_round(session, round_id=round_id, user=user, body=body)
+    return RoundAssignment.model_validate(done)
 
 
 @router.post("/proposals/{proposal_id}/recuse", response_model=ProposalPublic)
@@ -162,7 +163,7 @@ def _review_public(review, version_numbers: dict[int, int]) -> ReviewPublic:
     )
 
 
-@router.put("/proposals/{proposal_id}/reviews/mine", response_model=ReviewPublic)
+@router.put("/proposals/{proposal_id}/reviews/mine", response_model=ReviewPublic, name="put_mine")
 def put_my_review(
     proposal: AssignedProposal_,
     session: SessionDep,
@@ -178,7 +179,7 @@ def put_my_review(
     return _review_public(review, review_service.version_numbers(session))
 
 
-@router.get("/proposals/{proposal_id}/reviews/mine", response_model=ReviewPublic)
+@router.get("/proposals/{proposal_id}/reviews/mine", response_model=ReviewPublic, name="read_mine")
 def read_my_review(proposal_id: Id, session: SessionDep, user: ApiUser) -> ReviewPublic:
     """The caller's own review of the proposal (404 when not yet scored)."""
     _proposal, reviews = review_service.list_reviews(session, proposal_id=proposal_id, user=user)
@@ -188,30 +189,28 @@ def read_my_review(proposal_id: Id, session: SessionDep, user: ApiUser) -> Revie
     return _review_public(mine[0], review_service.version_numbers(session))
 
 
-@router.get("/proposals/{proposal_id}/reviews")
-def read_reviews(proposal_id: Id, session: SessionDep, user: ApiUser) -> dict:
+@router.get("/proposals/{proposal_id}/reviews", response_model=ReviewsPublic)
+def read_reviews(proposal_id: Id, session: SessionDep, user: ApiUser) -> ReviewsPublic:
     """All reviews for the secretariat, only one's own for a reviewer; with the score."""
     proposal, reviews = review_service.list_reviews(session, proposal_id=proposal_id, user=user)
     versions = review_service.version_numbers(session)
     items = [_review_public(r, versions) for r in reviews]
     # The aggregate as the proposal itself shows it to this user (disclosure.py).
     shown = proposal_views(session, [proposal], user)[0]
-    return {
-        "items": items,
-        "total": len(items),
-        "limit": len(items),
-        "offset": 0,
-        "score": shown.score,
-        "reviews_in": shown.reviews_in,
-        "reviewers_assigned": shown.reviewers_assigned,
-        "needs_discussion": shown.needs_discussion,
-        "breakdown": review_service.breakdown(session, reviews)
-        if user.has_role(Role.secretariat)
-        else [],
-    }
+    breakdown = (
+        review_service.breakdown(session, reviews) if user.has_role(Role.secretariat) else []
+    )
+    return ReviewsPublic(
+        **full_list(items),
+        score=shown.score,
+        reviews_in=shown.reviews_in,
+        reviewers_assigned=shown.reviewers_assigned,
+        needs_discussion=shown.needs_discussion,
+        breakdown=[CriterionMean.model_validate(row) for row in breakdown],
+    )
 
 
-@router.get("/reviews/assigned", response_model=Envelope[AssignedProposal])
+@router.get("/reviews/assigned", response_model=Page[AssignedProposal])
 def read_review_queue(session: SessionDep, user: ApiUser) -> dict:
     """審査待ち: the in-review proposals assigned to the caller, unscored first, each with
     the caller's own total."""
@@ -221,10 +220,10 @@ def read_review_queue(session: SessionDep, user: ApiUser) -> dict:
         AssignedProposal(**view.model_dump(), my_total=round(r.total, 1) if r else None)
         for view, (_, r) in zip(views, queue, strict=True)
     ]
-    return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
+    return full_list(items)
 
 
-@router.get("/ranking")
+@router.get("/ranking", response_model=Page[RankedProposal])
 def read_ranking(
     session: SessionDep,
     user: ApiUser,
@@ -243,33 +242,39 @@ def read_ranking(
         flagged_only=flagged,
     )
     views = proposal_views(session, rows, user)
-    items = [{**v.model_dump(), "rank": i} for i, v in enumerate(views, start=1)]
-    return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
+    return full_list(
+        [RankedProposal(**v.model_dump(), rank=i) for i, v in enumerate(views, start=1)]
+    )
 
 
-@router.get("/notifications")
+@router.get("/notifications", response_model=NotificationsPage)
 def read_notifications(
     session: SessionDep,
     user: ApiUser,
     page: Annotated[PageParams, Depends(page_params)],
     unread: bool = False,
-) -> dict:
+) -> NotificationsPage:
     """The caller's notifications, newest first, with the unread count."""
     rows, total = notifications_service.list_notifications(
         session, user=user, page=page, unread_only=unread
     )
-    body = envelope([NotificationPublic.model_validate(n) for n in rows], total, page)
-    body["unread"] = notifications_service.unread_count(session, user=user)
-    return body
+    return NotificationsPage(
+        **envelope([NotificationPublic.model_validate(n) for n in rows], total, page),
+        unread=notifications_service.unread_count(session, user=user),
+    )
 
 
-@router.post("/notifications/{notification_id}/read", response_model=NotificationPublic)
+@router.post(
+    "/notifications/{notification_id}/read",
+    response_model=NotificationPublic,
+    name="mark_notification_read",
+)
 def read_notification(notification_id: Id, session: SessionDep, user: ApiUser):
     """Mark one notification read."""
     return notifications_service.mark_read(session, user=user, notification_id=notification_id)
 
 
-@router.post("/notifications/read-all", status_code=204)
+@router.post("/notifications/read-all", status_code=204, name="mark_all_notifications_read")
 def read_all_notifications(session: SessionDep, user: ApiUser) -> Response:
     """Mark every notification read."""
     notifications_service.mark_all_read(session, user=user)

@@ -5,15 +5,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from app.deps import ApiUser, SessionDep
+from app.models.page import Page
 from app.models.round import RoundCreate, RoundPublic
 from app.routers.api.common import envelope
 from app.services import rounds as rounds_service
-from app.services.pagination import Envelope, PageParams, page_params
+from app.services.pagination import PageParams, page_params
 
 router = APIRouter(tags=["rounds"])
 
 
-@router.get("/rounds", response_model=Envelope[RoundPublic])
+@router.get("/rounds", response_model=Page[RoundPublic])
 def read_rounds(
     session: SessionDep,
     _user: ApiUser,

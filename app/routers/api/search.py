@@ -8,10 +8,11 @@ from pydantic import BaseModel
 
 from app.deps import ApiUser, SessionDep
 from app.models.enums import Status
+from app.models.page import Page
 from app.models.proposal import TITLE_MAX
 from app.models.types import Id, NonBlankText
 from app.routers.api.common import envelope
-from app.services.pagination import Envelope, PageParams
+from app.services.pagination import PageParams
 from app.services.similar import similar_proposals
 from app.wareki import fiscal_year_label
 
@@ -30,7 +31,7 @@ class SimilarProposal(BaseModel):
     similarity: float
 
 
-@router.get("/proposals/similar", response_model=Envelope[SimilarProposal])
+@router.get("/proposals/similar", response_model=Page[SimilarProposal])
 def read_similar_proposals(
     session: SessionDep,
     user: ApiUser,

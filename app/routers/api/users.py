@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, UploadFile
 
 from app.deps import AdminApiUser, IfMatch, SessionDep
 from app.models.enums import Role
+from app.models.page import Page
 from app.models.roster import RosterImportResult
 from app.models.types import Id, Text
 from app.models.user import UserCreate, UserPublic, UserUpdate
@@ -11,7 +12,7 @@ from app.routers.api.common import envelope, with_etag
 from app.routers.api.roster_answers import IMPORT_RESPONSES, import_answer
 from app.services import roster as roster_service
 from app.services import users as users_service
-from app.services.pagination import Envelope, PageParams, page_params
+from app.services.pagination import PageParams, page_params
 
 router = APIRouter(tags=["users"])
 UserId = Annotated[Id, Path(description="the user's id")]
@@ -24,7 +25,7 @@ def _public(user) -> UserPublic:
     return UserPublic.model_validate(user, from_attributes=True)
 
 
-@router.get("/users", response_model=Envelope[UserPublic])
+@router.get("/users", response_model=Page[UserPublic])
 def read_users(
     session: SessionDep,
     _admin: AdminApiUser,

@@ -7,12 +7,13 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from app.deps import AdminApiUser, SessionDep, SettingsDep
 from app.models import Webhook, WebhookDelivery
+from app.models.page import Page
 from app.models.types import Id
 from app.models.webhook import DeliveryPublic, WebhookCreate, WebhookCreated, WebhookPublic
 from app.routers.api.common import envelope
 from app.routers.api.problems import problems
 from app.services import webhooks
-from app.services.pagination import Envelope, PageParams, page_params
+from app.services.pagination import PageParams, page_params
 
 router = APIRouter(tags=["webhooks"])
 WebhookId = Annotated[Id, Path(description="the webhook's id")]
@@ -37,7 +38,7 @@ def create_webhook(
     return WebhookCreated(**_public(webhook).model_dump(), secret=webhook.secret)
 
 
-@router.get("/webhooks", response_model=Envelope[WebhookPublic])
+@router.get("/webhooks", response_model=Page[WebhookPublic])
 def read_webhooks(
     session: SessionDep, _admin: AdminApiUser, page: Annotated[PageParams, Depends(page_params)]
 ) -> dict:
@@ -53,7 +54,7 @@ def delete_webhook(webhook_id: WebhookId, session: SessionDep, _admin: AdminApiU
     return Response(status_code=204)
 
 
-@router.get("/webhooks/{webhook_id}/deliveries", response_model=Envelope[DeliveryPublic])
+@router.get("/webhooks/{webhook_id}/deliveries", response_model=Page[DeliveryPublic])
 def read_deliveries(
     webhook_id: WebhookId,
     session: SessionDep,
