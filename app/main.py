@@ -31,6 +31,7 @@ from app.middleware import (
     SecurityHeadersMiddleware,
 )
 from app.routers import api, pages
+from app.routers.api.problems import openapi_with_problems
 from app.rules import ReviewPolicy, with_policy
 from app.validation import VALIDATION_FAILED, error_items
 
@@ -228,6 +229,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     install_error_handlers(app)
     app.include_router(api.router)
+    app.openapi = openapi_with_problems(app)  # type: ignore[method-assign]
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from app.i18n import N_
 from app.i18n import gettext as _
 from app.models.roster import RosterImportResult
-from app.routers.api.problems import PROBLEM_SCHEMA, problems
+from app.routers.api.problems import COMPONENTS, component, problems
 from app.services.roster import ImportResult
 
 ROSTER_INVALID = N_("名簿に誤りがあります（%(count)s件）。何も取り込んでいません。")
@@ -16,27 +16,29 @@ ROSTER_INVALID = N_("名簿に誤りがあります（%(count)s件）。何も�
 _COUNTS = ("created", "updated", "deactivated", "unchanged", "departments_created")
 # A 422 is either the roster's problem document or a request FastAPI refused (no `file`):
 # both are problem documents; the roster's adds the result's fields and each error's line.
-_IMPORT_PROBLEM: dict[str, Any] = {
-    "title": "RosterImportProblem",
-    "type": "object",
-    "required": PROBLEM_SCHEMA["required"],
-    "properties": {
-        **PROBLEM_SCHEMA["properties"],
-        **{name: {"type": "integer"} for name in _COUNTS},
-        "changes": {"type": "array", "items": {"$ref": "#/components/schemas/RosterChange"}},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["loc", "msg"],
-                "properties": {
-                    **PROBLEM_SCHEMA["properties"]["errors"]["items"]["properties"],
-                    "line": {"type": "integer"},
-                },
-            },
+_PROBLEM = COMPONENTS["Problem"]
+_LINE_ERROR = component(
+    "RosterLineError",
+    {
+        **COMPONENTS["ProblemError"],
+        "title": "RosterLineError",
+        "properties": {**COMPONENTS["ProblemError"]["properties"], "line": {"type": "integer"}},
+    },
+)
+_IMPORT_PROBLEM = component(
+    "RosterImportProblem",
+    {
+        "title": "RosterImportProblem",
+        "type": "object",
+        "required": _PROBLEM["required"],
+        "properties": {
+            **_PROBLEM["properties"],
+            **{name: {"type": "integer"} for name in _COUNTS},
+            "changes": {"type": "array", "items": {"$ref": "#/components/schemas/RosterChange"}},
+            "errors": {"type": "array", "items": _LINE_ERROR},
         },
     },
-}
+)
 IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     **problems(409, 413),
     422: {
