@@ -153,3 +153,20 @@ def use_checked_routes(router: APIRouter) -> None:
     for route in router.routes:
         if type(route) is APIRoute:
             route.__class__ = CheckedRoute
+
+
+def operation_id(route: Any) -> str:
+    """`<tag>-<name>`, the stable operationId of an API operation (docs/portal.md): the
+    route's name in kebab case without the tag's noun (`approve_budget` under `budget` is
+    `budget-approve`), and `list` for the collection (`read_proposals` is
+    `proposals-list`). Routes whose function name would read badly set `name=`; the
+    whole list is pinned by tests/api/test_openapi_contract.py."""
+    tag = route.tags[0]
+    plural = tag.replace("-", "_")
+    singular = plural.removesuffix("s")
+    name = route.name
+    if name == f"read_{plural}" and plural != singular:
+        return f"{tag}-list"
+    for noun in (plural, singular):
+        name = re.sub(rf"(^|_){noun}(?=_|$)", "", name)
+    return f"{tag}-{name.strip('_').replace('_', '-')}"

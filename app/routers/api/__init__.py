@@ -26,7 +26,7 @@ from app.routers.api import (
     webhooks,
 )
 from app.routers.api.problems import PROPOSAL_WRITE, SIGNED_IN, problems
-from app.routers.routing import use_checked_routes
+from app.routers.routing import operation_id, use_checked_routes
 
 # (module, the problem statuses all of its operations may answer)
 MODULES = (
@@ -48,7 +48,7 @@ MODULES = (
     (webhooks, (*SIGNED_IN, 403, 404)),
 )
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", generate_unique_id_function=operation_id)
 for module, statuses in MODULES:
     use_checked_routes(module.router)
     router.include_router(module.router, responses=problems(*statuses))
