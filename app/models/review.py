@@ -16,6 +16,9 @@ from app.models.types import Id, NonBlankLine, ReasonText, Text, UTCDateTime, ut
 
 LEVELS = 5
 CODE = re.compile(r"[a-z][a-z0-9_]*")
+# The code as the schema states it: the same shape, with the spaces a line may be trimmed of
+# (NonBlankLine refuses control characters and line breaks).
+CODE_PATTERN = r"^[^\S\x00-\x1f\x7f-\x9f]*[a-z][a-z0-9_]*[^\S\x00-\x1f\x7f-\x9f]*$"
 
 
 class RubricVersion(SQLModel, table=True):
@@ -91,7 +94,9 @@ class Notification(SQLModel, table=True):
 class CriterionIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: NonBlankLine = Field(max_length=30)
+    code: NonBlankLine = Field(
+        max_length=30, schema_extra={"json_schema_extra": {"pattern": CODE_PATTERN}}
+    )
     label: NonBlankLine = Field(max_length=100)
     weight: int = Field(ge=1, le=100)
     description: Text = Field(default="", max_length=2000)
