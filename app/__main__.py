@@ -19,9 +19,13 @@ restore DIR/<backup> [--force]                   check a backup's checksums and 
                                                  an empty database and upload directory
                                                  (--force replaces their data); exit codes in
                                                  app/services/backup.py
-deliver-webhooks                                 send the webhook deliveries due now, once (the
-                                                 server's own deliverer does this every second;
-                                                 for cron when WEBHOOK_DELIVERY_ENABLED=false)
+worker [--once]                                  deliver the webhook outbox apart from the web
+                                                 server (docs/webhooks.md), every
+                                                 WEBHOOK_POLL_SECONDS until SIGTERM or Ctrl-C;
+                                                 for deployments with
+                                                 WEBHOOK_DELIVERY_ENABLED=false. --once: the
+                                                 deliveries due now, one pass (for cron)
+deliver-webhooks                                 the same as `worker --once` (its older name)
 """
 
 import argparse
@@ -147,6 +151,28 @@ def _rules_doc(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    """The outbox deliverer in a process of its own, until SIGTERM or SIGINT (it finishes
+    the send in progress, as the server's thread does on shutdown)."""
+    if args.once:
+        return _deliver_webhooks(args)
+    import signal
+
+    from app.services.webhook_delivery import Deliverer
+
+    settings = get_settings()
+    deliverer = Deliverer(make_engine(settings), settings)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: deliverer.stopping.set())
+    deliverer.start()
+    print(f"worker: delivering webhooks every {settings.webhook_poll_seconds} s", flush=True)
+    while not deliverer.stopping.wait(1):
+        pass
+    deliverer.stop()
+    print("worker: stopped", flush=True)
+    return 0
+
+
 def _clean_uploads(args: argparse.Namespace) -> int:
     from app.services.upload_orphans import sweep
 
@@ -204,8 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     restore.add_argument("backup", type=Path, help="the backup's folder (DIR/teian-…)")
     restore.add_argument("--force", action="store_true", help="replace existing data")
     restore.set_defaults(run=_restore)
+    worker = commands.add_parser("worker", help="deliver the webhook outbox until stopped")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.set_defaults(run=_worker)
     commands.add_parser(
-        "deliver-webhooks", help="send the webhook deliveries due now (one pass)"
+        "deliver-webhooks", help="the same as worker --once (one pass)"
     ).set_defaults(run=_deliver_webhooks)
     args = parser.parse_args(argv)
     return args.run(args)
