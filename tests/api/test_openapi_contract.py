@@ -155,9 +155,9 @@ def untyped_answers(document: dict[str, Any]) -> list[str]:
     for method, path, operation in operations(document):
         for status, response in operation["responses"].items():
             for media_type, content in response.get("content", {}).items():
-                if status.startswith("2") and "json" in media_type:
-                    if not named(content.get("schema", {})):
-                        found.append(f"{method} {path} {status} {media_type}")
+                answer = status.startswith("2") and "json" in media_type
+                if answer and not named(content.get("schema", {})):
+                    found.append(f"{method} {path} {status} {media_type}")
     return found
 
 
