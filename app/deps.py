@@ -1,10 +1,11 @@
 """Dependencies shared by the routers: the session, the current user and role gates."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.errors import Forbidden, NotAuthenticated
@@ -20,21 +21,29 @@ NOT_SIGNED_IN = N_("ログインしてください。")
 NOT_ALLOWED = N_("この操作を行う権限がありません。")
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in a
+# worker thread, and each such hop costs more than the work (docs/benchmarks.md).
+
+
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        with_policy(session, request.app.state.policy)  # rules.policy_of reads it
-        request.state.db = session  # reused by the page layout (the unread badge)
-        try:
-            yield session
-        finally:
-            # Error pages render after this session is closed; reusing it would begin a
-            # transaction nobody ends (on PostgreSQL, a connection idle in transaction
-            # until garbage collection). Without it the badge opens a session of its own.
-            request.state.db = None
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    # Opening a Session touches no database (the connection is taken on its first query,
+    # in the route's thread); closing it returns the connection, which may talk to the
+    # database, so that happens in a worker thread.
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    with_policy(session, request.app.state.policy)  # rules.policy_of reads it
+    request.state.db = session  # reused by the page layout (the unread badge)
+    try:
+        yield session
+    finally:
+        # Error pages render after this session is closed; reusing it would begin a
+        # transaction nobody ends (on PostgreSQL, a connection idle in transaction
+        # until garbage collection). Without it the badge opens a session of its own.
+        request.state.db = None
+        await run_in_threadpool(session.close)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -115,7 +124,7 @@ def get_page_user_optional(
     return user
 
 
-def get_page_user(user: Annotated[User | None, Depends(get_page_user_optional)]) -> User:
+async def get_page_user(user: Annotated[User | None, Depends(get_page_user_optional)]) -> User:
     if user is None:
         raise LoginRequired()
     return user
@@ -130,7 +139,7 @@ def require_roles(*roles: Role, page: bool = False) -> Callable[..., User]:
     """A dependency that lets through only holders of one of `roles` (403 otherwise)."""
     base = get_page_user if page else get_api_user
 
-    def gate(user: Annotated[User, Depends(base)]) -> User:
+    async def gate(user: Annotated[User, Depends(base)]) -> User:
         if not user.has_role(*roles):
             raise Forbidden(NOT_ALLOWED)
         return user
@@ -142,7 +151,7 @@ AdminApiUser = Annotated[User, Depends(require_roles(Role.admin))]
 AdminPageUser = Annotated[User, Depends(require_roles(Role.admin, page=True))]
 
 
-def if_match_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+async def if_match_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
     return parse_if_match(if_match)
 
 

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from pydantic import ConfigDict
-from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy import Column, ForeignKey, Index, Integer
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -28,6 +28,14 @@ TEXT_FIELDS = ("summary", "current_situation", "proposal_text", "expected_effect
 
 
 class Proposal(SQLModel, table=True):
+    # For the lists (docs/benchmarks.md): newest first without sorting every visible row,
+    # the visibility count from an index alone, and the year-and-status filters.
+    __table_args__ = (
+        Index("ix_proposal_updated_at_id", "updated_at", "id"),
+        Index("ix_proposal_status_author_id", "status", "author_id"),
+        Index("ix_proposal_fiscal_year_status", "fiscal_year", "status"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     number: str | None = Field(default=None, max_length=20, unique=True)
     version: int = Field(default=1)

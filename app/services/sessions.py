@@ -13,12 +13,13 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
+from sqlalchemy.orm import contains_eager
 from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.errors import NotFound
 from app.i18n import N_
-from app.models import AuthSession, User
+from app.models import AuthSession, User, UserRole
 from app.models.auth_session import SessionKind
 from app.models.types import ID_MAX, utcnow
 
@@ -83,11 +84,19 @@ def resolve(
     if not key or not isinstance(key, str) or len(key) > 256:
         return None
     now = now or utcnow()
-    found = session.exec(
-        select(AuthSession, User)
-        .join(User, col(User.id) == col(AuthSession.user_id))
-        .where(col(AuthSession.key_hash) == key_hash(key), col(AuthSession.kind) == kind.value)
-    ).first()
+    # One query for the session, its user and the user's roles (read on every request:
+    # a revoked session or a role taken away counts from the next request on).
+    found = (
+        session.exec(
+            select(AuthSession, User)
+            .join(User, col(User.id) == col(AuthSession.user_id))
+            .outerjoin(UserRole, col(UserRole.user_id) == col(User.id))
+            .options(contains_eager(User.role_rows))  # type: ignore[arg-type]
+            .where(col(AuthSession.key_hash) == key_hash(key), col(AuthSession.kind) == kind.value)
+        )
+        .unique()
+        .first()
+    )
     if found is None:
         return None
     row, user = found

@@ -12,6 +12,7 @@ Anyone else gets 404, as if it did not exist.
 """
 
 from sqlalchemy import and_, false, or_
+from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -83,8 +84,15 @@ def get_visible_proposal(session: Session, *, proposal_id: int, user: User) -> P
     (also for an id no row can have, which the database would refuse to compare)."""
     if not 1 <= proposal_id <= ID_MAX:
         raise NotFound(NOT_FOUND)
-    query = select(Proposal).where(Proposal.id == proposal_id).where(visible_clause(user))
-    proposal = session.exec(query).first()
+    # The co-authors come in the same query (the relationship's own loading would be a
+    # second one).
+    query = (
+        select(Proposal)
+        .options(joinedload(Proposal.co_author_rows))  # type: ignore[arg-type]
+        .where(Proposal.id == proposal_id)
+        .where(visible_clause(user))
+    )
+    proposal = session.exec(query).unique().first()
     if proposal is None:
         raise NotFound(NOT_FOUND)
     return proposal

@@ -1,0 +1,251 @@
+"""One benchmark run: load N proposals, start the real server and a bare FastAPI endpoint
+(uvicorn subprocesses on loopback ports), measure over real HTTP, return the figures.
+
+See docs/benchmarks.md for what is measured and the targets; bench/report.py writes them.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import http
+from bench.load import load
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+SECRET = "bench-secret-key-not-for-production-0123456789"
+
+
+@dataclass
+class Result:
+    database: str
+    size: int
+    workers: int
+    load_seconds: float
+    latencies: dict[str, http.Latency] = field(default_factory=dict)
+    detail_rps: float = 0.0
+    bare_rps: float = 0.0
+    rss_mb: float = 0.0
+
+    @property
+    def ratio(self) -> float:
+        return self.detail_rps / self.bare_rps if self.bare_rps else 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def prepare(url: str, size: int, upload_dir: Path) -> tuple[int, float]:
+    """A fresh, migrated database with the demo accounts and `size` bulk-loaded proposals;
+    returns the busiest fiscal year and the load time in seconds. On PostgreSQL the
+    database's public schema is DROPPED and re-created."""
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from app.config import Settings
+    from app.db import make_engine
+    from app.demo import load_demo
+    from app.migrate import upgrade_head
+
+    settings = Settings(_env_file=None, database_url=url, upload_dir=upload_dir)
+    engine = make_engine(settings)
+    if not settings.is_sqlite:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    with engine.begin() as connection:
+        upgrade_head(connection)
+    with Session(engine) as session:
+        load_demo(session)
+    began = time.perf_counter()
+    year = load(engine, size)
+    if settings.is_sqlite:
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+    else:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+    seconds = time.perf_counter() - began
+    engine.dispose()
+    return year, seconds
+
+
+def api_token(url: str, upload_dir: Path, email: str) -> str:
+    """A live bearer token for the user, as POST /auth/token issues one."""
+    from sqlmodel import Session, select
+
+    from app.config import Settings
+    from app.db import make_engine
+    from app.models import User
+    from app.models.auth_session import SessionKind
+    from app.services.sessions import open_session
+
+    settings = Settings(_env_file=None, database_url=url, upload_dir=upload_dir)
+    engine = make_engine(settings)
+    with Session(engine, expire_on_commit=False) as session:
+        user = session.exec(select(User).where(User.email == email)).one()
+        token = open_session(session, user=user, kind=SessionKind.token, settings=settings)
+    engine.dispose()
+    return token
+
+
+def process_rss_mb(pid: int) -> float:
+    """Resident memory of the process and its children (the workers), in MB."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+        pending.extend(int(child) for child in children)
+    return total / 1024
+
+
+@contextmanager
+def server(target: list[str], env: dict[str, str], workers: int = 1):
+    """uvicorn on a free loopback port; yields (port, pid); stopped with SIGTERM."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", *target, "--host", HOST, "--port", str(port)]
+    command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
+    process = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection((HOST, port), timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"server did not start: {log.read()[-2000:]!r}") from None
+                time.sleep(0.2)
+        time.sleep(0.5 if workers == 1 else 2.0)  # every worker listening
+        yield port, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def browser_cookie(port: int, email: str, password: str) -> str:
+    """Signs in through the login page; returns the Cookie header of the browser session."""
+    import httpx
+
+    with httpx.Client(base_url=f"http://{HOST}:{port}") as client:
+        form = client.get("/login").text
+        csrf = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        answer = client.post(
+            "/login",
+            data={"email": email, "password": password, "csrf_token": csrf, "next": "/"},
+        )
+        if answer.status_code != 303:
+            raise RuntimeError(f"sign-in failed: {answer.status_code}")
+        return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+
+
+def requests_for(size: int, year: int, detail_id: int) -> list[tuple[str, str, bool]]:
+    """(name, path, is a page) in the order of docs/benchmarks.md."""
+    deep = min(1500, max(0, size - 50))
+    return [
+        ("list 50", "/api/v1/proposals?limit=50", False),
+        ("filtered list", f"/api/v1/proposals?status=completed&fiscal_year={year}", False),
+        (f"deep page (offset {deep:,})", f"/api/v1/proposals?limit=50&offset={deep}", False),
+        ("search, 1 character", "/api/v1/proposals?q=%E7%AA%93", False),  # 窓
+        ("search, 2 characters", "/api/v1/proposals?q=%E7%AA%93%E5%8F%A3", False),  # 窓口
+        ("search, 3+ characters", "/api/v1/proposals?q=" + quote("電子申請"), False),
+        ("detail", f"/api/v1/proposals/{detail_id}", False),
+        ("stats", f"/api/v1/stats?fiscal_year={year}", False),
+        ("dashboard", f"/dashboard?fiscal_year={year}", True),
+        ("page render (proposal)", f"/proposals/{detail_id}", True),
+    ]
+
+
+def quote(text: str) -> str:
+    from urllib.parse import quote as url_quote
+
+    return url_quote(text)
+
+
+def run(
+    *,
+    size: int,
+    database_url: str | None,
+    workers: int = 1,
+    runs: int = 100,
+    seconds: float = 5.0,
+    latency: bool = True,
+) -> Result:
+    """Everything for one database and size; `latency=False` measures throughput only."""
+    from app.demo import DEMO_PASSWORD, demo_email
+
+    folder = Path(tempfile.mkdtemp(prefix="teian-bench-"))
+    url = database_url or f"sqlite:///{folder}/bench.db"
+    uploads = folder / "uploads"
+    year, load_seconds = prepare(url, size, uploads)
+    env = {
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET,
+        "DEMO": "false",
+        "ENVIRONMENT": "production",
+        "UPLOAD_DIR": str(uploads),
+        "WEB_CONCURRENCY": str(workers),
+    }
+    database = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+    result = Result(database, size, workers, load_seconds)
+    token = api_token(url, uploads, demo_email("staff"))
+    api = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    target = ["app.main:create_app", "--factory"]
+    with server(target, env, workers) as (port, pid):
+        status, body = asyncio_get(port, "/api/v1/proposals?limit=1&status=completed", api)
+        detail_id = json.loads(body)["items"][0]["id"]
+        status, document = asyncio_get(port, f"/api/v1/proposals/{detail_id}", api)
+        if status != 200:
+            raise RuntimeError(f"detail: {status}")
+        if latency:
+            page = {"Cookie": browser_cookie(port, demo_email("staff"), DEMO_PASSWORD)}
+            for name, path, is_page in requests_for(size, year, detail_id):
+                headers = page if is_page else api
+                result.latencies[name] = http.latency(HOST, port, path, headers=headers, runs=runs)
+        path = f"/api/v1/proposals/{detail_id}"
+        result.detail_rps = http.throughput(HOST, port, path, headers=api, seconds=seconds)
+        result.rss_mb = process_rss_mb(pid)
+    bare_json = folder / "detail.json"
+    bare_json.write_bytes(document)
+    with server(["bench.bare:app"], {"BENCH_BARE_JSON": str(bare_json)}, workers) as (port, _):
+        result.bare_rps = http.throughput(HOST, port, path, headers=api, seconds=seconds)
+    return result
+
+
+def asyncio_get(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    import asyncio
+
+    async def once() -> tuple[int, bytes]:
+        connection = http.Connection(HOST, port, headers)
+        await connection.open()
+        try:
+            return await connection.get(path)
+        finally:
+            await connection.close()
+
+    return asyncio.run(once())
