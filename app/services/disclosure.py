@@ -53,16 +53,16 @@ def shows_review_figures(proposal: Proposal, user: User) -> bool:
     return user.has_role(Role.secretariat) or proposal.outcome is not None
 
 
+# The published columns, worked out once (not for every proposal of every list).
+_COPIED = tuple(name for name in ProposalPublic.model_fields if name in Proposal.model_fields)
+
+
 def proposal_view(
     proposal: Proposal, user: User, *, blind: bool, policy: rules.ReviewPolicy
 ) -> ProposalPublic:
     """The proposal as this user may read it (derived fields included); `blind` when the
     user reviews it blind."""
-    data = {
-        name: getattr(proposal, name)
-        for name in ProposalPublic.model_fields
-        if name in Proposal.model_fields
-    }
+    data = {name: getattr(proposal, name) for name in _COPIED}
     data.update(
         co_author_ids=proposal.co_author_ids,
         fiscal_year_label=fiscal_year_label(proposal.fiscal_year),
