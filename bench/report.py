@@ -72,8 +72,18 @@ def commit() -> str:
     found = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     )
+    # Changes to the code measured, not to the docs this run writes into.
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
+        [
+            "git",
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            "app",
+            "bench",
+            "migrations",
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
