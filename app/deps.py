@@ -1,6 +1,6 @@
 """Dependencies shared by the routers: the session, the current user and role gates."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -140,7 +140,7 @@ PageUser = Annotated[User, Depends(get_page_user)]
 OptionalPageUser = Annotated[User | None, Depends(get_page_user_optional)]
 
 
-def require_roles(*roles: Role, page: bool = False) -> Callable[..., User]:
+def require_roles(*roles: Role, page: bool = False) -> Callable[..., Awaitable[User]]:
     """A dependency that lets through only holders of one of `roles` (403 otherwise)."""
     base = get_page_user if page else get_api_user
 
