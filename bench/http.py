@@ -9,11 +9,23 @@ import asyncio
 import contextlib
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 
 class HttpError(Exception):
     pass
+
+
+def run_coroutine(coroutine):
+    """asyncio.run, in a thread of its own when this thread already runs an event loop (as
+    it does inside pytest after a browser test's synchronous Playwright)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class Connection:
@@ -100,7 +112,7 @@ def latency(
     host: str, port: int, path: str, *, headers: dict[str, str], runs: int, warmup: int = 5
 ) -> Latency:
     """p50 and p95 in milliseconds of `runs` sequential requests on one connection."""
-    return asyncio.run(_latency(host, port, headers, path, runs, warmup))
+    return run_coroutine(_latency(host, port, headers, path, runs, warmup))
 
 
 async def _throughput(host, port, headers, path, connections, seconds) -> float:
@@ -140,4 +152,4 @@ def throughput(
 ) -> float:
     """Requests per second with `connections` keep-alive connections for `seconds` (the
     loop is bounded in time and stops by itself)."""
-    return asyncio.run(_throughput(host, port, headers, path, connections, seconds))
+    return run_coroutine(_throughput(host, port, headers, path, connections, seconds))

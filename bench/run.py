@@ -255,7 +255,6 @@ def run(
 
 
 def asyncio_get(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
-    import asyncio
 
     async def once() -> tuple[int, bytes]:
         connection = http.Connection(HOST, port, headers)
@@ -265,4 +264,4 @@ def asyncio_get(port: int, path: str, headers: dict[str, str]) -> tuple[int, byt
         finally:
             await connection.close()
 
-    return asyncio.run(once())
+    return http.run_coroutine(once())
