@@ -57,15 +57,18 @@ def live_server(settings: Settings, workers: int = 1, **env: str) -> Iterator[Li
         command += ["--workers", str(workers)]
     process = subprocess.Popen(command, cwd=BASE_DIR, env=environment)
     try:
-        deadline = time.monotonic() + 30
+        # Generous: four workers each importing the app on a busy two-core machine.
+        deadline = time.monotonic() + 90
         while True:
             try:
                 if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the live server did not start")
+            if process.poll() is not None:
+                raise RuntimeError(f"the live server exited with {process.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the live server did not answer within 90 s")
             time.sleep(0.2)
         if workers > 1:
             time.sleep(3)  # the first answer comes as soon as one worker listens
