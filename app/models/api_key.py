@@ -5,12 +5,11 @@ is shown once, when it is created."""
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import ConfigDict
 from sqlalchemy import JSON, ForeignKey, Integer
 from sqlmodel import Column, Field, SQLModel
 
 from app.i18n import N_
-from app.models.types import Day, Line, UTCDateTime, utcnow
+from app.models.types import Day, Line, ModelConfig, UTCDateTime, utcnow
 
 
 class Scope(StrEnum):
@@ -51,7 +50,7 @@ class ApiKey(SQLModel, table=True):
 class ApiKeyCreate(SQLModel):
     """POST /api-keys."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
     name: Line = Field(min_length=1, max_length=100)
     scopes: list[Scope] = Field(min_length=1, max_length=4)

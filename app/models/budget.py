@@ -4,14 +4,22 @@ request can be requested again for a later year without losing the history."""
 
 from datetime import date, datetime
 
-from pydantic import ConfigDict
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.models.enums import BudgetStatus, BudgetType, FundingSource
 from app.models.numbers import Yen
 from app.models.page import Page
-from app.models.types import FiscalYear, Flag, Line, ReasonText, Text, UTCDateTime, utcnow
+from app.models.types import (
+    FiscalYear,
+    Flag,
+    Line,
+    ModelConfig,
+    ReasonText,
+    Text,
+    UTCDateTime,
+    utcnow,
+)
 
 
 class BudgetRecord(SQLModel, table=True):
@@ -37,7 +45,7 @@ class BudgetRecord(SQLModel, table=True):
 class BudgetIn(SQLModel):
     """PUT /proposals/{id}/budget (API.md)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
     required: Flag
     fiscal_year: FiscalYear
@@ -50,12 +58,12 @@ class BudgetIn(SQLModel):
 
 
 class ApproveIn(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
     approved_yen: Yen = Field(gt=0)
 
 
 class DenyIn(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
     reason: ReasonText = Field(max_length=10_000)
 
 

@@ -2,10 +2,9 @@
 
 from datetime import datetime
 
-from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
-from app.models.types import Flag, NonBlankLine, UTCDateTime, utcnow
+from app.models.types import Flag, ModelConfig, NonBlankLine, UTCDateTime, utcnow
 
 
 class DepartmentBase(SQLModel):
@@ -24,12 +23,12 @@ class Department(DepartmentBase, table=True):
 
 
 class DepartmentCreate(DepartmentBase):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
     is_active: Flag = True
 
 
 class DepartmentUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
     code: NonBlankLine | None = Field(default=None, max_length=20)
     name: NonBlankLine | None = Field(default=None, max_length=100)
     is_active: Flag | None = None

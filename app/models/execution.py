@@ -3,8 +3,9 @@ the reminders already sent for them. The start and completion data (owner, plann
 the completion report and the actual effects) live on the proposal itself."""
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import ConfigDict
+from pydantic import AfterValidator
 from sqlalchemy import Column, ForeignKey, Integer
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
@@ -13,7 +14,19 @@ from app.i18n import N_
 from app.models.numbers import Hours, Yen
 from app.models.page import Page
 from app.models.proposal import ProposalPublic
-from app.models.types import Day, Flag, Id, NonBlankLine, Text, UTCDateTime, non_blank_text, utcnow
+from app.models.types import (
+    NON_BLANK_TEXT_SCHEMA,
+    NON_CONTROL,
+    Day,
+    Flag,
+    Id,
+    ModelConfig,
+    NonBlankLine,
+    Text,
+    UTCDateTime,
+    not_blank,
+    utcnow,
+)
 
 WEIGHT_MAX = 100
 
@@ -73,20 +86,22 @@ class StartBody(SQLModel):
     """POST /proposals/{id}/start: the owner (担当者, a member of the implementing
     department; the caller when omitted) and the planned end date."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
     planned_end_date: Day | None = None
     owner_id: Id | None = None
 
 
 REPORT_REQUIRED = N_("実施内容の報告を入力してください。")
-ReportText = non_blank_text(REPORT_REQUIRED)
+ReportText = Annotated[
+    str, NON_CONTROL, AfterValidator(not_blank(REPORT_REQUIRED)), NON_BLANK_TEXT_SCHEMA
+]
 
 
 class CompleteBody(SQLModel):
     """POST /proposals/{id}/complete: the completion report with the actual effects."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
     report: ReportText = Field(max_length=10_000)
     actual_cost_yen: Yen
@@ -96,7 +111,7 @@ class CompleteBody(SQLModel):
 
 
 class MilestoneIn(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
     title: NonBlankLine = Field(max_length=200)
     due_date: Day
@@ -104,7 +119,7 @@ class MilestoneIn(SQLModel):
 
 
 class MilestonePatch(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
     title: NonBlankLine | None = Field(default=None, max_length=200)
     due_date: Day | None = None
@@ -114,7 +129,7 @@ class MilestonePatch(SQLModel):
 
 
 class ProgressIn(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
     percent: int = Field(ge=0, le=100)
     note: Text = Field(default="", max_length=10_000)

@@ -1,8 +1,9 @@
 """Proposals (提案), their co-authors and the fiscal-year number counter."""
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import ConfigDict
+from pydantic import AfterValidator
 from sqlalchemy import Column, ForeignKey, Index, Integer
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, Relationship, SQLModel
@@ -11,14 +12,17 @@ from app.i18n import N_
 from app.models.enums import Category, Kind, Outcome, Status
 from app.models.numbers import Hours, Yen
 from app.models.types import (
+    NON_BLANK_TEXT_SCHEMA,
+    NON_CONTROL,
     Flag,
     Id,
+    ModelConfig,
     NonBlankLine,
     ReasonText,
     Text,
     UTCDateTime,
     no_null_defaults,
-    non_blank_text,
+    not_blank,
     utcnow,
 )
 
@@ -142,7 +146,7 @@ class ProposalCounter(SQLModel, table=True):
 class ProposalWrite(SQLModel):
     """Fields an author may set; status, number, author and timestamps are not among them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
     summary: Text = Field(default="", max_length=TEXT_MAX)
     current_situation: Text = Field(default="", max_length=TEXT_MAX)
@@ -167,16 +171,16 @@ class ProposalUpdate(SQLModel):
     """PATCH: only the fields sent change. Texts, the initiative and the amounts may be
     cleared with null; the title, kind, category, flag and co-authors may not."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=no_null_defaults)
+    model_config = ModelConfig(extra="forbid", json_schema_extra=no_null_defaults)
 
     title: NonBlankLine = Field(default=None, max_length=TITLE_MAX)
     summary: Text | None = Field(default=None, max_length=TEXT_MAX)
     current_situation: Text | None = Field(default=None, max_length=TEXT_MAX)
     proposal_text: Text | None = Field(default=None, max_length=TEXT_MAX)
     expected_effect: Text | None = Field(default=None, max_length=TEXT_MAX)
-    kind: Kind = None
-    category: Category = None
-    already_implemented: Flag = None
+    kind: Kind = Field(default=None)
+    category: Category = Field(default=None)
+    already_implemented: Flag = Field(default=None)
     initiative_id: Id | None = None
     round_id: Id | None = None
     co_author_ids: list[Id] = Field(default=None, max_length=20)
@@ -188,31 +192,36 @@ class ProposalUpdate(SQLModel):
 class ReasonBody(SQLModel):
     """withdraw: a reason may be given."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
     reason: Text | None = Field(default=None, max_length=TEXT_MAX)
 
 
 class RequiredReasonBody(SQLModel):
     """return, not-accept: the reason is required and not blank."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
     reason: ReasonText = Field(max_length=TEXT_MAX)
 
 
 class EmptyBody(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
 
-OpinionText = non_blank_text(N_("意見を入力してください。"))
+OpinionText = Annotated[
+    str,
+    NON_CONTROL,
+    AfterValidator(not_blank(N_("意見を入力してください。"))),
+    NON_BLANK_TEXT_SCHEMA,
+]
 
 
 class OpinionBody(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
     opinion: OpinionText = Field(max_length=TEXT_MAX)
 
 
 class DecideBody(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
     outcome: Outcome
     reason: ReasonText = Field(max_length=TEXT_MAX)

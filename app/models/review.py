@@ -4,7 +4,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, WithJsonSchema, field_validator
+from pydantic import WithJsonSchema, field_validator
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 from app.i18n import N_
 from app.models.page import Page
 from app.models.proposal import ProposalPublic
-from app.models.types import Id, NonBlankLine, ReasonText, Text, UTCDateTime, utcnow
+from app.models.types import Id, ModelConfig, NonBlankLine, ReasonText, Text, UTCDateTime, utcnow
 
 LEVELS = 5
 CODE = re.compile(r"[a-z][a-z0-9_]*")
@@ -92,7 +92,7 @@ class Notification(SQLModel, table=True):
 
 
 class CriterionIn(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
     code: NonBlankLine = Field(
         max_length=30, schema_extra={"json_schema_extra": {"pattern": CODE_PATTERN}}
@@ -111,7 +111,7 @@ class CriterionIn(SQLModel):
 
 
 class RubricIn(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
     criteria: list[CriterionIn] = Field(min_length=1, max_length=20)
 
@@ -134,12 +134,12 @@ class CriterionPublic(SQLModel):
 
 
 class ReviewersIn(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
     reviewer_ids: list[Id] = Field(max_length=20)
 
 
 class ReviewIn(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
     # Checked against the current rubric by the service (every criterion, integers 1–5,
     # each its own Japanese message); the schema says the same of each value.
     scores: dict[
@@ -149,7 +149,7 @@ class ReviewIn(SQLModel):
 
 
 class RecuseIn(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
     reason: ReasonText = Field(max_length=10_000)
 
 

@@ -2,12 +2,12 @@
 
 from datetime import date, datetime
 
-from pydantic import ConfigDict, model_validator
+from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
 from app.i18n import N_
 from app.models.enums import RoundKind
-from app.models.types import Day, NonBlankLine, Text, UTCDateTime, utcnow
+from app.models.types import Day, ModelConfig, NonBlankLine, Text, UTCDateTime, utcnow
 
 
 class Round(SQLModel, table=True):
@@ -26,7 +26,7 @@ class Round(SQLModel, table=True):
 class RoundCreate(SQLModel):
     """A theme round (課題提案); standing rounds are made by the system."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
     title: NonBlankLine = Field(max_length=200)
     description: Text = Field(default="", max_length=10_000)

@@ -2,14 +2,20 @@
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BeforeValidator, Field, Strict
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
+from sqlmodel._compat import SQLModelConfig
 
 from app.i18n import N_
+
+# SQLModel types `model_config` as its own TypedDict (pydantic's ConfigDict plus `table`):
+# the same dict at run time, but the type checker wants this one on SQLModel classes.
+ModelConfig = SQLModelConfig
 
 
 class UTCDateTime(TypeDecorator):
@@ -96,25 +102,30 @@ def _not_blank(value: str) -> str:
     return value
 
 
-def non_blank_text(message: str = REQUIRED) -> Any:
-    """Free text (kept as typed) that must hold more than spaces; `message` when blank."""
+def not_blank(message: str = REQUIRED) -> Callable[[str], str]:
+    """The check of a free text that must hold more than spaces; `message` when blank."""
 
     def check(value: str) -> str:
         if not value.strip():
             raise ValueError(message)
         return value
 
-    return Annotated[
-        str,
-        AfterValidator(refuse_control_characters),
-        AfterValidator(check),
-        Field(json_schema_extra={"pattern": NON_BLANK_TEXT_PATTERN, "minLength": 1}),
-    ]
+    return check
 
 
-NonBlankText = non_blank_text()
+# Free text (kept as typed) that must hold more than spaces: each such type is written out
+# as `Annotated[str, NON_CONTROL, AfterValidator(not_blank(message)), NON_BLANK_TEXT_SCHEMA]`.
+NON_CONTROL = AfterValidator(refuse_control_characters)
+NON_BLANK_TEXT_SCHEMA = Field(json_schema_extra={"pattern": NON_BLANK_TEXT_PATTERN, "minLength": 1})
+
+NonBlankText = Annotated[str, NON_CONTROL, AfterValidator(not_blank()), NON_BLANK_TEXT_SCHEMA]
 # A reason wherever one is required (return, not-accept, decide, budget denial, recusal).
-ReasonText = non_blank_text(N_("理由を入力してください。"))
+ReasonText = Annotated[
+    str,
+    NON_CONTROL,
+    AfterValidator(not_blank(N_("理由を入力してください。"))),
+    NON_BLANK_TEXT_SCHEMA,
+]
 
 
 # A one-line text that must say something: at least one character besides spaces.
@@ -203,3 +214,15 @@ def no_null_defaults(schema: dict[str, Any], model: Any = None) -> None:
     for prop in schema.get("properties", {}).values():
         if "default" in prop and prop["default"] is None and "anyOf" not in prop:
             del prop["default"]
+
+
+class _Row(Protocol):
+    id: int | None
+
+
+def id_of(row: _Row) -> int:
+    """The primary key of a row that has been flushed or loaded (`id` is None only before
+    the first flush, and no caller passes such a row on)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id before it is flushed")
+    return row.id

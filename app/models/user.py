@@ -5,7 +5,7 @@ import unicodedata
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from pydantic import BeforeValidator, ValidationInfo, field_validator
 from pydantic import Field as SchemaField
 from sqlalchemy import ForeignKey, String
 from sqlmodel import Column, Field, Relationship, SQLModel
@@ -16,6 +16,7 @@ from app.models.types import (
     Email,
     Id,
     Line,
+    ModelConfig,
     NonBlankLine,
     UTCDateTime,
     no_null_defaults,
@@ -120,7 +121,7 @@ def check_password(value: str, email: str | None = None) -> str:
 
 
 class UserCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
     email: Email
     employee_number: EmployeeNumber | None = None
@@ -143,18 +144,18 @@ class UserUpdate(SQLModel):
     """PATCH: only the fields sent change. The 職員番号, reading, department and position
     may be cleared with null; the rest may be left out but not set to null."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=no_null_defaults)
+    model_config = ModelConfig(extra="forbid", json_schema_extra=no_null_defaults)
 
-    email: Email = None
+    email: Email = Field(default=None)
     employee_number: EmployeeNumber | None = None
     name: NonBlankLine = Field(default=None, max_length=100)
     name_kana: Line | None = Field(default=None, max_length=100)
-    password: Password = None
+    password: Password = Field(default=None)
     department_id: Id | None = None
     position: Line | None = Field(default=None, max_length=50)
-    employment_type: EmploymentType = None
-    roles: list[Role] = None
-    is_active: bool = None
+    employment_type: EmploymentType = Field(default=None)
+    roles: list[Role] = Field(default=None)
+    is_active: bool = Field(default=None)
 
     @field_validator("password")
     @classmethod

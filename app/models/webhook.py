@@ -8,12 +8,12 @@ from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, ConfigDict
+from pydantic import AfterValidator
 from sqlalchemy import JSON, ForeignKey, Integer
 from sqlmodel import Column, Field, SQLModel
 
 from app.i18n import N_
-from app.models.types import Line, UTCDateTime, utcnow
+from app.models.types import Line, ModelConfig, UTCDateTime, utcnow
 
 URL_SCHEME = N_("URL は http:// または https:// で始まる、ホスト名のあるものにしてください。")
 URL_CREDENTIALS = N_("URL に利用者名やパスワードを含めることはできません。")
@@ -98,7 +98,7 @@ class WebhookDelivery(SQLModel, table=True):
 class WebhookCreate(SQLModel):
     """A new subscription; a secret is generated when none is given."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
     url: WebhookUrl
     events: list[WebhookEvent] = Field(min_length=1, max_length=len(WebhookEvent))
