@@ -14,7 +14,7 @@ from app.demo_data import DEMO
 from app.models import Department, Proposal, User
 from app.models.enums import Role
 from app.models.proposal import ProposalCreate
-from app.models.types import utcnow
+from app.models.types import id_of, utcnow
 from app.rules import Action
 from app.services import (
     execution,
@@ -48,7 +48,7 @@ def _execute(session: Session, proposal: Proposal, name: str, extra: tuple) -> N
     if name == "no-budget":
         put_budget(
             session,
-            proposal_id=proposal.id,
+            proposal_id=id_of(proposal),
             user=_user(session, "finance"),
             body={"required": False, "fiscal_year": fiscal_year_of(utcnow())},
             expected_version=None,
@@ -57,7 +57,7 @@ def _execute(session: Session, proposal: Proposal, name: str, extra: tuple) -> N
         title, due, weight, done_ago = extra
         milestone = execution.add_milestone(
             session,
-            proposal_id=proposal.id,
+            proposal_id=id_of(proposal),
             user=doer,
             body={"title": title, "due_date": _days(due).isoformat(), "weight": weight},
             expected_version=None,
@@ -65,8 +65,8 @@ def _execute(session: Session, proposal: Proposal, name: str, extra: tuple) -> N
         if done_ago is not None:
             execution.update_milestone(
                 session,
-                proposal_id=proposal.id,
-                milestone_id=milestone.id,
+                proposal_id=id_of(proposal),
+                milestone_id=id_of(milestone),
                 user=doer,
                 body={"done": True, "done_on": _days(-done_ago).isoformat()},
                 expected_version=None,
@@ -79,7 +79,7 @@ def _execute(session: Session, proposal: Proposal, name: str, extra: tuple) -> N
         percent, note = extra
         execution.add_progress(
             session,
-            proposal_id=proposal.id,
+            proposal_id=id_of(proposal),
             user=doer,
             body={"percent": percent, "note": note},
             expected_version=None,
@@ -107,7 +107,7 @@ def _review(
     reviewers = [_user(session, local) for local, _ in plan]
     assign_reviewers(
         session,
-        proposal_id=proposal.id,
+        proposal_id=id_of(proposal),
         user=by,
         body={"reviewer_ids": [r.id for r in reviewers]},
         expected_version=None,
@@ -117,7 +117,7 @@ def _review(
             scores = {c.code: level for c, level in zip(criteria, levels, strict=True)}
             submit_review(
                 session,
-                proposal_id=proposal.id,
+                proposal_id=id_of(proposal),
                 user=reviewer,
                 body={"scores": scores, "comment": "デモの採点です。"},
             )
@@ -163,7 +163,7 @@ def _budget(
     """Finance records the request for next fiscal year and, when given, approves it."""
     put_budget(
         session,
-        proposal_id=proposal.id,
+        proposal_id=id_of(proposal),
         user=by,
         body={
             "required": True,
@@ -202,7 +202,7 @@ def load_demo_proposals(session: Session) -> int:
             if name == "opinion":
                 set_supervisor_opinion(
                     session,
-                    proposal_id=proposal.id,
+                    proposal_id=id_of(proposal),
                     user=supervisor,
                     body={"opinion": extra[0]},
                     expected_version=None,

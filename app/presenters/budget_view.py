@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from app import rules
 from app.models import BudgetRecord, Department, Initiative, Proposal, User
 from app.models.enums import BudgetType, FundingSource
+from app.models.types import id_of
 from app.services import budget
 from app.wareki import today_jst
 
@@ -169,7 +170,7 @@ def budget_panel(
 ) -> BudgetPanel | None:
     """The proposal's budget records for anyone who sees the proposal, with finance's forms
     while they apply; None when there is nothing to show."""
-    records = budget.records_of(session, proposal_id=proposal.id)
+    records = budget.records_of(session, proposal_id=id_of(proposal))
     can_record = caps.can(rules.Activity.record_budget)
     if not records and not can_record:
         return None

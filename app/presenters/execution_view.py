@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from app import rules
 from app.models import Department, Milestone, ProgressUpdate, Proposal, User
 from app.models.enums import Role
+from app.models.types import id_of
 from app.services import execution, execution_board
 
 
@@ -140,8 +141,8 @@ def execution_panel(
     if not rules.is_in(proposal.status, rules.EXECUTION_SHOWN):
         return None
     on = execution.today()
-    milestones = execution.milestones_of(session, proposal_id=proposal.id)
-    updates = execution.updates_of(session, proposal_id=proposal.id)
+    milestones = execution.milestones_of(session, proposal_id=id_of(proposal))
+    updates = execution.updates_of(session, proposal_id=id_of(proposal))
     can_start = caps.may(rules.Action.start)
     people = {u.author_id for u in updates if u.author_id is not None}
     if proposal.owner_id is not None:

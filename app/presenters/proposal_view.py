@@ -11,6 +11,7 @@ from app import rules
 from app.config import Settings
 from app.i18n import N_
 from app.models import Department, Initiative, Proposal, Round, User
+from app.models.types import id_of
 from app.presenters.budget_view import budget_panel
 from app.presenters.execution_view import execution_panel
 from app.presenters.review_view import decision_choices, review_panel
@@ -122,13 +123,14 @@ def load_names(
     names = Names()
     if user_ids:
         names.users = {
-            u.id: u for u in session.exec(select(User).where(col(User.id).in_(user_ids))).all()
+            id_of(u): u for u in session.exec(select(User).where(col(User.id).in_(user_ids))).all()
         }
-    names.departments = {d.id: d for d in session.exec(select(Department)).all()}
-    names.initiatives = {i.id: i for i in session.exec(select(Initiative)).all()}
+    names.departments = {id_of(d): d for d in session.exec(select(Department)).all()}
+    names.initiatives = {id_of(i): i for i in session.exec(select(Initiative)).all()}
     if round_ids:
         names.rounds = {
-            r.id: r for r in session.exec(select(Round).where(col(Round.id).in_(round_ids))).all()
+            id_of(r): r
+            for r in session.exec(select(Round).where(col(Round.id).in_(round_ids))).all()
         }
     return names
 
@@ -170,7 +172,7 @@ def detail_context(session: Session, proposal: Proposal, user: User) -> dict[str
     if proposal.decided_by_id is not None:
         user_ids.add(proposal.decided_by_id)
     names = load_names(
-        session, [proposal], extra_user_ids=user_ids, blind={proposal.id} if blind else ()
+        session, [proposal], extra_user_ids=user_ids, blind={id_of(proposal)} if blind else ()
     )
     caps = capabilities_of(session, proposal, user)
     decidable = caps.may(rules.Action.decide)
@@ -193,7 +195,7 @@ def detail_context(session: Session, proposal: Proposal, user: User) -> dict[str
         "budget": budget_panel(session, proposal, caps),
         "execution": execution_panel(session, proposal, user, caps),
         "attachments": list_attachments(
-            session, proposal_id=proposal.id, user=user, page=PageParams(limit=200)
+            session, proposal_id=id_of(proposal), user=user, page=PageParams(limit=200)
         )[0],
     }
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from app import rules
 from app.models import Department, Proposal, ReviewAssignment, User, UserRole
 from app.models.enums import OUTCOME_LABELS, Role
+from app.models.types import id_of
 from app.services import review as review_service
 from app.services.departments import all_departments
 from app.services.reviewers import conflict_of
@@ -89,11 +90,13 @@ def review_panel(
     assignment form's candidates. None for anyone else, and before the review."""
     if not user.has_role(Role.secretariat):
         return None
-    reviewers = reviewer_rows(session, proposal.id)
+    reviewers = reviewer_rows(session, id_of(proposal))
     can_assign = caps.can(rules.Activity.assign_reviewers)
     if not can_assign and not reviewers:
         return None  # not reviewed (yet, or ever): nothing to show
-    _proposal, reviews = review_service.list_reviews(session, proposal_id=proposal.id, user=user)
+    _proposal, reviews = review_service.list_reviews(
+        session, proposal_id=id_of(proposal), user=user
+    )
     counted = {r["reviewer_id"] for r in reviewers if r["recused_at"] is None}
     return ReviewPanel(
         reviewers=reviewers,

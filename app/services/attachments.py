@@ -30,6 +30,7 @@ from app.errors import (
 )
 from app.i18n import N_
 from app.models import Attachment, Proposal, User
+from app.models.types import id_of
 from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
 from app.services.filetypes import clean_filename, extension_of, kind_for
@@ -167,13 +168,13 @@ def add_attachment(
         os.replace(saved.path, final)
         claim(session, proposal)
         attachment = Attachment(
-            proposal_id=proposal.id,
+            proposal_id=id_of(proposal),
             filename=name,
             content_type=kind.content_type,
             size=saved.size,
             sha256=saved.sha256,
             storage_name=storage_name,
-            uploaded_by_id=user.id,
+            uploaded_by_id=id_of(user),
         )
         session.add(attachment)
         session.flush()

@@ -18,7 +18,7 @@ from app.i18n import N_
 from app.models import BudgetRecord, Proposal, User
 from app.models.budget import ApproveIn, BudgetIn, DenyIn
 from app.models.enums import BudgetStatus, BudgetType, Role
-from app.models.types import utcnow
+from app.models.types import id_of, utcnow
 from app.services import lifecycle
 from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
@@ -84,7 +84,7 @@ def put_budget(
         raise Invalid.field("requested_yen", AMOUNT_REQUIRED)
     if data.approved_yen is not None and data.approved_yen <= 0:
         raise Invalid.field("approved_yen", ZERO_APPROVAL)
-    current = current_record(session, proposal_id=proposal.id)
+    current = current_record(session, proposal_id=id_of(proposal))
     if current is not None and rules.is_in(current.status, rules.BUDGET_DENIED):
         if data.fiscal_year <= current.fiscal_year:
             raise Invalid.field(
@@ -95,7 +95,7 @@ def put_budget(
     rules.check_open(rules.Activity.record_budget, proposal)
     check_version(proposal.version, expected_version)
 
-    record = current or BudgetRecord(proposal_id=proposal.id, fiscal_year=data.fiscal_year)
+    record = current or BudgetRecord(proposal_id=id_of(proposal), fiscal_year=data.fiscal_year)
     before = {name: getattr(record, name) for name in _FIELDS} if current else {}
     record.required = data.required
     record.fiscal_year = data.fiscal_year
@@ -146,7 +146,7 @@ _FIELDS = (
 def validate_approval(session: Session, *, proposal: Proposal, user: User, body: ApproveIn) -> None:
     """The current record itself waits (the rulebook's guard reads the proposal's copy of
     its status)."""
-    record = current_record(session, proposal_id=proposal.id)
+    record = current_record(session, proposal_id=id_of(proposal))
     waiting = record is not None and rules.is_in(record.status, rules.BUDGET_WAITING)
     if not waiting and rules.is_in(proposal.status, rules.BUDGETING):
         raise InvalidTransition(rules.NO_REQUEST)
@@ -154,7 +154,7 @@ def validate_approval(session: Session, *, proposal: Proposal, user: User, body:
 
 def approve(session: Session, *, proposal: Proposal, user: User, body: ApproveIn) -> dict[str, Any]:
     """Approves the current request: as requested, or reduced when less was granted."""
-    record = current_record(session, proposal_id=proposal.id)
+    record = current_record(session, proposal_id=id_of(proposal))
     assert record is not None  # validate_approval saw to it
     reduced = record.requested_yen is not None and body.approved_yen < record.requested_yen
     record.approved_yen = body.approved_yen
@@ -180,7 +180,7 @@ def deny(session: Session, *, proposal_id: int, user: User, body: Any) -> Budget
         raise Invalid.field("reason", rules.REASON_REQUIRED)
     lock(session, proposal)
     rules.check_open(rules.Activity.deny_budget, proposal)
-    record = current_record(session, proposal_id=proposal.id)
+    record = current_record(session, proposal_id=id_of(proposal))
     if record is None or not rules.is_in(record.status, rules.BUDGET_WAITING):
         raise InvalidTransition(rules.NO_REQUEST)
     record.status = BudgetStatus.denied.value

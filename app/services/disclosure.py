@@ -27,6 +27,7 @@ from app.models import Proposal, User
 from app.models.enums import Role
 from app.models.event import EventPublic
 from app.models.proposal import ProposalPublic
+from app.models.types import id_of
 from app.services.events import list_events
 from app.services.execution import is_overdue
 from app.services.review import blind_proposal_ids
@@ -93,7 +94,7 @@ def event_views(session: Session, *, proposal: Proposal, user: User) -> list[Eve
     authors = {proposal.author_id, *proposal.co_author_ids}
     secretariat = user.has_role(Role.secretariat)
     shown = []
-    for event in list_events(session, proposal_id=proposal.id):
+    for event in list_events(session, proposal_id=id_of(proposal)):
         view = EventPublic.model_validate(event, from_attributes=True)
         if not secretariat:
             if event.action in REVIEW_ACTIONS and event.actor_id != user.id:

@@ -6,6 +6,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.models import Proposal, ProposalEvent, User
+from app.models.types import id_of
 
 
 def _jsonable(value: Any) -> Any:
@@ -29,7 +30,7 @@ def record_event(
 ) -> ProposalEvent:
     """Adds one event (the caller commits with the change it describes)."""
     event = ProposalEvent(
-        proposal_id=proposal.id,
+        proposal_id=id_of(proposal),
         actor_id=actor.id if actor else None,
         action=action,
         from_status=from_status,

@@ -31,7 +31,7 @@ from app.models.execution import (
     ProgressIn,
     StartBody,
 )
-from app.models.types import utcnow
+from app.models.types import id_of, utcnow
 from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
 from app.services.notifications import notify
@@ -125,7 +125,7 @@ def refresh_derived(session: Session, proposal: Proposal) -> None:
     """Keeps the stored progress and earliest open due date in step with the milestones and
     updates (called by every change to them, before the proposal's version moves on)."""
     session.flush()
-    milestones = milestones_of(session, proposal_id=proposal.id)
+    milestones = milestones_of(session, proposal_id=id_of(proposal))
     latest = session.exec(
         select(ProgressUpdate.percent)
         .where(ProgressUpdate.proposal_id == proposal.id)
@@ -256,7 +256,7 @@ def add_milestone(
     rules.check_open(rules.Activity.plan_milestones, proposal)
     check_version(proposal.version, expected_version)
     milestone = Milestone(
-        proposal_id=proposal.id,
+        proposal_id=id_of(proposal),
         title=data.title,
         due_date=data.due_date,
         weight=data.weight,
@@ -364,7 +364,7 @@ def add_progress(
     rules.check_open(rules.Activity.report_progress, proposal)
     check_version(proposal.version, expected_version)
     update = ProgressUpdate(
-        proposal_id=proposal.id, percent=data.percent, note=data.note, author_id=user.id
+        proposal_id=id_of(proposal), percent=data.percent, note=data.note, author_id=user.id
     )
     session.add(update)
     session.flush()

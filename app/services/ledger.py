@@ -31,6 +31,7 @@ from app.models.enums import (
     Role,
     Status,
 )
+from app.models.types import id_of
 from app.services.exports import spreadsheet_safe
 from app.services.pagination import PageParams
 from app.services.proposals import ProposalFilters, list_proposals
@@ -173,7 +174,7 @@ def ledger_rows(
     rows = []
     for p in proposals:
         initiative = initiatives.get(p.initiative_id) if p.initiative_id else None
-        budget = budgets.get(p.id)
+        budget = budgets.get(id_of(p))
         submitted = local_date(p.submitted_at)
         decided = local_date(p.decided_at)
         completed = local_date(p.completed_at)

@@ -31,6 +31,7 @@ from app.models import Department, Initiative, Proposal
 from app.models.enums import (
     Status,
 )
+from app.models.types import id_of
 from app.services.exports import spreadsheet_safe, to_csv
 from app.services.ledger import current_budgets
 from app.services.open_data_fields import FIELDS, TYPE_LABELS, Row
@@ -66,7 +67,7 @@ def open_rows(session: Session, settings: Settings) -> list[Row]:
     budgets = current_budgets(session, [p.id for p in proposals])
     rows = []
     for p in proposals:
-        budget = budgets.get(p.id)
+        budget = budgets.get(id_of(p))
         funded = budget is not None and rules.is_in(budget.status, rules.BUDGET_FUNDED)
         approved = budget.approved_yen if budget and funded else None
         rows.append(

@@ -19,7 +19,7 @@ from app.models.proposal import (
     ProposalCreate,
     ProposalUpdate,
 )
-from app.models.types import utcnow
+from app.models.types import id_of, utcnow
 from app.services import rounds as rounds_service
 from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
@@ -137,7 +137,7 @@ def create_proposal(session: Session, *, data: ProposalCreate, user: User) -> Pr
     now = utcnow()
     fiscal_year = fiscal_year_of(now)
     _check_initiative(session, data.initiative_id)
-    co_authors = _check_co_authors(session, data.co_author_ids, user.id)
+    co_authors = _check_co_authors(session, data.co_author_ids, id_of(user))
     round_ = _resolve_round(session, data.round_id, fiscal_year)
     values = data.model_dump(exclude={"co_author_ids", "round_id", "kind", "category"})
     proposal = Proposal(
@@ -145,7 +145,7 @@ def create_proposal(session: Session, *, data: ProposalCreate, user: User) -> Pr
         kind=data.kind.value,
         category=data.category.value,
         round_id=round_.id,
-        author_id=user.id,
+        author_id=id_of(user),
         fiscal_year=fiscal_year,
         created_at=now,
         updated_at=now,

@@ -13,6 +13,7 @@ from app.i18n import N_
 from app.models import Milestone, Proposal, User, UserRole
 from app.models.enums import Role
 from app.models.execution import ReminderSent
+from app.models.types import id_of
 from app.services.execution import department_members, today
 from app.services.notifications import notify
 
@@ -38,7 +39,7 @@ def _send_once(
     was sent before and nothing happens)."""
     try:
         with session.begin_nested():
-            session.add(ReminderSent(key=key, proposal_id=proposal.id))
+            session.add(ReminderSent(key=key, proposal_id=id_of(proposal)))
             session.flush()
     except IntegrityError:
         return False

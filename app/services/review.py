@@ -28,7 +28,7 @@ from app.models import (
 )
 from app.models.enums import Role
 from app.models.review import ReviewIn
-from app.models.types import utcnow
+from app.models.types import id_of, utcnow
 from app.services import rubric as rubric_service
 from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
@@ -134,9 +134,9 @@ def submit_review(
     old_total = review.total if review else None
     if review is None:
         review = Review(
-            proposal_id=proposal.id,
-            reviewer_id=user.id,
-            rubric_version_id=version.id,
+            proposal_id=id_of(proposal),
+            reviewer_id=id_of(user),
+            rubric_version_id=id_of(version),
             scores=scores,
             comment=data.comment,
             total=total,
@@ -179,11 +179,11 @@ def counted_reviews(session: Session, proposal_id: int) -> list[Review]:
 
 def recompute(session: Session, proposal: Proposal) -> None:
     """Keeps score, reviews_in, reviewers_assigned and needs_discussion in step."""
-    reviews = counted_reviews(session, proposal.id)
+    reviews = counted_reviews(session, id_of(proposal))
     # Exact decimals: float noise must not flag a spread of exactly the margin (53.6 vs
     # 33.6 on weights 33/33/34), and the mean rounds half up (60.25 → 60.3) as by hand.
     totals = [Decimal(str(round(r.total, 6))) for r in reviews]
-    proposal.reviewers_assigned = len(session.exec(counted_assignments(proposal.id)).all())
+    proposal.reviewers_assigned = len(session.exec(counted_assignments(id_of(proposal))).all())
     proposal.reviews_in = len(totals)
     mean = sum(totals) / len(totals) if totals else None
     proposal.score = float(mean.quantize(ONE_DECIMAL, ROUND_HALF_UP)) if mean is not None else None
@@ -200,8 +200,8 @@ def list_reviews(
     404 when not visible, 403 for anyone else."""
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
     if user.has_role(Role.secretariat):
-        return proposal, counted_reviews(session, proposal.id)
-    if assignment_of(session, proposal_id=proposal.id, user=user) is not None:
+        return proposal, counted_reviews(session, id_of(proposal))
+    if assignment_of(session, proposal_id=id_of(proposal), user=user) is not None:
         own = session.exec(
             select(Review)
             .where(Review.proposal_id == proposal.id)
@@ -255,7 +255,7 @@ def reviewer_queue(session: Session, *, user: User) -> list[tuple[Proposal, Revi
         r.proposal_id: r
         for r in session.exec(select(Review).where(Review.reviewer_id == user.id)).all()
     }
-    items = [(p, reviews.get(p.id)) for p in proposals]
+    items = [(p, reviews.get(id_of(p))) for p in proposals]
     return sorted(items, key=lambda item: item[1] is not None)
 
 
@@ -286,7 +286,7 @@ def ranking(
 
 def version_numbers(session: Session) -> dict[int, int]:
     """Rubric version ids → their version numbers."""
-    return {v.id: v.version for v in session.exec(select(RubricVersion)).all()}
+    return {id_of(v): v.version for v in session.exec(select(RubricVersion)).all()}
 
 
 def check_secretariat_view(session: Session, *, proposal_id: int, user: User) -> Proposal:

@@ -11,7 +11,7 @@ from app.i18n import N_
 from app.models import Proposal, ReviewAssignment, Round, User
 from app.models.enums import Role
 from app.models.review import RecuseIn, ReviewersIn
-from app.models.types import utcnow
+from app.models.types import id_of, utcnow
 from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
 from app.services.notifications import notify
@@ -110,7 +110,7 @@ def assign_reviewers(
             assignment.active = False
             session.add(assignment)
     for reviewer in reviewers:
-        assignment = existing.get(reviewer.id)
+        assignment = existing.get(id_of(reviewer))
         if assignment is None:
             session.add(
                 ReviewAssignment(
@@ -177,7 +177,7 @@ def assign_to_round(session: Session, *, round_id: int, user: User, body: Any) -
     ).all()
     assigned, skipped = 0, []
     for proposal in proposals:
-        current = [a.reviewer_id for a in session.exec(counted_assignments(proposal.id)).all()]
+        current = [a.reviewer_id for a in session.exec(counted_assignments(id_of(proposal))).all()]
         addable = []
         for reviewer in reviewers:
             reason = conflict_of(proposal, reviewer, policy)
@@ -195,7 +195,7 @@ def assign_to_round(session: Session, *, round_id: int, user: User, body: Any) -
         if addable:
             assign_reviewers(
                 session,
-                proposal_id=proposal.id,
+                proposal_id=id_of(proposal),
                 user=user,
                 body={"reviewer_ids": current + addable},
                 expected_version=None,
@@ -207,7 +207,7 @@ def assign_to_round(session: Session, *, round_id: int, user: User, body: Any) -
 def recuse(session: Session, *, proposal_id: int, user: User, body: Any) -> Proposal:
     """The reviewer steps aside with a reason. 404/403 (not assigned)/422/409."""
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
-    assignment = assignment_of(session, proposal_id=proposal.id, user=user)
+    assignment = assignment_of(session, proposal_id=id_of(proposal), user=user)
     facts = rules.Facts(assigned_reviewer=assignment is not None)
     rules.check_allowed(rules.Activity.recuse, proposal, user, facts)
     assert assignment is not None

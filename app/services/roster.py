@@ -27,7 +27,7 @@ from app.errors import InvalidTransition, PayloadTooLarge
 from app.i18n import N_
 from app.models import Department, User, UserRole
 from app.models.enums import Role
-from app.models.types import utcnow
+from app.models.types import id_of, utcnow
 from app.services import sessions
 from app.services.roster_csv import HEADER, MAX_ROWS, FileError, Row, RowError, decode, parse
 
@@ -206,7 +206,7 @@ def _wanted(row: Row, department_ids: dict[str, int]) -> dict[str, Any]:
 
 
 def _deactivate(session: Session, user: User) -> None:
-    sessions.revoke_all(session, user_id=user.id)
+    sessions.revoke_all(session, user_id=id_of(user))
 
 
 def _apply(

@@ -11,7 +11,7 @@ from app.i18n import N_
 from app.models import Round, User
 from app.models.enums import Role, RoundKind
 from app.models.round import RoundCreate, RoundPublic
-from app.models.types import utcnow
+from app.models.types import id_of, utcnow
 from app.wareki import fiscal_year_label, fiscal_year_of, today_jst
 
 UNKNOWN_ROUND = N_("指定された募集回が見つかりません。")
@@ -103,7 +103,7 @@ def open_rounds(session: Session, *, day: date | None = None) -> list[Round]:
 
 def round_public(round_: Round) -> RoundPublic:
     return RoundPublic(
-        id=round_.id,
+        id=id_of(round_),
         fiscal_year=round_.fiscal_year,
         fiscal_year_label=fiscal_year_label(round_.fiscal_year),
         kind=RoundKind(round_.kind),

@@ -14,6 +14,7 @@ from app.i18n import N_
 from app.models import RubricCriterion, RubricVersion, User
 from app.models.enums import Role
 from app.models.review import RubricIn
+from app.models.types import id_of
 from app.validation import validate_body
 
 NOT_ALLOWED = N_("評価基準を変更できるのは事務局だけです。")
@@ -76,7 +77,7 @@ def criteria_of(session: Session, rubric_version_id: int) -> list[RubricCriterio
 
 def current_rubric(session: Session) -> tuple[RubricVersion, list[RubricCriterion]]:
     version = current_version(session)
-    return version, criteria_of(session, version.id)
+    return version, criteria_of(session, id_of(version))
 
 
 def check_rubric_editor(user: User) -> None:
@@ -98,7 +99,7 @@ def replace_rubric(session: Session, *, body: object, user: User) -> RubricVersi
     for position, criterion in enumerate(data.criteria):
         session.add(
             RubricCriterion(
-                rubric_version_id=version.id,
+                rubric_version_id=id_of(version),
                 position=position,
                 code=criterion.code,
                 label=criterion.label,

@@ -21,7 +21,7 @@ from app.errors import NotFound
 from app.i18n import N_
 from app.models import AuthSession, User, UserRole
 from app.models.auth_session import SessionKind
-from app.models.types import ID_MAX, utcnow
+from app.models.types import ID_MAX, id_of, utcnow
 
 SESSION_NOT_FOUND = N_("指定されたログイン中の端末が見つかりません。")
 # last_seen_at is written at most this often per session (a write per request is waste).
@@ -59,7 +59,7 @@ def open_session(
         AuthSession(
             key_hash=key_hash(key),
             kind=kind.value,
-            user_id=user.id,
+            user_id=id_of(user),
             created_at=now,
             last_seen_at=now,
             expires_at=now + lifetime,

@@ -7,7 +7,7 @@ from app.errors import Invalid, NotFound
 from app.i18n import N_
 from app.models import Department, User, UserRole
 from app.models.enums import Role
-from app.models.types import ID_MAX, utcnow
+from app.models.types import ID_MAX, id_of, utcnow
 from app.models.user import UserCreate, UserUpdate, normalise_employee_number
 from app.passwords import password_problem
 from app.security import hash_password, verify_password
@@ -168,7 +168,7 @@ def update_user(
         user.password_hash = hash_password(password)
     if password or changes.get("is_active") is False:
         # A reset password or a deactivated account signs out everywhere, at once.
-        sessions.revoke_all(session, user_id=user.id)
+        sessions.revoke_all(session, user_id=id_of(user))
     if "roles" in changes:
         _set_roles(user, data.roles or [])
         changes.pop("roles")
@@ -201,7 +201,7 @@ def ensure_admin(
         raise Invalid.field("password", problem)
     existing.password_hash = hash_password(password)
     existing.is_active = True
-    sessions.revoke_all(session, user_id=existing.id)
+    sessions.revoke_all(session, user_id=id_of(existing))
     if name:
         existing.name = name
     existing.version += 1
@@ -235,5 +235,5 @@ def change_own_password(
     user.version += 1
     user.updated_at = utcnow()
     session.add(user)
-    sessions.revoke_all(session, user_id=user.id, keep_id=keep_session_id)
+    sessions.revoke_all(session, user_id=id_of(user), keep_id=keep_session_id)
     session.commit()

@@ -17,7 +17,7 @@ from app.config import Settings
 from app.errors import Invalid, InvalidTransition, NotFound
 from app.i18n import N_
 from app.models import Proposal, User, Webhook, WebhookDelivery
-from app.models.types import utcnow
+from app.models.types import id_of, utcnow
 from app.models.webhook import WebhookCreate, WebhookEvent
 from app.services.pagination import PageParams
 
@@ -175,7 +175,7 @@ def enqueue(
         }
         delivery = WebhookDelivery(
             id=delivery_id,
-            webhook_id=hook.id,
+            webhook_id=id_of(hook),
             event=event.value,
             payload=payload,
             next_attempt_at=now,

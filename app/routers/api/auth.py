@@ -13,7 +13,7 @@ from app.deps import (
 )
 from app.models.auth_session import AuthSession, AuthSessionPublic, SessionKind
 from app.models.page import Page
-from app.models.types import Id
+from app.models.types import Id, id_of
 from app.models.user import UserMe
 from app.routers.api.common import whole_list
 from app.services import sessions, users
@@ -84,7 +84,7 @@ def _public(row: AuthSession, current: AuthSession) -> AuthSessionPublic:
 @router.get("/auth/sessions", response_model=Page[AuthSessionPublic])
 def read_sessions(request: Request, session: SessionDep, user: ApiUser) -> dict:
     """The caller's live sign-ins (browsers and API tokens), most recently used first."""
-    rows = sessions.list_sessions(session, user_id=user.id)
+    rows = sessions.list_sessions(session, user_id=id_of(user))
     items = [_public(row, request.state.auth) for row in rows]
     return whole_list(items)
 
@@ -92,14 +92,14 @@ def read_sessions(request: Request, session: SessionDep, user: ApiUser) -> dict:
 @router.delete("/auth/sessions/{session_id:int}", status_code=204)
 def revoke_session(session_id: Id, session: SessionDep, user: ApiUser) -> Response:
     """End one of the caller's own sign-ins (404 for anyone else's)."""
-    sessions.revoke_own(session, user_id=user.id, session_id=session_id)
+    sessions.revoke_own(session, user_id=id_of(user), session_id=session_id)
     return Response(status_code=204)
 
 
 @router.post("/auth/sessions/revoke-others", status_code=204)
 def revoke_other_sessions(request: Request, session: SessionDep, user: ApiUser) -> Response:
     """Sign out of every other browser and token, keeping the one making this call."""
-    sessions.revoke_all(session, user_id=user.id, keep_id=request.state.auth.id)
+    sessions.revoke_all(session, user_id=id_of(user), keep_id=request.state.auth.id)
     session.commit()
     return Response(status_code=204)
 

@@ -21,7 +21,7 @@ from app.models.budget import (
 from app.models.enums import Role
 from app.models.page import Page
 from app.models.proposal import ProposalPublic
-from app.models.types import FiscalYear
+from app.models.types import FiscalYear, id_of
 from app.routers.api.common import full_list
 from app.routers.api.proposals import VisibleProposal, act, may_attempt
 from app.rules import Action
@@ -66,7 +66,7 @@ def put_budget(
     """Record whether the adopted proposal needs money, for which fiscal year and how much
     (finance). `required: false` lets the implementing department start at once."""
     record = budget_service.put_budget(
-        session, proposal_id=proposal.id, user=user, body=body, expected_version=if_match
+        session, proposal_id=id_of(proposal), user=user, body=body, expected_version=if_match
     )
     return _record(record)
 
@@ -89,7 +89,7 @@ def deny_budget(
     proposal: FinanceProposal, session: SessionDep, user: ApiUser, body: DenyIn
 ) -> BudgetPublic:
     """Record that the request was not funded (見送り), with a reason (finance)."""
-    return _record(budget_service.deny(session, proposal_id=proposal.id, user=user, body=body))
+    return _record(budget_service.deny(session, proposal_id=id_of(proposal), user=user, body=body))
 
 
 @router.get("/budget", response_model=BudgetYear)

@@ -20,7 +20,7 @@ from app.models.execution import (
 )
 from app.models.page import Page
 from app.models.proposal import ProposalPublic
-from app.models.types import Id
+from app.models.types import Id, id_of
 from app.routers.api.common import envelope
 from app.routers.api.proposals import VisibleProposal
 from app.services import execution, execution_board
@@ -75,7 +75,7 @@ def read_milestones(
     """The proposal's milestones in due-date order, with its derived progress and overdue."""
     items = [
         _milestone(m, proposal.status)
-        for m in execution.milestones_of(session, proposal_id=proposal.id)
+        for m in execution.milestones_of(session, proposal_id=id_of(proposal))
     ]
     return MilestonesPage(
         **_listing(items, page),
@@ -91,7 +91,7 @@ def create_milestone(
     """Plan a milestone (implementing department, secretariat): title, due date (past dates
     are allowed: milestones are often recorded late) and weight (1–100, default 1)."""
     milestone = execution.add_milestone(
-        session, proposal_id=proposal.id, user=user, body=body, expected_version=if_match
+        session, proposal_id=id_of(proposal), user=user, body=body, expected_version=if_match
     )
     return _milestone(milestone)
 
@@ -108,7 +108,7 @@ def patch_milestone(
     milestone = execution.update_milestone(
         session,
         proposal_id=milestone.proposal_id,
-        milestone_id=milestone.id,
+        milestone_id=id_of(milestone),
         user=user,
         body=body,
         expected_version=if_match,
@@ -124,7 +124,7 @@ def remove_milestone(
     execution.delete_milestone(
         session,
         proposal_id=milestone.proposal_id,
-        milestone_id=milestone.id,
+        milestone_id=id_of(milestone),
         user=user,
         expected_version=if_match,
     )
@@ -134,7 +134,7 @@ def remove_milestone(
 @router.get("/proposals/{proposal_id}/progress", response_model=Page[ProgressPublic])
 def read_progress(proposal: VisibleProposal, session: SessionDep, page: PageQuery) -> dict:
     """The progress updates, newest first."""
-    updates = execution.updates_of(session, proposal_id=proposal.id)
+    updates = execution.updates_of(session, proposal_id=id_of(proposal))
     return _listing([ProgressPublic.model_validate(u.model_dump()) for u in updates], page)
 
 
@@ -145,7 +145,7 @@ def create_progress(
     """Report progress (0–100 %) with a note, while in progress. Once there are milestones
     the proposal's progress follows them instead."""
     update = execution.add_progress(
-        session, proposal_id=proposal.id, user=user, body=body, expected_version=if_match
+        session, proposal_id=id_of(proposal), user=user, body=body, expected_version=if_match
     )
     return ProgressPublic.model_validate(update.model_dump())
 

@@ -23,7 +23,7 @@ from app.models.proposal import (
     ReasonBody,
     RequiredReasonBody,
 )
-from app.models.types import FiscalYear, Id, Text
+from app.models.types import FiscalYear, Id, Text, id_of
 from app.routers.api.common import envelope, with_etag
 from app.rules import Action
 from app.services import lifecycle
@@ -151,7 +151,7 @@ def update_proposal(
     """Edit a draft or returned proposal (its authors; If-Match honoured)."""
     proposal = proposals_service.update_proposal(
         session,
-        proposal_id=proposal.id,
+        proposal_id=id_of(proposal),
         changes=body.model_dump(exclude_unset=True),
         user=user,
         expected_version=if_match,
@@ -187,7 +187,7 @@ def put_supervisor_opinion(
 ) -> ProposalPublic:
     """The 所属長意見: a supervisor of the author's department, while submitted or in review."""
     proposal = proposals_service.set_supervisor_opinion(
-        session, proposal_id=proposal.id, user=user, body=body, expected_version=if_match
+        session, proposal_id=id_of(proposal), user=user, body=body, expected_version=if_match
     )
     return with_etag(response, _public(session, proposal, user))
 

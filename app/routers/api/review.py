@@ -32,7 +32,7 @@ from app.models.review import (
     RubricIn,
     RubricPublic,
 )
-from app.models.types import Id
+from app.models.types import Id, id_of
 from app.presenters.review_view import reviewer_rows
 from app.routers.api.common import envelope, full_list
 from app.services import notifications as notifications_service
@@ -125,9 +125,9 @@ def put_reviewers(
 ) -> dict:
     """Set the reviewers (secretariat, while in_review); conflicts of interest are 422."""
     reviewers_service.assign_reviewers(
-        session, proposal_id=proposal.id, user=user, body=body, expected_version=if_match
+        session, proposal_id=id_of(proposal), user=user, body=body, expected_version=if_match
     )
-    return _reviewers_envelope(session, proposal.id)
+    return _reviewers_envelope(session, id_of(proposal))
 
 
 @router.post("/rounds/{round_id}/reviewers", response_model=RoundAssignment)
@@ -148,7 +148,7 @@ def recuse(
     proposal: AssignedProposal_, session: SessionDep, user: ApiUser, body: RecuseIn
 ) -> ProposalPublic:
     """An assigned reviewer steps aside, with a reason."""
-    proposal = reviewers_service.recuse(session, proposal_id=proposal.id, user=user, body=body)
+    proposal = reviewers_service.recuse(session, proposal_id=id_of(proposal), user=user, body=body)
     return proposal_views(session, [proposal], user)[0]
 
 
@@ -174,7 +174,7 @@ def put_my_review(
     """Score the proposal on every criterion (integers 1–5) with a comment; may be changed
     until the decision."""
     review = review_service.submit_review(
-        session, proposal_id=proposal.id, user=user, body=body, expected_version=if_match
+        session, proposal_id=id_of(proposal), user=user, body=body, expected_version=if_match
     )
     return _review_public(review, review_service.version_numbers(session))
 

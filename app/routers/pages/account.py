@@ -9,7 +9,7 @@ from app.deps import SESSION_KEY, PageUser, SessionDep
 from app.errors import Invalid, NotFound
 from app.htmx import redirect, render
 from app.i18n import gettext as _
-from app.models.types import Id
+from app.models.types import Id, id_of
 from app.routers.pages.forms import invalid_errors
 from app.services import sessions, users
 from app.templating import flash
@@ -20,7 +20,7 @@ PASSWORD = Annotated[str, Form(max_length=128)]
 
 def _context(request: Request, session: SessionDep, user: PageUser, **extra) -> dict:
     return {
-        "sessions": sessions.list_sessions(session, user_id=user.id),
+        "sessions": sessions.list_sessions(session, user_id=id_of(user)),
         "current_id": request.state.auth.id,
         "errors": {},
         **extra,
@@ -70,7 +70,7 @@ def revoke_session(
 ) -> Response:
     """End one of one's own sign-ins (ending this one signs out here too)."""
     try:
-        sessions.revoke_own(session, user_id=user.id, session_id=session_id)
+        sessions.revoke_own(session, user_id=id_of(user), session_id=session_id)
     except NotFound as exc:
         flash(request, _(exc.detail), level="error")
         return redirect(request, "/account")
@@ -85,7 +85,7 @@ def revoke_session(
 @router.post("/account/sessions/revoke-others")
 def revoke_other_sessions(request: Request, session: SessionDep, user: PageUser) -> Response:
     """Sign out of every other browser and API token."""
-    sessions.revoke_all(session, user_id=user.id, keep_id=request.state.auth.id)
+    sessions.revoke_all(session, user_id=id_of(user), keep_id=request.state.auth.id)
     session.commit()
     flash(request, _("この端末以外のすべての端末をログアウトさせました。"))
     return redirect(request, "/account")

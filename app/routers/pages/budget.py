@@ -14,6 +14,7 @@ from app.errors import Invalid
 from app.htmx import redirect, render
 from app.i18n import gettext as _
 from app.models import BudgetRecord, Proposal, User
+from app.models.types import id_of
 from app.presenters import budget_view
 from app.presenters.proposal_view import detail_page_context, load_names
 from app.routers.pages.forms import (
@@ -145,7 +146,7 @@ async def record_budget(
         request,
         back=_back(proposal),
         run=lambda: budget_service.put_budget(
-            session, proposal_id=proposal.id, user=user, body=body,
+            session, proposal_id=id_of(proposal), user=user, body=body,
             expected_version=form_version(form),
         ),
         invalid=lambda exc: _form_again(
@@ -168,7 +169,7 @@ async def approve_budget(
     values = form_values(form, fields=("approved_yen",), optional=("approved_yen",))
 
     def done(approved: Proposal) -> str:
-        record = budget_service.current_record(session, proposal_id=approved.id)
+        record = budget_service.current_record(session, proposal_id=id_of(approved))
         amount = yen(record.approved_yen if record else None)
         return _("予算を措置しました（措置額 %(amount)s）。", amount=amount)
 
@@ -200,7 +201,9 @@ async def deny_budget(
     return page_form(
         request,
         back=_back(proposal),
-        run=lambda: budget_service.deny(session, proposal_id=proposal.id, user=user, body=values),
+        run=lambda: budget_service.deny(
+            session, proposal_id=id_of(proposal), user=user, body=values
+        ),
         invalid=lambda exc: _form_again(
             request, session, proposal, user, settings, form="deny", values=values, exc=exc
         ),

@@ -11,6 +11,7 @@ from app.errors import Invalid
 from app.htmx import render
 from app.i18n import gettext as _
 from app.models import User
+from app.models.types import id_of
 from app.presenters.proposal_view import detail_page_context
 from app.routers.pages.forms import (
     ProposalDep,
@@ -77,7 +78,7 @@ async def set_reviewers(
         request,
         back=f"/proposals/{proposal.id}",
         run=lambda: reviewers_service.assign_reviewers(
-            session, proposal_id=proposal.id, user=user, body={"reviewer_ids": chosen},
+            session, proposal_id=id_of(proposal), user=user, body={"reviewer_ids": chosen},
             expected_version=form_version(form),
         ),
         invalid=form_again,

@@ -19,7 +19,7 @@ from app.htmx import is_htmx, redirect, render
 from app.i18n import gettext as _
 from app.models import Proposal, User
 from app.models.numbers import normalise_number_text
-from app.models.types import Id
+from app.models.types import Id, id_of
 from app.presenters import execution_view
 from app.presenters.proposal_view import detail_page_context
 from app.routers.pages.forms import (
@@ -197,7 +197,7 @@ async def add_milestone(
 
     def run(proposal: Proposal, body: dict[str, Any], version: int | None):
         return execution.add_milestone(
-            session, proposal_id=proposal.id, user=user, body=body, expected_version=version
+            session, proposal_id=id_of(proposal), user=user, body=body, expected_version=version
         )
 
     return await _form_post(
@@ -219,7 +219,7 @@ async def report_progress(
 
     def run(proposal: Proposal, body: dict[str, Any], version: int | None):
         return execution.add_progress(
-            session, proposal_id=proposal.id, user=user, body=body, expected_version=version
+            session, proposal_id=id_of(proposal), user=user, body=body, expected_version=version
         )
 
     return await _form_post(
@@ -260,7 +260,7 @@ async def tick_milestone(
     try:
         milestone = execution.update_milestone(
             session,
-            proposal_id=proposal.id,
+            proposal_id=id_of(proposal),
             milestone_id=milestone_id,
             user=user,
             body={"done": done},
@@ -289,7 +289,7 @@ async def delete_milestone(
     try:
         execution.delete_milestone(
             session,
-            proposal_id=proposal.id,
+            proposal_id=id_of(proposal),
             milestone_id=milestone_id,
             user=user,
             expected_version=form_version(form),

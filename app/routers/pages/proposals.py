@@ -22,7 +22,7 @@ from app.i18n import gettext as _
 from app.models import Attachment, Department, Initiative, User
 from app.models.enums import Category, Kind, Status
 from app.models.proposal import ProposalCreate
-from app.models.types import Id
+from app.models.types import Id, id_of
 from app.presenters.proposal_view import (
     ACTION_LABELS,
     FIELD_LABELS,
@@ -341,7 +341,7 @@ async def save_opinion(
         request,
         back=f"/proposals/{proposal.id}",
         run=lambda: proposals_service.set_supervisor_opinion(
-            session, proposal_id=proposal.id, user=user,
+            session, proposal_id=id_of(proposal), user=user,
             body={"opinion": form.get("opinion") or ""}, expected_version=form_version(form),
         ),
         invalid=lambda exc: refused(request, f"/proposals/{proposal.id}", exc),
@@ -365,7 +365,7 @@ async def upload_attachment(
         if not isinstance(upload, UploadFile):
             raise Invalid.field("file", N_("ファイルを選んでください。"))
         return attachments_service.add_attachment(
-            session, proposal_id=proposal.id, user=user, filename=upload.filename,
+            session, proposal_id=id_of(proposal), user=user, filename=upload.filename,
             stream=upload.file, settings=settings, expected_version=form_version(form),
         )  # fmt: skip
 
@@ -395,7 +395,7 @@ async def delete_attachment(
         request,
         back=f"/proposals/{proposal.id}#attachments",
         run=lambda: attachments_service.delete_attachment(
-            session, proposal_id=proposal.id, attachment_id=attachment_id, user=user,
+            session, proposal_id=id_of(proposal), attachment_id=attachment_id, user=user,
             settings=settings, expected_version=form_version(form),
         ),
         done=lambda _none: _("添付ファイルを削除しました。"),

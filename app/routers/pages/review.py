@@ -14,7 +14,7 @@ from app.htmx import is_htmx, redirect, render
 from app.i18n import gettext as _
 from app.models import Proposal, User
 from app.models.enums import Role
-from app.models.types import Id
+from app.models.types import Id, id_of
 from app.presenters.proposal_view import load_names
 from app.routers.pages.forms import invalid_errors
 from app.services import review as review_service
@@ -55,7 +55,9 @@ def _score_context(
     **extra: Any,
 ) -> dict[str, Any]:
     version, criteria = rubric_service.current_rubric(session)
-    _proposal, reviews = review_service.list_reviews(session, proposal_id=proposal.id, user=user)
+    _proposal, reviews = review_service.list_reviews(
+        session, proposal_id=id_of(proposal), user=user
+    )
     mine = next((r for r in reviews if r.reviewer_id == user.id), None)
     if values is None:
         values = {
@@ -65,7 +67,7 @@ def _score_context(
     blind = proposal.id in review_service.blind_proposal_ids(session, user=user)
     return {
         "proposal": proposal,
-        "names": load_names(session, [proposal], blind={proposal.id} if blind else ()),
+        "names": load_names(session, [proposal], blind={id_of(proposal)} if blind else ()),
         "blind": blind,
         "rubric_version": version,
         "criteria": criteria,
@@ -130,7 +132,7 @@ async def save_review(
     try:
         review = review_service.submit_review(
             session,
-            proposal_id=proposal.id,
+            proposal_id=id_of(proposal),
             user=user,
             body={"scores": scores, "comment": comment},
         )
@@ -166,7 +168,7 @@ async def recuse(
     reason = reason if isinstance(reason, str) else ""
     try:
         reviewers_service.recuse(
-            session, proposal_id=proposal.id, user=user, body={"reason": reason}
+            session, proposal_id=id_of(proposal), user=user, body={"reason": reason}
         )
     except Invalid as exc:
         context = _score_context(
