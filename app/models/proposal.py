@@ -126,8 +126,10 @@ class Proposal(SQLModel, table=True):
 class ProposalCoAuthor(SQLModel, table=True):
     __tablename__ = "proposal_co_author"
 
-    proposal_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True)
+    # Set at flush by Proposal.co_author_rows, like a primary key (rows are built without it).
+    proposal_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True),
     )
     user_id: int = Field(
         sa_column=Column(Integer, ForeignKey("user.id"), primary_key=True, index=True)

@@ -58,8 +58,10 @@ EmployeeNumber = Annotated[
 class UserRole(SQLModel, table=True):
     __tablename__ = "user_role"
 
-    user_id: int = Field(
-        sa_column=Column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    # Set at flush by User.role_rows, like a primary key (rows are built without it).
+    user_id: int | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
     )
     role: str = Field(sa_column=Column(String(20), primary_key=True))
     user: "User" = Relationship(back_populates="role_rows")

@@ -323,10 +323,10 @@ def year_view(session: Session, *, user: User, fiscal_year: int | str | None) ->
     if not can_view_budgets(user):
         raise Forbidden(VIEW_ONLY)
     fiscal_year = parse_fiscal_year(fiscal_year)
-    in_year = (BudgetRecord.fiscal_year == fiscal_year) & col(BudgetRecord.required).is_(True)
+    in_year = (col(BudgetRecord.fiscal_year) == fiscal_year) & col(BudgetRecord.required).is_(True)
     rows = session.exec(
         select(BudgetRecord, Proposal)
-        .join(Proposal, Proposal.id == BudgetRecord.proposal_id)
+        .join(Proposal, col(Proposal.id) == BudgetRecord.proposal_id)
         .where(in_year)
         .order_by(col(Proposal.number), col(BudgetRecord.id))
     ).all()
@@ -335,14 +335,14 @@ def year_view(session: Session, *, user: User, fiscal_year: int | str | None) ->
     totals = session.exec(select(requested, approved).where(in_year)).one()
     by_initiative = session.exec(
         select(Proposal.initiative_id, requested, approved, func.count())
-        .join(Proposal, Proposal.id == BudgetRecord.proposal_id)
+        .join(Proposal, col(Proposal.id) == BudgetRecord.proposal_id)
         .where(in_year)
         .group_by(Proposal.initiative_id)
         .order_by(col(Proposal.initiative_id).nulls_last())  # "none" last on both databases
     ).all()
     by_department = session.exec(
         select(Proposal.implementing_department_id, requested, approved, func.count())
-        .join(Proposal, Proposal.id == BudgetRecord.proposal_id)
+        .join(Proposal, col(Proposal.id) == BudgetRecord.proposal_id)
         .where(in_year)
         .group_by(Proposal.implementing_department_id)
         .order_by(col(Proposal.implementing_department_id).nulls_last())

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.errors import InvalidTransition, PreconditionFailed
 from app.i18n import N_
@@ -55,13 +55,13 @@ def lock(session: Session, proposal: Proposal) -> None:
         # One query: the locked row's values overwrite the loaded proposal's.
         session.execute(
             select(Proposal)
-            .where(Proposal.id == proposal.id)
+            .where(col(Proposal.id) == proposal.id)
             .with_for_update()
             .execution_options(populate_existing=True)
         ).scalar_one()
         return
     session.execute(
-        update(Proposal).where(Proposal.id == proposal.id).values(version=Proposal.version)
+        update(Proposal).where(col(Proposal.id) == proposal.id).values(version=Proposal.version)
     )
     session.refresh(proposal)
 
@@ -81,9 +81,9 @@ def claim(
         values["status"] = status.value
     result = session.execute(
         update(Proposal)
-        .where(Proposal.id == proposal.id)
-        .where(Proposal.version == proposal.version)
-        .where(Proposal.status == (from_status or proposal.status))
+        .where(col(Proposal.id) == proposal.id)
+        .where(col(Proposal.version) == proposal.version)
+        .where(col(Proposal.status) == (from_status or proposal.status))
         .values(**values)
     )
     if result.rowcount != 1:

@@ -82,11 +82,13 @@ def due_counts(session: Session, *, user: User, on: date | None = None) -> dict[
     due_soon = session.exec(
         select(func.count())
         .select_from(Milestone)
-        .join(Proposal, Proposal.id == Milestone.proposal_id)
+        .join(Proposal, col(Proposal.id) == Milestone.proposal_id)
         .where(mine)
         .where(rules.status_in(col(Proposal.status), rules.EXECUTING))
         .where(col(Milestone.done_on).is_(None))
-        .where(and_(Milestone.due_date >= on, Milestone.due_date <= on + timedelta(days=7)))
+        .where(
+            and_(col(Milestone.due_date) >= on, col(Milestone.due_date) <= on + timedelta(days=7))
+        )
     ).one()
     to_start = session.exec(
         select(func.count())

@@ -15,7 +15,7 @@ from app.services.visibility import visible_clause
 
 def _mine(user: User):
     co_authored = select(ProposalCoAuthor.proposal_id).where(ProposalCoAuthor.user_id == user.id)
-    return (Proposal.author_id == user.id) | col(Proposal.id).in_(co_authored)
+    return (col(Proposal.author_id) == user.id) | col(Proposal.id).in_(co_authored)
 
 
 def waiting_for(session: Session, user: User) -> list[tuple[str, int, str]]:

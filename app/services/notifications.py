@@ -71,7 +71,7 @@ def mark_read(session: Session, *, user: User, notification_id: int) -> Notifica
 def mark_all_read(session: Session, *, user: User, now: datetime | None = None) -> None:
     session.execute(
         update(Notification)
-        .where(Notification.user_id == user.id)
+        .where(col(Notification.user_id) == user.id)
         .where(col(Notification.read_at).is_(None))
         .values(read_at=now or utcnow())
     )

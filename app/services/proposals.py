@@ -90,7 +90,9 @@ def list_proposals(
         co_authored = select(ProposalCoAuthor.proposal_id).where(
             ProposalCoAuthor.user_id == user.id
         )
-        query = query.where((Proposal.author_id == user.id) | col(Proposal.id).in_(co_authored))
+        query = query.where(
+            (col(Proposal.author_id) == user.id) | col(Proposal.id).in_(co_authored)
+        )
     if filters.q:
         condition = search_clause(filters.q, session.get_bind().dialect.name)
         if condition is not None:
@@ -286,7 +288,7 @@ def next_number(session: Session, *, fiscal_year: int) -> str:
     )
     serial = session.execute(
         update(ProposalCounter)
-        .where(ProposalCounter.fiscal_year == fiscal_year)
+        .where(col(ProposalCounter.fiscal_year) == fiscal_year)
         .values(last_serial=ProposalCounter.last_serial + 1)
         .returning(ProposalCounter.last_serial)
     ).scalar_one()

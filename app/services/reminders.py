@@ -51,7 +51,7 @@ def _secretariat_ids(session: Session) -> list[int]:
     return list(
         session.exec(
             select(User.id)
-            .join(UserRole, UserRole.user_id == User.id)
+            .join(UserRole, col(UserRole.user_id) == User.id)
             .where(UserRole.role == Role.secretariat.value)
             .where(col(User.is_active).is_(True))
             .order_by(col(User.id))
@@ -81,7 +81,7 @@ def send_reminders(
 
     milestone_rows = session.exec(
         select(Milestone, Proposal)
-        .join(Proposal, Proposal.id == Milestone.proposal_id)
+        .join(Proposal, col(Proposal.id) == Milestone.proposal_id)
         .where(rules.status_in(col(Proposal.status), rules.EXECUTING))
         .where(col(Milestone.done_on).is_(None))
         .where(Milestone.due_date <= on + timedelta(days=days_ahead))

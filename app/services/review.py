@@ -163,7 +163,7 @@ def submit_review(
 def counted_reviews(session: Session, proposal_id: int) -> list[Review]:
     counted = select(ReviewAssignment.reviewer_id).where(
         and_(
-            ReviewAssignment.proposal_id == proposal_id,
+            col(ReviewAssignment.proposal_id) == proposal_id,
             col(ReviewAssignment.active).is_(True),
             col(ReviewAssignment.recused_at).is_(None),
         )

@@ -47,14 +47,14 @@ def reviewing_clause(user: User) -> ColumnElement[bool]:
 def visible_clause(user: User) -> ColumnElement[bool]:
     co_authored = select(ProposalCoAuthor.proposal_id).where(ProposalCoAuthor.user_id == user.id)
     conditions: list[ColumnElement[bool]] = [
-        Proposal.author_id == user.id,
+        col(Proposal.author_id) == user.id,
         col(Proposal.id).in_(co_authored),
         rules.status_in(col(Proposal.status), rules.PUBLIC),
     ]
     if user.has_role(Role.secretariat):
         conditions.append(_was_submitted())
     if user.has_role(Role.supervisor) and user.department_id is not None:
-        conditions.append(and_(_was_submitted(), Proposal.department_id == user.department_id))
+        conditions.append(and_(_was_submitted(), col(Proposal.department_id) == user.department_id))
     if user.has_role(Role.reviewer):
         conditions.append(reviewing_clause(user))
     return or_(false(), *conditions)
