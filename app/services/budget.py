@@ -337,27 +337,37 @@ def year_view(session: Session, *, user: User, fiscal_year: int | str | None) ->
         select(Proposal.initiative_id, requested, approved, func.count())
         .join(Proposal, col(Proposal.id) == BudgetRecord.proposal_id)
         .where(in_year)
-        .group_by(Proposal.initiative_id)
+        .group_by(col(Proposal.initiative_id))
         .order_by(col(Proposal.initiative_id).nulls_last())  # "none" last on both databases
     ).all()
     by_department = session.exec(
         select(Proposal.implementing_department_id, requested, approved, func.count())
         .join(Proposal, col(Proposal.id) == BudgetRecord.proposal_id)
         .where(in_year)
-        .group_by(Proposal.implementing_department_id)
+        .group_by(col(Proposal.implementing_department_id))
         .order_by(col(Proposal.implementing_department_id).nulls_last())
     ).all()
     return YearView(
         fiscal_year=fiscal_year,
         rows=list(rows),
-        requested_yen_total=int(totals[0]),
-        approved_yen_total=int(totals[1]),
+        requested_yen_total=int(totals[0] or 0),  # coalesce: never None
+        approved_yen_total=int(totals[1] or 0),
         by_initiative=[
-            {"initiative_id": i, "requested_yen": int(r), "approved_yen": int(a), "records": n}
+            {
+                "initiative_id": i,
+                "requested_yen": int(r or 0),
+                "approved_yen": int(a or 0),
+                "records": n,
+            }
             for i, r, a, n in by_initiative
         ],
         by_department=[
-            {"department_id": d, "requested_yen": int(r), "approved_yen": int(a), "records": n}
+            {
+                "department_id": d,
+                "requested_yen": int(r or 0),
+                "approved_yen": int(a or 0),
+                "records": n,
+            }
             for d, r, a, n in by_department
         ],
     )

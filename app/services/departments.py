@@ -80,5 +80,7 @@ def update_department(
 
 
 def department_member_counts(session: Session) -> dict[int, int]:
-    rows = session.exec(select(User.department_id, func.count()).group_by(User.department_id)).all()
+    rows = session.exec(
+        select(User.department_id, func.count()).group_by(col(User.department_id))
+    ).all()
     return {dept_id: count for dept_id, count in rows if dept_id is not None}

@@ -12,6 +12,7 @@ from app.errors import Forbidden, NotFound
 from app.i18n import N_
 from app.models import Department, Milestone, Proposal, User
 from app.models.enums import Role
+from app.models.types import id_of
 from app.services.execution import is_overdue, overdue_clause, today
 
 BOARD_OTHER_DEPARTMENT = N_("他の課の実施状況を見られるのは事務局だけです。")
@@ -66,7 +67,7 @@ def board(
     ).all()
     started = [p for p in rows if rules.is_in(p.status, rules.IN_PROGRESS)]
     waiting = [p for p in rows if not rules.is_in(p.status, rules.IN_PROGRESS)]
-    return Board(department, started, waiting, {p.id for p in rows if is_overdue(p, on)})
+    return Board(department, started, waiting, {id_of(p) for p in rows if is_overdue(p, on)})
 
 
 def due_counts(session: Session, *, user: User, on: date | None = None) -> dict[str, int]:

@@ -165,7 +165,7 @@ def ledger_rows(
         if round_ids
         else {}
     )
-    budgets = current_budgets(session, [p.id for p in proposals])
+    budgets = current_budgets(session, [id_of(p) for p in proposals])
 
     def name(table: dict[int, Any], key: int | None, attribute: str = "name") -> str:
         row = table.get(key) if key is not None else None

@@ -59,12 +59,12 @@ def open_rows(session: Session, settings: Settings) -> list[Row]:
     all_departments = session.exec(select(Department)).all()
     small = small_departments(
         active_staff(session),
-        [d.id for d in all_departments],
+        [id_of(d) for d in all_departments],
         min_staff=settings.small_group_min_staff,
     )
-    departments = {d.id: OTHER if d.id in small else d.name for d in all_departments}
+    departments = {id_of(d): OTHER if d.id in small else d.name for d in all_departments}
     initiatives = {i.id: i for i in session.exec(select(Initiative)).all()}
-    budgets = current_budgets(session, [p.id for p in proposals])
+    budgets = current_budgets(session, [id_of(p) for p in proposals])
     rows = []
     for p in proposals:
         budget = budgets.get(id_of(p))

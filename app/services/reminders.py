@@ -48,15 +48,14 @@ def _send_once(
 
 
 def _secretariat_ids(session: Session) -> list[int]:
-    return list(
-        session.exec(
-            select(User.id)
-            .join(UserRole, col(UserRole.user_id) == User.id)
-            .where(UserRole.role == Role.secretariat.value)
-            .where(col(User.is_active).is_(True))
-            .order_by(col(User.id))
-        ).all()
-    )
+    ids = session.exec(
+        select(col(User.id))
+        .join(UserRole, col(UserRole.user_id) == User.id)
+        .where(UserRole.role == Role.secretariat.value)
+        .where(col(User.is_active).is_(True))
+        .order_by(col(User.id))
+    ).all()
+    return [user_id for user_id in ids if user_id is not None]  # a primary key: never None
 
 
 def send_reminders(
@@ -74,7 +73,7 @@ def send_reminders(
     def recipients(proposal: Proposal) -> list[int]:
         department = proposal.implementing_department_id
         if department not in members:
-            members[department] = [u.id for u in department_members(session, department)]
+            members[department] = [id_of(u) for u in department_members(session, department)]
         owner = [proposal.owner_id] if proposal.owner_id else []
         people = list(dict.fromkeys([*members[department], *owner]))
         return people or _secretariat_ids(session)  # nobody in the department: 事務局

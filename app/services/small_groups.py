@@ -29,7 +29,7 @@ def active_staff(session: Session) -> dict[int | None, int]:
     rows = session.exec(
         select(User.department_id, func.count())
         .where(col(User.is_active).is_(True))
-        .group_by(User.department_id)
+        .group_by(col(User.department_id))
     ).all()
     return dict(rows)
 

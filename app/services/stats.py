@@ -85,9 +85,9 @@ class Scope:
     no_initiative: bool = False  # proposals tied to no initiative
 
     def conditions(self) -> list[ColumnElement[bool]]:
-        where = [Proposal.fiscal_year == self.fiscal_year]
+        where: list[ColumnElement[bool]] = [col(Proposal.fiscal_year) == self.fiscal_year]
         if self.initiative_id is not None:
-            where.append(Proposal.initiative_id == self.initiative_id)
+            where.append(col(Proposal.initiative_id) == self.initiative_id)
         if self.no_initiative:
             where.append(col(Proposal.initiative_id).is_(None))
         return where
@@ -106,8 +106,8 @@ def _aggregates(budget) -> list:
     adopted = rules.status_in(status, rules.ADOPTED)
     completed = rules.status_in(status, rules.COMPLETED)
     return [
-        func.count(Proposal.id).label("proposals"),
-        func.count(distinct(Proposal.author_id)).label("proposers"),
+        func.count(col(Proposal.id)).label("proposals"),
+        func.count(distinct(col(Proposal.author_id))).label("proposers"),
         _count_if(adopted).label("adopted"),
         _count_if(rules.status_in(status, rules.DECIDED)).label("decided"),
         _count_if(completed).label("completed"),
@@ -177,7 +177,7 @@ def _department_key(small: set[int | None]):
     if not small:
         return Proposal.department_id
     ids = [d for d in small if d is not None]
-    folded = col(Proposal.department_id).in_(ids) if ids else false()
+    folded: ColumnElement[bool] = col(Proposal.department_id).in_(ids) if ids else false()
     if None in small:
         folded = or_(folded, col(Proposal.department_id).is_(None))
     return case((folded, literal(OTHER_KEY)), else_=Proposal.department_id)
@@ -220,7 +220,7 @@ def compute(
     initiatives = session.exec(select(Initiative).order_by(col(Initiative.number))).all()
     medians = _medians(session, scope)
     proposers = session.exec(
-        select(func.count(distinct(Proposal.author_id)))
+        select(func.count(distinct(col(Proposal.author_id))))
         .where(*scope.conditions())
         .where(rules.status_in(col(Proposal.status), rules.NOT_DRAFT))
     ).one()
