@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app import rules
 from app.errors import Forbidden, Invalid
@@ -42,7 +43,7 @@ ONE_DECIMAL = Decimal("0.1")
 SCORE_UNKNOWN = N_("評価基準にない項目です。")
 
 
-def counted_assignments(proposal_id: int):
+def counted_assignments(proposal_id: int) -> SelectOfScalar[ReviewAssignment]:
     """Assignments whose reviews count: active and not recused."""
     return (
         select(ReviewAssignment)
@@ -142,7 +143,7 @@ def submit_review(
             total=total,
         )
     else:
-        review.rubric_version_id, review.scores = version.id, scores
+        review.rubric_version_id, review.scores = id_of(version), scores
         review.comment, review.total, review.updated_at = data.comment, total, utcnow()
     session.add(review)
     session.flush()
@@ -185,7 +186,7 @@ def recompute(session: Session, proposal: Proposal) -> None:
     totals = [Decimal(str(round(r.total, 6))) for r in reviews]
     proposal.reviewers_assigned = len(session.exec(counted_assignments(id_of(proposal))).all())
     proposal.reviews_in = len(totals)
-    mean = sum(totals) / len(totals) if totals else None
+    mean = sum(totals, Decimal(0)) / len(totals) if totals else None
     proposal.score = float(mean.quantize(ONE_DECIMAL, ROUND_HALF_UP)) if mean is not None else None
     proposal.needs_discussion = len(totals) >= 2 and max(totals) - min(totals) > Decimal(
         str(rules.policy_of(session).spread_margin)

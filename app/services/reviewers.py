@@ -96,7 +96,7 @@ def assign_reviewers(
     rules.check_open(rules.Activity.assign_reviewers, proposal)
     check_version(proposal.version, expected_version)
 
-    wanted = {r.id for r in reviewers}
+    wanted = {id_of(r) for r in reviewers}
     existing = {
         a.reviewer_id: a
         for a in session.exec(
@@ -104,25 +104,27 @@ def assign_reviewers(
         ).all()
     }
     before = sorted(rid for rid, a in existing.items() if a.active and a.recused_at is None)
-    newly = []
-    for reviewer_id, assignment in existing.items():
-        if reviewer_id not in wanted and assignment.active:
-            assignment.active = False
-            session.add(assignment)
+    newly: list[int] = []
+    for reviewer_id, dropped in existing.items():
+        if reviewer_id not in wanted and dropped.active:
+            dropped.active = False
+            session.add(dropped)
     for reviewer in reviewers:
         assignment = existing.get(id_of(reviewer))
         if assignment is None:
             session.add(
                 ReviewAssignment(
-                    proposal_id=proposal.id, reviewer_id=reviewer.id, assigned_by_id=user.id
+                    proposal_id=id_of(proposal),
+                    reviewer_id=id_of(reviewer),
+                    assigned_by_id=user.id,
                 )
             )
-            newly.append(reviewer.id)
+            newly.append(id_of(reviewer))
         elif not assignment.active or assignment.recused_at is not None:
             assignment.active, assignment.recused_at, assignment.recusal_reason = True, None, None
             assignment.assigned_at, assignment.assigned_by_id = utcnow(), user.id
             session.add(assignment)
-            newly.append(reviewer.id)
+            newly.append(id_of(reviewer))
     session.flush()
     after = sorted(wanted)
     if before == after and not newly:
@@ -164,8 +166,9 @@ def assign_to_round(session: Session, *, round_id: int, user: User, body: Any) -
     the conflict rules refuse (reported, not an error). 404/403 as check_round_assigner."""
     check_round_assigner(session, round_id=round_id, user=user)
     data = validate_body(ReviewersIn, body)
-    reviewers = [session.get(User, rid) for rid in dict.fromkeys(data.reviewer_ids)]
-    if any(r is None for r in reviewers):
+    found = [session.get(User, rid) for rid in dict.fromkeys(data.reviewer_ids)]
+    reviewers = [r for r in found if r is not None]
+    if len(reviewers) != len(found):
         raise Invalid.field("reviewer_ids", N_("指定された職員が見つかりません。"))
     policy = rules.policy_of(session)
     proposals = session.exec(
