@@ -3,10 +3,11 @@
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import Table, event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from app.config import Settings
 
@@ -56,10 +57,16 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 def insert_if_absent(session, table, values: dict, conflict_columns: list[str]) -> None:
     """INSERT … ON CONFLICT DO NOTHING on either database: safe when two requests race."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    on_postgresql = session.get_bind().dialect.name == "postgresql"
+    statement = postgresql.insert(table) if on_postgresql else sqlite.insert(table)
     session.execute(
-        insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+        statement.values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
     )
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model (for inserts that bypass the ORM)."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table

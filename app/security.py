@@ -46,4 +46,6 @@ def csrf_token_for(session: dict) -> str:
 
 def csrf_matches(session: dict, candidate: str | None) -> bool:
     expected = session.get(CSRF_SESSION_KEY)
-    return bool(expected and candidate) and hmac.compare_digest(expected, candidate)
+    if not expected or not candidate:
+        return False
+    return hmac.compare_digest(expected, candidate)

@@ -1,6 +1,7 @@
 """Validation errors in the shape of API.md ({loc, msg}), with Japanese messages
 (translated to the request's locale) for the common pydantic error types."""
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -41,7 +42,7 @@ VALIDATION_FAILED = N_("入力内容に誤りがあります。")
 M = TypeVar("M", bound=BaseModel)
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: Mapping[str, Any]) -> str:
     kind = error.get("type", "")
     if kind == "value_error":
         # Our own validators raise ValueError with a Japanese msgid.

@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, delete, or_, update
 from sqlmodel import Session, col
 
 from app.config import Settings
-from app.db import insert_if_absent
+from app.db import insert_if_absent, table_of
 from app.errors import NotAuthenticated, TooManyRequests
 from app.i18n import N_
 from app.models import LoginThrottle, User
@@ -53,7 +53,7 @@ def _reserve(
     One conditional UPDATE both checks the block and counts the attempt, so two requests
     can never both see the same count. Not committed here: the caller commits every key of
     the attempt together."""
-    table = LoginThrottle.__table__
+    table = table_of(LoginThrottle)
     insert_if_absent(
         session,
         table,

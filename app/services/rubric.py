@@ -9,6 +9,7 @@ from sqlalchemy import insert, text, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, func, select
 
+from app.db import table_of
 from app.errors import Forbidden
 from app.i18n import N_
 from app.models import RubricCriterion, RubricVersion, User
@@ -34,7 +35,7 @@ DEFAULT_CRITERIA = [
 def seed_default_rubric(connection: Connection) -> None:
     """Version 1 of the rubric (the migration calls this; so does the test clean-up)."""
     connection.execute(
-        insert(RubricVersion.__table__).values(
+        insert(table_of(RubricVersion)).values(
             id=1, version=1, is_current=True, created_at=datetime.now(UTC)
         )
     )
@@ -46,7 +47,7 @@ def seed_default_rubric(connection: Connection) -> None:
             )
         )
     connection.execute(
-        insert(RubricCriterion.__table__),
+        insert(table_of(RubricCriterion)),
         [
             {
                 "rubric_version_id": 1,
