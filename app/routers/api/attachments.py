@@ -41,7 +41,7 @@ router = APIRouter(tags=["attachments"], route_class=UploadLimitRoute)
 
 PATH = "/proposals/{proposal_id}/attachments"
 # The stored type of the file's kind (never the uploader's claim).
-FILE_RESPONSE = {
+FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The file, with `Content-Disposition: attachment`.",
         "content": {

@@ -1,9 +1,8 @@
 """Helpers shared by the API routers."""
 
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from fastapi import Response
-from pydantic import BaseModel
 
 from app.services.concurrency import etag
 from app.services.pagination import PageParams
@@ -25,7 +24,15 @@ def full_list(items: list[Any]) -> dict[str, Any]:
     return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
 
 
-def with_etag(response: Response, model: BaseModel) -> BaseModel:
+class Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+def with_etag(response: Response, model: V) -> V:
     """Sets the ETag header from the resource's version and returns the resource."""
-    response.headers["ETag"] = etag(model.version)  # type: ignore[attr-defined]
+    response.headers["ETag"] = etag(model.version)
     return model

@@ -93,7 +93,7 @@ def proposal_filters(
 ) -> ProposalFilters:
     return ProposalFilters(
         status=status,
-        initiative_id=None if initiative_id == "none" else initiative_id,
+        initiative_id=initiative_id if isinstance(initiative_id, int) else None,  # or "none"
         no_initiative=initiative_id == "none",
         fiscal_year=fiscal_year,
         department_id=department_id,
