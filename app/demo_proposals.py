@@ -7,6 +7,7 @@ are set relative to today, so the demo always shows a milestone due soon and one
 """
 
 from datetime import date, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -32,6 +33,11 @@ def _user(session: Session, local: str) -> User:
     from app.demo import demo_email
 
     return session.exec(select(User).where(User.email == demo_email(local))).one()
+
+
+def _step(step: str | tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """A path step: its name and what it needs ("submit", or ("opinion", "…"))."""
+    return (step, ()) if isinstance(step, str) else (step[0], step[1:])
 
 
 def _days(n: int) -> date:
@@ -198,7 +204,7 @@ def load_demo_proposals(session: Session) -> int:
         )
         proposal = create_proposal(session, data=data, user=author)
         for step in item["path"]:
-            name, extra = (step, None) if isinstance(step, str) else (step[0], step[1:])
+            name, extra = _step(step)
             if name == "opinion":
                 set_supervisor_opinion(
                     session,

@@ -1,5 +1,6 @@
 """Everything about htmx requests and HX-* headers lives here."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -37,7 +38,7 @@ def render(
     *,
     block: str | None = None,
     status_code: int = 200,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     """The whole page, or only `block` of it when htmx asked for a fragment."""
     context = {"user": getattr(request.state, "user", None), **(context or {})}

@@ -1,7 +1,7 @@
 """The application factory: routers, static files, middleware and error handling."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -74,7 +74,7 @@ def problem(
     detail: str,
     *,
     errors: list[dict] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     title: str | None = None,
 ) -> JSONResponse:
     """An RFC 9457 problem document."""
@@ -92,7 +92,7 @@ def problem(
 
 
 def error_page(
-    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
     """A Japanese error page, or for htmx an error message swapped into the flash area."""
     context = {"status": status, "message": message}
@@ -245,6 +245,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         upload_max_bytes=settings.upload_max_bytes,
         on_error=middleware_error,
     )
+    if not settings.secret_key:  # Settings fills it in (or refuses to start) when validated
+        raise RuntimeError("the settings carry no secret key")
     app.add_middleware(
         SessionMiddleware,
         # The cookie only carries the key of a server-side session (services/sessions.py),

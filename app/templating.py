@@ -3,6 +3,7 @@
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol, cast
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -137,7 +138,22 @@ env = Environment(
     lstrip_blocks=True,
 )
 templates = Jinja2Templates(env=env)
-env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)
+
+
+class _GettextEnvironment(Protocol):
+    """What the jinja2.ext.i18n extension adds to the environment when it is loaded."""
+
+    def install_gettext_callables(
+        self,
+        gettext: Callable[..., str],
+        ngettext: Callable[..., str],
+        newstyle: bool | None = None,
+    ) -> None: ...
+
+
+cast(_GettextEnvironment, env).install_gettext_callables(
+    gettext=_gettext, ngettext=_ngettext, newstyle=True
+)
 env.filters.update(
     wareki_date=wareki_date,
     wareki_datetime=local_datetime,

@@ -1,9 +1,9 @@
 """Concurrency: versions, ETags and If-Match; taking a proposal's row before its checks
 (`lock`) and moving its version on only if nobody else did (`claim`). docs/integrity.md."""
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
@@ -79,12 +79,16 @@ def claim(
     values: dict[str, Any] = {"version": proposal.version + 1, "updated_at": now}
     if status is not None:
         values["status"] = status.value
-    result = session.execute(
-        update(Proposal)
-        .where(col(Proposal.id) == proposal.id)
-        .where(col(Proposal.version) == proposal.version)
-        .where(col(Proposal.status) == (from_status or proposal.status))
-        .values(**values)
+    # An UPDATE's result is a CursorResult (it has the rowcount); Session.execute says Result.
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Proposal)
+            .where(col(Proposal.id) == proposal.id)
+            .where(col(Proposal.version) == proposal.version)
+            .where(col(Proposal.status) == (from_status or proposal.status))
+            .values(**values)
+        ),
     )
     if result.rowcount != 1:
         session.rollback()

@@ -36,9 +36,12 @@ def to_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     workbook = Workbook()
     sheet = workbook.active
+    if not isinstance(sheet, Worksheet):  # a new workbook's one sheet
+        raise TypeError("a new workbook has no worksheet")
     sheet.title = title[:31]
     sheet.append(list(headers))
     for cell in sheet[1]:

@@ -262,9 +262,9 @@ def submit(session: Session, *, proposal: Proposal, user: User, body: Any) -> di
         and round_.kind == RoundKind.standing.value
         and round_.fiscal_year != proposal.fiscal_year
     ):
-        proposal.round_id = rounds_service.standing_round(
-            session, fiscal_year=proposal.fiscal_year
-        ).id
+        proposal.round_id = id_of(
+            rounds_service.standing_round(session, fiscal_year=proposal.fiscal_year)
+        )
     return {"department_id": proposal.department_id, "fiscal_year": proposal.fiscal_year}
 
 
@@ -290,7 +290,7 @@ def next_number(session: Session, *, fiscal_year: int) -> str:
         update(ProposalCounter)
         .where(col(ProposalCounter.fiscal_year) == fiscal_year)
         .values(last_serial=ProposalCounter.last_serial + 1)
-        .returning(ProposalCounter.last_serial)
+        .returning(col(ProposalCounter.last_serial))
     ).scalar_one()
     return f"{fiscal_year_short(fiscal_year)}-{serial:04d}"
 

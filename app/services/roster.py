@@ -240,7 +240,9 @@ def _apply(
             user = User(**wanted, password_hash="", role_rows=[UserRole(role=Role.staff.value)])
             session.add(user)
             result.created += 1
-            fields = {name: (None, new) for name, new in wanted.items() if new is not None}
+            fields: dict[str, tuple[Any, Any]] = {
+                name: (None, new) for name, new in wanted.items() if new is not None
+            }
             result.changes.append(Change(row.employee_number, "created", fields, row.name))
             continue
         old = before[user.id]

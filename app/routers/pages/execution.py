@@ -23,6 +23,7 @@ from app.models.types import Id, id_of
 from app.presenters import execution_view
 from app.presenters.proposal_view import detail_page_context
 from app.routers.pages.forms import (
+    INVALID_OR_REFUSED,
     REFUSALS,
     ProposalDep,
     form_values,
@@ -266,7 +267,7 @@ async def tick_milestone(
             body={"done": done},
             expected_version=form_version(form),
         )
-    except (Invalid, *REFUSALS) as exc:
+    except INVALID_OR_REFUSED as exc:
         return refused(request, _back(proposal), exc)
     if done:
         message = _("「%(title)s」を完了にしました。", title=milestone.title)

@@ -90,12 +90,17 @@ ProposalDep = Annotated[Proposal, Depends(visible_proposal)]
 # Refusals the page answers with a message at the top (the status or the version no longer
 # allows the change); 403 and 404 are the error pages.
 REFUSALS: tuple[type[DomainError], ...] = (InvalidTransition, PreconditionFailed)
+# The same, and a form that does not validate (for small forms without a page of their own).
+INVALID_OR_REFUSED: tuple[type[DomainError], ...] = (Invalid, *REFUSALS)
 
 
 def refused(request: Request, back: str, exc: DomainError) -> Response:
     """The page it goes back to, with why at the top."""
-    invalid = isinstance(exc, Invalid) and exc.errors
-    message = "; ".join(invalid_errors(exc).values()) if invalid else _(exc.detail, **exc.params)
+    message = (
+        "; ".join(invalid_errors(exc).values())
+        if isinstance(exc, Invalid) and exc.errors
+        else _(exc.detail, **exc.params)
+    )
     flash(request, message, level="error")
     return redirect(request, back)
 

@@ -147,7 +147,7 @@ def proposals_page(
         no_initiative=initiative == "none",
         fiscal_year=_int(fiscal_year),
         department_id=_int(department_id),
-        kind=Kind(kind) if kind in Kind.__members__ else None,
+        kind=Kind(kind) if kind is not None and kind in Kind.__members__ else None,
         round_id=_int(round_id),
         mine=mine,
     )
@@ -259,7 +259,7 @@ async def update_proposal(
     proposal: ProposalDep, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """Save the edited proposal."""
-    proposal_id = proposal.id
+    proposal_id = id_of(proposal)
     form = await request.form()
     values = _read_proposal_form(form)
     changes = dict(values)

@@ -19,6 +19,7 @@ from app.errors import InvalidTransition, PayloadTooLarge
 from app.htmx import render
 from app.i18n import N_
 from app.i18n import gettext as _
+from app.models.types import id_of
 from app.services import departments as departments_service
 from app.services import roster as roster_service
 from app.services.roster import ImportResult
@@ -77,7 +78,7 @@ def _context(session: SessionDep, result: ImportResult | None = None, **extra) -
     }
     if result is None:
         return context
-    names = {d.id: d.name for d in departments_service.all_departments(session)}
+    names = {id_of(d): d.name for d in departments_service.all_departments(session)}
     names.update({d.id: d.new_name for d in result.departments if d.id is not None})
     context["departments"] = result.departments
     context["errors"] = [{"line": e.line, "message": _(e.msg, **e.params)} for e in result.errors]
