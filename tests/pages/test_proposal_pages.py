@@ -155,6 +155,18 @@ def test_list_page_filters_and_search(page_as, make_user, session) -> None:
     assert "まだ提案がありません" in mine
 
 
+def test_list_page_two_keeps_the_filters_in_its_page_links(page_as, make_user, session) -> None:
+    author = make_user()
+    for n in range(21):  # one more than a page
+        proposal_in(session, Status.adopted, author=author, title=f"窓口改善その{n:02d}")
+    page: PageClient = page_as(make_user())
+    second = page.get("/proposals", params={"q": "窓口", "page": "2"})
+    assert second.status_code == 200
+    assert second.text.count("窓口改善その") == 1
+    # The link to page 1 keeps the search and drops this page's own number.
+    assert 'href="/proposals?q=%E7%AA%93%E5%8F%A3&page=1"' in second.text
+
+
 def test_supervisor_writes_an_opinion_on_the_page(page_as, make_user, make_department, session):
     home = make_department()
     author = make_user(department=home)

@@ -2,6 +2,7 @@
 and action buttons, actions and the supervisor's opinion."""
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -174,9 +175,10 @@ def proposals_page(
             "kind": kind or "",
             "round_id": round_id or "",
         },
-        "query_string": str(request.query_params.remove("page"))
-        if "page" in request.query_params
-        else str(request.query_params),
+        # The filters for the page links, without the page itself.
+        "query_string": urlencode(
+            [(key, value) for key, value in request.query_params.multi_items() if key != "page"]
+        ),
     }
     return render(request, "pages/proposals/list.html", context, block="results")
 
