@@ -11,7 +11,7 @@ from app.errors import Invalid
 from app.i18n import N_
 from app.models import Department, Proposal, User
 from app.models.enums import OUTCOME_LABELS, OUTCOME_STATUS, Outcome
-from app.models.proposal import DecideBody
+from app.models.proposal import DecideBody, EmptyBody
 from app.models.types import utcnow
 from app.services.notifications import notify
 
@@ -66,7 +66,9 @@ def decide(session: Session, *, proposal: Proposal, user: User, body: DecideBody
     }
 
 
-def reopen_review(session: Session, *, proposal: Proposal, user: User, body: Any) -> dict[str, Any]:
+def reopen_review(
+    session: Session, *, proposal: Proposal, user: User, body: EmptyBody
+) -> dict[str, Any]:
     """A deferred proposal goes back to review; the earlier decision stays in the timeline."""
     previous = proposal.outcome
     proposal.outcome = None

@@ -6,7 +6,7 @@ the rulebook (`app/rules/`, docs/rules.md). What each action does beyond the sta
 in `performers()` below with the request body it takes.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -79,7 +79,7 @@ def perform(
     proposal: Proposal,
     user: User,
     action: Action,
-    body: Any = None,
+    body: BaseModel | Mapping[str, Any] | None = None,
     expected_version: int | None = None,
     commit: bool = True,
 ) -> Proposal:
@@ -88,7 +88,9 @@ def perform(
     guards (409), version (412); then the performer's work, the status change and one
     event, in one commit. A performer may pick the target status by returning it under
     "_target". `commit=False` leaves the commit to a caller whose user action does more
-    than this one step, so that the whole action lands or none of it does."""
+    than this one step, so that the whole action lands or none of it does.
+    `body` is the API's model or a page's form values, validated here into the performer's
+    model after the 403 check (so a page's form answers 403 before 422, as the API does)."""
     transition = rules.check_can_attempt(action, proposal, user)
     performer = performers()[action]
     data = validate_body(performer.body, body)

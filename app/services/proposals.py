@@ -15,9 +15,12 @@ from app.models import Initiative, Proposal, ProposalCoAuthor, ProposalCounter, 
 from app.models.enums import Category, Kind, RoundKind, Status
 from app.models.proposal import (
     TEXT_FIELDS,
+    EmptyBody,
     OpinionBody,
     ProposalCreate,
     ProposalUpdate,
+    ReasonBody,
+    RequiredReasonBody,
 )
 from app.models.types import id_of, utcnow
 from app.services import rounds as rounds_service
@@ -237,7 +240,7 @@ def update_proposal(
 # -- intake actions (their work, listed in lifecycle.performers) ------------------------------
 
 
-def validate_submit(session: Session, *, proposal: Proposal, user: User, body: Any) -> None:
+def validate_submit(session: Session, *, proposal: Proposal, user: User, body: EmptyBody) -> None:
     missing = [name for name in REQUIRED_FOR_SUBMIT if not (getattr(proposal, name) or "").strip()]
     if missing:
         raise Invalid(
@@ -249,7 +252,7 @@ def validate_submit(session: Session, *, proposal: Proposal, user: User, body: A
         rounds_service.check_open(round_)
 
 
-def submit(session: Session, *, proposal: Proposal, user: User, body: Any) -> dict[str, Any]:
+def submit(session: Session, *, proposal: Proposal, user: User, body: EmptyBody) -> dict[str, Any]:
     """Snapshots the author's department and sets the fiscal year of submission."""
     now = utcnow()
     author = session.get(User, proposal.author_id)
@@ -268,15 +271,19 @@ def submit(session: Session, *, proposal: Proposal, user: User, body: Any) -> di
     return {"department_id": proposal.department_id, "fiscal_year": proposal.fiscal_year}
 
 
-def return_for_revision(session: Session, *, proposal: Proposal, user: User, body: Any) -> None:
+def return_for_revision(
+    session: Session, *, proposal: Proposal, user: User, body: RequiredReasonBody
+) -> None:
     """Back to the authors; nothing else changes."""
 
 
-def not_accept(session: Session, *, proposal: Proposal, user: User, body: Any) -> None:
+def not_accept(
+    session: Session, *, proposal: Proposal, user: User, body: RequiredReasonBody
+) -> None:
     """Refused under the regulation (complaints only, personnel matters, …)."""
 
 
-def withdraw(session: Session, *, proposal: Proposal, user: User, body: Any) -> None:
+def withdraw(session: Session, *, proposal: Proposal, user: User, body: ReasonBody) -> None:
     """The author takes the proposal back."""
 
 
@@ -295,7 +302,7 @@ def next_number(session: Session, *, fiscal_year: int) -> str:
     return f"{fiscal_year_short(fiscal_year)}-{serial:04d}"
 
 
-def accept(session: Session, *, proposal: Proposal, user: User, body: Any) -> dict[str, Any]:
+def accept(session: Session, *, proposal: Proposal, user: User, body: EmptyBody) -> dict[str, Any]:
     """Gives the proposal its number for its fiscal year."""
     proposal.number = next_number(session, fiscal_year=proposal.fiscal_year)
     proposal.accepted_at = utcnow()
