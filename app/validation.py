@@ -2,7 +2,7 @@
 (translated to the request's locale) for the common pydantic error types."""
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -40,6 +40,10 @@ MESSAGES: dict[str, str] = {
 }
 VALIDATION_FAILED = N_("入力内容に誤りがあります。")
 M = TypeVar("M", bound=BaseModel)
+# A body as its model (the API's, validated by FastAPI after the route's 404/403 gates) or
+# as plain values (a page's form, a test's dict) that the service validates after its own
+# 404/403 checks with validate_body: `ModelOrValues[MilestoneIn]`.
+ModelOrValues: TypeAlias = M | Mapping[str, Any]
 
 
 def _message(error: Mapping[str, Any]) -> str:

@@ -36,7 +36,7 @@ from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
 from app.services.notifications import notify
 from app.services.visibility import get_visible_proposal
-from app.validation import validate_body
+from app.validation import ModelOrValues, validate_body
 
 OWNER_NOT_IN_DEPARTMENT = N_("担当者は実施担当課の在職中の職員から選んでください。")
 MEASURED_IN_FUTURE = N_("効果の測定日に未来の日付は指定できません。")
@@ -247,7 +247,12 @@ def _commit_change(
 
 
 def add_milestone(
-    session: Session, *, proposal_id: int, user: User, body: Any, expected_version: int | None
+    session: Session,
+    *,
+    proposal_id: int,
+    user: User,
+    body: ModelOrValues[MilestoneIn],
+    expected_version: int | None,
 ) -> Milestone:
     """404/403, 422 (title, due date, weight), 409 outside adopted…in_progress, 412."""
     proposal = _writable(session, proposal_id=proposal_id, user=user)
@@ -284,7 +289,7 @@ def update_milestone(
     proposal_id: int,
     milestone_id: int,
     user: User,
-    body: Any,
+    body: ModelOrValues[MilestonePatch],
     expected_version: int | None,
 ) -> Milestone:
     """Edits or ticks a milestone (`done: true` sets today's date unless `done_on` says
@@ -355,7 +360,12 @@ def delete_milestone(
 
 
 def add_progress(
-    session: Session, *, proposal_id: int, user: User, body: Any, expected_version: int | None
+    session: Session,
+    *,
+    proposal_id: int,
+    user: User,
+    body: ModelOrValues[ProgressIn],
+    expected_version: int | None,
 ) -> ProgressUpdate:
     """404/403, 422 (percent 0–100), 409 unless in progress, 412."""
     proposal = _writable(session, proposal_id=proposal_id, user=user)

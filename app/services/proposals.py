@@ -29,7 +29,7 @@ from app.services.events import record_event
 from app.services.pagination import PageParams, paginate
 from app.services.search import search_clause
 from app.services.visibility import get_visible_proposal, visible_clause
-from app.validation import validate_body
+from app.validation import ModelOrValues, validate_body
 from app.wareki import fiscal_year_of, fiscal_year_short
 
 UNKNOWN_INITIATIVE = N_("指定されたDX推進計画の取組みが見つかりません。")
@@ -322,7 +322,7 @@ def set_supervisor_opinion(
     *,
     proposal_id: int,
     user: User,
-    body: Any,
+    body: ModelOrValues[OpinionBody],
     expected_version: int | None,
 ) -> Proposal:
     """404 when not visible, 403 unless a supervisor of the proposal's department,
