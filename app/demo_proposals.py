@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.demo_data import DEMO
 from app.models import Department, Proposal, User
+from app.models.budget import BudgetIn
 from app.models.enums import Role
 from app.models.proposal import ProposalCreate
 from app.models.types import id_of, utcnow
@@ -56,7 +57,7 @@ def _execute(session: Session, proposal: Proposal, name: str, extra: tuple) -> N
             session,
             proposal_id=id_of(proposal),
             user=_user(session, "finance"),
-            body={"required": False, "fiscal_year": fiscal_year_of(utcnow())},
+            body=BudgetIn(required=False, fiscal_year=fiscal_year_of(utcnow())),
             expected_version=None,
         )
     elif name == "milestone":
@@ -171,14 +172,16 @@ def _budget(
         session,
         proposal_id=id_of(proposal),
         user=by,
-        body={
-            "required": True,
-            "fiscal_year": fiscal_year_of(utcnow()) + 1,
-            "budget_type": budget_type,
-            "requested_yen": requested,
-            "approved_yen": approved,
-            "account": account,
-        },
+        body=BudgetIn.model_validate(
+            {
+                "required": True,
+                "fiscal_year": fiscal_year_of(utcnow()) + 1,
+                "budget_type": budget_type,
+                "requested_yen": requested,
+                "approved_yen": approved,
+                "account": account,
+            }
+        ),
         expected_version=None,
     )
     session.refresh(proposal)

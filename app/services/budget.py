@@ -23,7 +23,6 @@ from app.services import lifecycle
 from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
 from app.services.visibility import get_visible_proposal
-from app.validation import validate_body
 from app.wareki import fiscal_year_label, fiscal_year_of, today_jst
 
 YEAR_WINDOW = N_("年度は%(first)s～%(last)sの範囲で指定してください。")
@@ -66,27 +65,32 @@ def current_record(session: Session, *, proposal_id: int) -> BudgetRecord | None
 
 
 def put_budget(
-    session: Session, *, proposal_id: int, user: User, body: Any, expected_version: int | None
+    session: Session,
+    *,
+    proposal_id: int,
+    user: User,
+    body: BudgetIn,
+    expected_version: int | None,
 ) -> BudgetRecord:
     """Records (or corrects) the budget request. 404 when not visible; 403 unless finance;
-    422 for bad values, a year outside the window, a missing amount, an approval of zero or
-    a re-request not later than the denied year; 409 unless adopted; 412 when stale.
-    With `approved_yen` it also approves (the proposal becomes budgeted)."""
+    422 for a year outside the window, a missing amount, an approval of zero or a
+    re-request not later than the denied year; 409 unless adopted; 412 when stale.
+    With `approved_yen` it also approves (the proposal becomes budgeted). The caller
+    validates the body after the same 404/403 checks (the API's gate, the page's)."""
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
     check_finance(user)
-    data = validate_body(BudgetIn, body)
     first, last = year_window()
-    if not first <= data.fiscal_year <= last:
+    if not first <= body.fiscal_year <= last:
         raise Invalid.field(
             "fiscal_year", YEAR_WINDOW, first=fiscal_year_label(first), last=fiscal_year_label(last)
         )
-    if data.required and not data.requested_yen:
+    if body.required and not body.requested_yen:
         raise Invalid.field("requested_yen", AMOUNT_REQUIRED)
-    if data.approved_yen is not None and data.approved_yen <= 0:
+    if body.approved_yen is not None and body.approved_yen <= 0:
         raise Invalid.field("approved_yen", ZERO_APPROVAL)
     current = current_record(session, proposal_id=id_of(proposal))
     if current is not None and rules.is_in(current.status, rules.BUDGET_DENIED):
-        if data.fiscal_year <= current.fiscal_year:
+        if body.fiscal_year <= current.fiscal_year:
             raise Invalid.field(
                 "fiscal_year", LATER_YEAR, year=fiscal_year_label(current.fiscal_year)
             )
@@ -95,16 +99,16 @@ def put_budget(
     rules.check_open(rules.Activity.record_budget, proposal)
     check_version(proposal.version, expected_version)
 
-    record = current or BudgetRecord(proposal_id=id_of(proposal), fiscal_year=data.fiscal_year)
+    record = current or BudgetRecord(proposal_id=id_of(proposal), fiscal_year=body.fiscal_year)
     before = {name: getattr(record, name) for name in _FIELDS} if current else {}
-    record.required = data.required
-    record.fiscal_year = data.fiscal_year
-    record.budget_type = data.budget_type.value
-    record.requested_yen = data.requested_yen if data.required else None
-    record.account = data.account
-    record.funding_source = data.funding_source.value
-    record.note = data.note
-    record.status = (BudgetStatus.requested if data.required else BudgetStatus.not_required).value
+    record.required = body.required
+    record.fiscal_year = body.fiscal_year
+    record.budget_type = body.budget_type.value
+    record.requested_yen = body.requested_yen if body.required else None
+    record.account = body.account
+    record.funding_source = body.funding_source.value
+    record.note = body.note
+    record.status = (BudgetStatus.requested if body.required else BudgetStatus.not_required).value
     record.updated_at = utcnow()
     session.add(record)
     proposal.budget_status = record.status
@@ -116,14 +120,14 @@ def put_budget(
     }
     claim(session, proposal)
     record_event(session, proposal=proposal, actor=user, action="budget", changes=changes)
-    if data.required and data.approved_yen:
+    if body.required and body.approved_yen:
         # Recording and approving are one user action: one transaction, all or nothing.
         lifecycle.perform(
             session,
             proposal=proposal,
             user=user,
             action=rules.Action.approve_budget,
-            body={"approved_yen": data.approved_yen},
+            body={"approved_yen": body.approved_yen},
             commit=False,
         )
     session.commit()
@@ -170,13 +174,13 @@ def approve(session: Session, *, proposal: Proposal, user: User, body: ApproveIn
     }
 
 
-def deny(session: Session, *, proposal_id: int, user: User, body: Any) -> BudgetRecord:
+def deny(session: Session, *, proposal_id: int, user: User, body: DenyIn) -> BudgetRecord:
     """Records that the request was not funded (見送り); the proposal stays adopted and may
-    be requested again for a later year. 404/403/422 (reason)/409 (nothing waiting)."""
+    be requested again for a later year. 404/403/422 (reason)/409 (nothing waiting); the
+    caller validates the body after the same 404/403 checks."""
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
     check_finance(user)
-    data = validate_body(DenyIn, body)
-    if not data.reason.strip():
+    if not body.reason.strip():
         raise Invalid.field("reason", rules.REASON_REQUIRED)
     lock(session, proposal)
     rules.check_open(rules.Activity.deny_budget, proposal)
@@ -194,7 +198,7 @@ def deny(session: Session, *, proposal_id: int, user: User, body: Any) -> Budget
         proposal=proposal,
         actor=user,
         action="budget-deny",
-        reason=data.reason,
+        reason=body.reason,
         changes={"fiscal_year": record.fiscal_year, "requested_yen": record.requested_yen},
     )
     session.commit()

@@ -509,3 +509,19 @@ def test_only_finance_and_the_secretariat_see_the_budget_pages(world, session: S
         session.exec(select(BudgetRecord).where(col(BudgetRecord.proposal_id) == bare.id)).first()
         is None
     )
+
+
+def test_a_bad_budget_form_from_someone_not_finance_is_403_not_422(world, session) -> None:
+    """The page checks who may act before it validates the form, as the API's gate does."""
+    p = world.adopt("ペーパーレス会議")
+    api_request(world, p, FY + 1, 600_000)
+    page: PageClient = world.page(world.staff)
+    version = current(session, p).version
+    bad_request = {**request_form(FY + 1), "fiscal_year": "来年", "version": version}
+    assert page.post_form(f"/proposals/{p.id}/budget", bad_request).status_code == 403
+    assert page.post_form(f"/proposals/{p.id}/budget/deny", {"reason": ""}).status_code == 403
+    finance: PageClient = world.page(world.finance)
+    assert finance.post_form(f"/proposals/{p.id}/budget", bad_request).status_code == 422
+    assert finance.post_form(f"/proposals/{p.id}/budget/deny", {"reason": ""}).status_code == 422
+    [record] = records(session, p)
+    assert record.status == "requested"

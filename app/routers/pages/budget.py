@@ -14,6 +14,7 @@ from app.errors import Invalid
 from app.htmx import redirect, render
 from app.i18n import gettext as _
 from app.models import BudgetRecord, Proposal, User
+from app.models.budget import BudgetIn, DenyIn
 from app.models.types import id_of
 from app.presenters import budget_view
 from app.presenters.proposal_view import detail_page_context, load_names
@@ -29,6 +30,7 @@ from app.rules import Action
 from app.services import budget as budget_service
 from app.services import lifecycle
 from app.templating import yen
+from app.validation import validate_body
 from app.wareki import fiscal_year_label, today_jst
 
 router = APIRouter()
@@ -127,6 +129,7 @@ async def record_budget(
     settings: SettingsDep,
 ) -> Response:
     """Record or correct the budget request (finance); errors come back inline (422)."""
+    budget_service.check_finance(user)  # 403 before the form's 422, as the API's gate
     form = await request.form()
     values = form_values(form, fields=REQUEST_FIELDS, optional=REQUEST_OPTIONAL)
     body = dict(values)
@@ -146,8 +149,8 @@ async def record_budget(
         request,
         back=_back(proposal),
         run=lambda: budget_service.put_budget(
-            session, proposal_id=id_of(proposal), user=user, body=body,
-            expected_version=form_version(form),
+            session, proposal_id=id_of(proposal), user=user,
+            body=validate_body(BudgetIn, body), expected_version=form_version(form),
         ),
         invalid=lambda exc: _form_again(
             request, session, proposal, user, settings, form="request", values=values, exc=exc
@@ -196,13 +199,14 @@ async def deny_budget(
     settings: SettingsDep,
 ) -> Response:
     """Record that the request was not funded (見送り), with a reason (finance)."""
+    budget_service.check_finance(user)  # 403 before the form's 422, as the API's gate
     form = await request.form()
     values = form_values(form, fields=("reason",))
     return page_form(
         request,
         back=_back(proposal),
         run=lambda: budget_service.deny(
-            session, proposal_id=id_of(proposal), user=user, body=values
+            session, proposal_id=id_of(proposal), user=user, body=validate_body(DenyIn, values)
         ),
         invalid=lambda exc: _form_again(
             request, session, proposal, user, settings, form="deny", values=values, exc=exc
