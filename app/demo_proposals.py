@@ -16,6 +16,7 @@ from app.models import Department, Proposal, User
 from app.models.budget import BudgetIn
 from app.models.enums import Role
 from app.models.proposal import ProposalCreate
+from app.models.review import ReviewersIn, ReviewIn
 from app.models.types import id_of, utcnow
 from app.rules import Action
 from app.services import (
@@ -116,7 +117,7 @@ def _review(
         session,
         proposal_id=id_of(proposal),
         user=by,
-        body={"reviewer_ids": [r.id for r in reviewers]},
+        body=ReviewersIn(reviewer_ids=[id_of(r) for r in reviewers]),
         expected_version=None,
     )
     for reviewer, (_, levels) in zip(reviewers, plan, strict=True):
@@ -126,7 +127,7 @@ def _review(
                 session,
                 proposal_id=id_of(proposal),
                 user=reviewer,
-                body={"scores": scores, "comment": "デモの採点です。"},
+                body=ReviewIn(scores=scores, comment="デモの採点です。"),
             )
     session.refresh(proposal)
 

@@ -34,7 +34,6 @@ from app.services import rubric as rubric_service
 from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
 from app.services.visibility import facts_for, get_visible_proposal, reviewing_clause
-from app.validation import validate_body
 
 REVIEWS_HIDDEN = N_("審査の内容を見られるのは事務局と担当の審査委員だけです。")
 SCORE_RANGE = N_("1から5の整数で採点してください。")
@@ -115,16 +114,16 @@ def submit_review(
     *,
     proposal_id: int,
     user: User,
-    body: Any,
+    body: ReviewIn,
     expected_version: int | None = None,
 ) -> Review:
     """Creates or replaces the caller's review on the current rubric. 404 when not visible;
     403 unless an assigned (not recused) reviewer; 422 for a missing, unknown or
-    out-of-range score; 409 once the proposal left in_review (after the decision)."""
+    out-of-range score; 409 once the proposal left in_review (after the decision). The
+    caller validates the body after the same 404/403 checks (assigned_proposal)."""
     proposal = assigned_proposal(session, proposal_id=proposal_id, user=user)
-    data = validate_body(ReviewIn, body)
     version, criteria = rubric_service.current_rubric(session)
-    scores = _clean_scores(data.scores, criteria)
+    scores = _clean_scores(body.scores, criteria)
     lock(session, proposal)
     rules.check_open(rules.Activity.score, proposal)
     check_version(proposal.version, expected_version)
@@ -139,12 +138,12 @@ def submit_review(
             reviewer_id=id_of(user),
             rubric_version_id=id_of(version),
             scores=scores,
-            comment=data.comment,
+            comment=body.comment,
             total=total,
         )
     else:
         review.rubric_version_id, review.scores = id_of(version), scores
-        review.comment, review.total, review.updated_at = data.comment, total, utcnow()
+        review.comment, review.total, review.updated_at = body.comment, total, utcnow()
     session.add(review)
     session.flush()
     recompute(session, proposal)

@@ -82,16 +82,26 @@ def _reviewers(session: Session, ids: list[int], proposal: Proposal) -> list[Use
     return reviewers
 
 
+def check_assigner(proposal: Proposal, user: User) -> None:
+    """403 unless secretariat (the pages check it before they validate the form)."""
+    rules.check_allowed(rules.Activity.assign_reviewers, proposal, user, rules.Facts())
+
+
 def assign_reviewers(
-    session: Session, *, proposal_id: int, user: User, body: Any, expected_version: int | None
+    session: Session,
+    *,
+    proposal_id: int,
+    user: User,
+    body: ReviewersIn,
+    expected_version: int | None,
 ) -> Proposal:
     """Sets the proposal's reviewers. 404 when not visible; 403 unless secretariat; 422 for
     an author, co-author, inactive user, non-reviewer or (by policy) a colleague of the
-    author's department; 409 outside in_review; 412 when stale."""
+    author's department; 409 outside in_review; 412 when stale. The caller validates the
+    body after the same 404/403 checks (the API's gate; the page calls check_assigner)."""
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
-    rules.check_allowed(rules.Activity.assign_reviewers, proposal, user, rules.Facts())
-    data = validate_body(ReviewersIn, body)
-    reviewers = _reviewers(session, data.reviewer_ids, proposal)
+    check_assigner(proposal, user)
+    reviewers = _reviewers(session, body.reviewer_ids, proposal)
     lock(session, proposal)
     rules.check_open(rules.Activity.assign_reviewers, proposal)
     check_version(proposal.version, expected_version)
@@ -161,12 +171,13 @@ def check_round_assigner(session: Session, *, round_id: int, user: User) -> None
         raise Forbidden(rules.NOT_SECRETARIAT)
 
 
-def assign_to_round(session: Session, *, round_id: int, user: User, body: Any) -> dict[str, Any]:
+def assign_to_round(
+    session: Session, *, round_id: int, user: User, body: ReviewersIn
+) -> dict[str, Any]:
     """Adds the reviewers to every in-review proposal of a round, skipping each pairing
     the conflict rules refuse (reported, not an error). 404/403 as check_round_assigner."""
     check_round_assigner(session, round_id=round_id, user=user)
-    data = validate_body(ReviewersIn, body)
-    found = [session.get(User, rid) for rid in dict.fromkeys(data.reviewer_ids)]
+    found = [session.get(User, rid) for rid in dict.fromkeys(body.reviewer_ids)]
     reviewers = [r for r in found if r is not None]
     if len(reviewers) != len(found):
         raise Invalid.field("reviewer_ids", N_("指定された職員が見つかりません。"))
@@ -200,32 +211,32 @@ def assign_to_round(session: Session, *, round_id: int, user: User, body: Any) -
                 session,
                 proposal_id=id_of(proposal),
                 user=user,
-                body={"reviewer_ids": current + addable},
+                body=validate_body(ReviewersIn, {"reviewer_ids": current + addable}),
                 expected_version=None,
             )
             assigned += len(addable)
     return {"proposals": len(proposals), "assigned": assigned, "skipped": skipped}
 
 
-def recuse(session: Session, *, proposal_id: int, user: User, body: Any) -> Proposal:
-    """The reviewer steps aside with a reason. 404/403 (not assigned)/422/409."""
+def recuse(session: Session, *, proposal_id: int, user: User, body: RecuseIn) -> Proposal:
+    """The reviewer steps aside with a reason. 404/403 (not assigned)/422/409. The caller
+    validates the body after the same 404/403 checks (review.assigned_proposal)."""
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
     assignment = assignment_of(session, proposal_id=id_of(proposal), user=user)
     facts = rules.Facts(assigned_reviewer=assignment is not None)
     rules.check_allowed(rules.Activity.recuse, proposal, user, facts)
     assert assignment is not None
-    data = validate_body(RecuseIn, body)
-    if not data.reason.strip():
+    if not body.reason.strip():
         raise Invalid.field("reason", rules.REASON_REQUIRED)
     lock(session, proposal)
     rules.check_open(rules.Activity.recuse, proposal)
     assignment.recused_at = utcnow()
-    assignment.recusal_reason = data.reason
+    assignment.recusal_reason = body.reason
     session.add(assignment)
     session.flush()
     recompute(session, proposal)
     claim(session, proposal)
-    record_event(session, proposal=proposal, actor=user, action="recuse", reason=data.reason)
+    record_event(session, proposal=proposal, actor=user, action="recuse", reason=body.reason)
     session.commit()
     session.refresh(proposal)
     return proposal

@@ -508,3 +508,14 @@ def test_reviewer_recuses_with_a_reason(world, session: Session) -> None:
     assert current(session, p).reviewers_assigned == 1
     panel = world.page(world.clerk).get(f"/proposals/{p.id}").text
     assert "辞退" in panel and "提案者と同じ係にいたため。" in panel
+
+
+def test_bad_reviewer_and_recusal_forms_from_the_wrong_people_are_403_not_422(world) -> None:
+    """The pages check who may act before they validate the form, as the API's gates do."""
+    p = world.proposal
+    too_many = {"reviewer_ids": [str(n) for n in range(1, 22)]}  # 21: over the limit of 20
+    reviewers_path, recuse_path = f"/proposals/{p.id}/reviewers", f"/proposals/{p.id}/recuse"
+    assert world.page(world.reviewer).post_form(reviewers_path, too_many).status_code == 403
+    assert world.page(world.clerk).post_form(reviewers_path, too_many).status_code == 422
+    assert world.page(world.clerk).post_form(recuse_path, {"reason": ""}).status_code == 403
+    assert world.page(world.reviewer).post_form(recuse_path, {"reason": ""}).status_code == 422

@@ -11,6 +11,7 @@ from app.errors import Invalid
 from app.htmx import render
 from app.i18n import gettext as _
 from app.models import User
+from app.models.review import ReviewersIn
 from app.models.types import id_of
 from app.presenters.proposal_view import detail_page_context
 from app.routers.pages.forms import (
@@ -24,7 +25,7 @@ from app.rules import Action
 from app.services import lifecycle
 from app.services import reviewers as reviewers_service
 from app.services.decisions import outcome_label
-from app.validation import translate_error
+from app.validation import translate_error, validate_body
 
 router = APIRouter()
 
@@ -62,6 +63,7 @@ async def set_reviewers(
     settings: SettingsDep,
 ) -> Response:
     """Set the proposal's reviewers; conflicts of interest come back inline (422)."""
+    reviewers_service.check_assigner(proposal, user)  # 403 before the form's 422
     form = await request.form()
     chosen = [int(v) for v in form.getlist("reviewer_ids") if isinstance(v, str) and v.isdigit()]
 
@@ -78,7 +80,8 @@ async def set_reviewers(
         request,
         back=f"/proposals/{proposal.id}",
         run=lambda: reviewers_service.assign_reviewers(
-            session, proposal_id=id_of(proposal), user=user, body={"reviewer_ids": chosen},
+            session, proposal_id=id_of(proposal), user=user,
+            body=validate_body(ReviewersIn, {"reviewer_ids": chosen}),
             expected_version=form_version(form),
         ),
         invalid=form_again,

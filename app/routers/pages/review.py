@@ -14,6 +14,7 @@ from app.htmx import is_htmx, redirect, render
 from app.i18n import gettext as _
 from app.models import Proposal, User
 from app.models.enums import Role
+from app.models.review import RecuseIn, ReviewIn
 from app.models.types import Id, id_of
 from app.presenters.proposal_view import load_names
 from app.routers.pages.forms import invalid_errors
@@ -23,7 +24,7 @@ from app.services import rubric as rubric_service
 from app.services.proposals import get_proposal
 from app.services.visibility import capabilities_of
 from app.templating import flash
-from app.validation import translate_error
+from app.validation import translate_error, validate_body
 
 router = APIRouter()
 ReviewerPageUser = Annotated[User, Depends(require_roles(Role.reviewer, page=True))]
@@ -134,7 +135,7 @@ async def save_review(
             session,
             proposal_id=id_of(proposal),
             user=user,
-            body={"scores": scores, "comment": comment},
+            body=validate_body(ReviewIn, {"scores": scores, "comment": comment}),
         )
     except Invalid as exc:
         context = _score_context(session, proposal, user, values=values, errors=_review_errors(exc))
@@ -168,7 +169,10 @@ async def recuse(
     reason = reason if isinstance(reason, str) else ""
     try:
         reviewers_service.recuse(
-            session, proposal_id=id_of(proposal), user=user, body={"reason": reason}
+            session,
+            proposal_id=id_of(proposal),
+            user=user,
+            body=validate_body(RecuseIn, {"reason": reason}),
         )
     except Invalid as exc:
         context = _score_context(
