@@ -16,7 +16,6 @@ from app.models import RubricCriterion, RubricVersion, User
 from app.models.enums import Role
 from app.models.review import RubricIn
 from app.models.types import id_of
-from app.validation import validate_body
 
 NOT_ALLOWED = N_("評価基準を変更できるのは事務局だけです。")
 
@@ -87,17 +86,17 @@ def check_rubric_editor(user: User) -> None:
         raise Forbidden(NOT_ALLOWED)
 
 
-def replace_rubric(session: Session, *, body: object, user: User) -> RubricVersion:
-    """A new current version from `body` (RubricIn). Forbidden (403) for anyone but the
-    secretariat; Invalid (422) when weights do not sum to 100 or codes repeat."""
+def replace_rubric(session: Session, *, body: RubricIn, user: User) -> RubricVersion:
+    """A new current version from `body`. Forbidden (403) for anyone but the secretariat.
+    RubricIn itself refuses weights that do not sum to 100 and repeated codes (422): the
+    caller validates the body after the same 403 check (check_rubric_editor)."""
     check_rubric_editor(user)
-    data = validate_body(RubricIn, body)
     latest = session.exec(select(func.max(RubricVersion.version))).one() or 0
     session.execute(update(RubricVersion).values(is_current=False))
     version = RubricVersion(version=latest + 1, is_current=True, created_by_id=user.id)
     session.add(version)
     session.flush()
-    for position, criterion in enumerate(data.criteria):
+    for position, criterion in enumerate(body.criteria):
         session.add(
             RubricCriterion(
                 rubric_version_id=id_of(version),

@@ -14,10 +14,10 @@ from app.htmx import redirect, render
 from app.i18n import gettext as _
 from app.models import User
 from app.models.enums import Role
-from app.models.review import LEVELS
+from app.models.review import LEVELS, RubricIn
 from app.services import rubric as rubric_service
 from app.templating import flash
-from app.validation import translate_error
+from app.validation import translate_error, validate_body
 
 router = APIRouter()
 MAX_ROWS = 30
@@ -112,8 +112,11 @@ async def save_rubric(request: Request, session: SessionDep, user: PageUser) -> 
     rows = _read_rows(await request.form())
     positions = [i for i, row in enumerate(rows) if row["code"]]
     body = {"criteria": [_criterion(rows[i]) for i in positions]}
+    rubric_service.check_rubric_editor(user)  # 403 before the form's 422, as the API's gate
     try:
-        version = rubric_service.replace_rubric(session, body=body, user=user)
+        version = rubric_service.replace_rubric(
+            session, body=validate_body(RubricIn, body), user=user
+        )
     except Invalid as exc:
         if not rows or any(rows[-1][name] for name in ("code", "label")):
             rows.append(_empty_row())
