@@ -174,7 +174,8 @@ class ProposalUpdate(SQLModel):
     cleared with null; the title, kind, category, flag and co-authors may not."""
 
     model_config = ModelConfig(extra="forbid", json_schema_extra=no_null_defaults)
-
+    # `Field(default=None)` where null is refused: the field may be left out, but None is
+    # not a value of its type.
     title: NonBlankLine = Field(default=None, max_length=TITLE_MAX)
     summary: Text | None = Field(default=None, max_length=TEXT_MAX)
     current_situation: Text | None = Field(default=None, max_length=TEXT_MAX)

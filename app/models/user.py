@@ -147,7 +147,8 @@ class UserUpdate(SQLModel):
     may be cleared with null; the rest may be left out but not set to null."""
 
     model_config = ModelConfig(extra="forbid", json_schema_extra=no_null_defaults)
-
+    # `Field(default=None)` where null is refused: the field may be left out, but None is
+    # not a value of its type.
     email: Email = Field(default=None)
     employee_number: EmployeeNumber | None = None
     name: NonBlankLine = Field(default=None, max_length=100)
