@@ -80,10 +80,10 @@ def year_page(session: Session, view: budget.YearView) -> YearPage:
     """The year's view with names: every DX initiative (zeros included) and なし, and the
     implementing departments that have records."""
     initiatives = {
-        i.id: i for i in session.exec(select(Initiative).order_by(col(Initiative.number))).all()
+        id_of(i): i for i in session.exec(select(Initiative).order_by(col(Initiative.number))).all()
     }
     departments = session.exec(select(Department).order_by(col(Department.code))).all()
-    names = {d.id: d.name for d in departments}
+    names = {id_of(d): d.name for d in departments}
     order = {d.id: position for position, d in enumerate(departments)}
     by_initiative = {row["initiative_id"]: row for row in view.by_initiative}
     initiative_rows = [
@@ -103,8 +103,8 @@ def year_page(session: Session, view: budget.YearView) -> YearPage:
     years = sorted({*window_years(view.fiscal_year), *recorded})
     return YearPage(
         view=view,
-        initiatives=initiatives,  # type: ignore[arg-type]
-        departments=names,  # type: ignore[arg-type]
+        initiatives=initiatives,
+        departments=names,
         by_initiative=initiative_rows,
         by_department=department_rows,
         years=years,

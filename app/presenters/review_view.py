@@ -21,7 +21,7 @@ def reviewer_rows(session: Session, proposal_id: int) -> list[dict[str, Any]]:
     review, if any."""
     rows = session.exec(
         select(ReviewAssignment, User)
-        .join(User, User.id == ReviewAssignment.reviewer_id)  # type: ignore[arg-type]
+        .join(User, col(User.id) == ReviewAssignment.reviewer_id)
         .where(ReviewAssignment.proposal_id == proposal_id)
         .where(col(ReviewAssignment.active).is_(True))
         .order_by(col(ReviewAssignment.assigned_at), col(ReviewAssignment.id))

@@ -49,6 +49,7 @@ import unicodedata
 
 from sqlalchemy import Text, and_, column, func, literal_column, or_, select, table
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from app.models import Proposal
 
@@ -249,7 +250,7 @@ def _sqlite_clause(terms: list[str]) -> ColumnElement[bool]:
             conditions.append(
                 or_(fts.c.title.like(pattern, escape="\\"), fts.c.body.like(pattern, escape="\\"))
             )
-    return Proposal.id.in_(select(fts.c.rowid).where(*conditions))  # type: ignore[union-attr]
+    return col(Proposal.id).in_(select(fts.c.rowid).where(*conditions))
 
 
 def _postgres_clause(terms: list[str]) -> ColumnElement[bool]:
