@@ -55,7 +55,7 @@ def _record(record) -> BudgetPublic:
 @router.get("/proposals/{proposal_id}/budget", response_model=BudgetHistory)
 def read_budget(proposal: VisibleProposal, session: SessionDep) -> BudgetHistory:
     """The proposal's current budget record and its history (newest first)."""
-    records = [_record(r) for r in budget_service.records_of(session, proposal_id=proposal.id)]
+    records = [_record(r) for r in budget_service.records_of(session, proposal_id=id_of(proposal))]
     return BudgetHistory(current=records[0] if records else None, **full_list(records))
 
 

@@ -166,7 +166,7 @@ def read_board(
         return proposal_views(session, proposals, user)
 
     return ExecutionBoard(
-        department_id=view.department.id,
+        department_id=id_of(view.department),
         department_name=view.department.name,
         in_progress=views(view.in_progress),
         waiting=views(view.waiting),

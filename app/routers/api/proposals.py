@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
+from pydantic import BaseModel, PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from app import rules
@@ -209,7 +209,7 @@ def act(
     user: ApiUser,
     if_match: int | None,
     response: Response,
-    body: Any,
+    body: BaseModel | None,
 ) -> ProposalPublic:
     """Carries out the action (lifecycle.perform: 422, 409 when the status or a guard does
     not allow it, 412) and answers the proposal as it is now."""
