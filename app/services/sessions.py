@@ -11,8 +11,9 @@ request and after `SESSION_ABSOLUTE_LIFETIME_HOURS` however active it is; a toke
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, update
+from sqlalchemy import Result, delete, update
 from sqlalchemy.orm import contains_eager
 from sqlmodel import Session, col, select
 
@@ -86,17 +87,19 @@ def resolve(
     now = now or utcnow()
     # One query for the session, its user and the user's roles (read on every request:
     # a revoked session or a role taken away counts from the next request on).
-    found = (
+    # exec() types its answer as a TupleResult, a typing-only class; it is a Result, which
+    # has unique() (needed with the joined roles).
+    result = cast(
+        Result[AuthSession, User],
         session.exec(
             select(AuthSession, User)
             .join(User, col(User.id) == col(AuthSession.user_id))
             .outerjoin(UserRole, col(UserRole.user_id) == col(User.id))
             .options(contains_eager(User.role_rows))  # type: ignore[arg-type]
             .where(col(AuthSession.key_hash) == key_hash(key), col(AuthSession.kind) == kind.value)
-        )
-        .unique()
-        .first()
+        ),
     )
+    found = result.unique().first()
     if found is None:
         return None
     row, user = found
