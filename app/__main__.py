@@ -19,13 +19,16 @@ restore DIR/<backup> [--force]                   check a backup's checksums and 
                                                  an empty database and upload directory
                                                  (--force replaces their data); exit codes in
                                                  app/services/backup.py
-worker [--once]                                  deliver the webhook outbox apart from the web
-                                                 server (docs/webhooks.md), every
+worker [--once]                                  deliver the outbox (webhook deliveries and
+                                                 mails) apart from the web server
+                                                 (docs/webhooks.md, docs/mail.md), every
                                                  WEBHOOK_POLL_SECONDS until SIGTERM or Ctrl-C;
                                                  for deployments with
                                                  WEBHOOK_DELIVERY_ENABLED=false. --once: the
                                                  deliveries due now, one pass (for cron)
 deliver-webhooks                                 the same as `worker --once` (its older name)
+send-digests                                     queue the daily digest mail of everyone whose
+                                                 setting is "daily" (for cron, once a day)
 """
 
 import argparse
@@ -101,9 +104,11 @@ def _load_demo(_args: argparse.Namespace) -> int:
 
 
 def _send_reminders(args: argparse.Namespace) -> int:
+    from app.services import mail
     from app.services.reminders import send_reminders
 
     settings = get_settings()
+    mail.configure(settings)
     engine = make_engine(settings)
     with Session(engine) as session:
         result = send_reminders(session, on=args.date, days_ahead=settings.reminder_days_ahead)
@@ -173,6 +178,18 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _send_digests(_args: argparse.Namespace) -> int:
+    from app.services import mail
+    from app.services.digests import send_digests
+
+    settings = get_settings()
+    mail.configure(settings)
+    with Session(make_engine(settings)) as session:
+        result = send_digests(session)
+    print(f"digests queued: {result.mails} mails with {result.notices} notices")
+    return 0
+
+
 def _clean_uploads(args: argparse.Namespace) -> int:
     from app.services.upload_orphans import sweep
 
@@ -236,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "deliver-webhooks", help="the same as worker --once (one pass)"
     ).set_defaults(run=_deliver_webhooks)
+    commands.add_parser(
+        "send-digests", help="queue the daily digest mails (for cron)"
+    ).set_defaults(run=_send_digests)
     args = parser.parse_args(argv)
     return args.run(args)
 

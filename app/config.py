@@ -103,6 +103,17 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=5, ge=5, le=20)
     webhook_allowed_hosts: str = ""
 
+    # E-mail (docs/mail.md): what a person is told in the app is also mailed through this
+    # relay (LGWAN mail), sent from the same outbox as the webhooks; off while smtp_host is
+    # empty. public_base_url builds the links in the mails (https://teian.example.lg.jp).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "teian@localhost"
+    public_base_url: str = "http://localhost:8000"
+
     @model_validator(mode="after")
     def _check_secret(self) -> "Settings":
         if self.secret_key in PUBLIC_SECRET_KEYS:

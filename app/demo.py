@@ -1,4 +1,5 @@
-"""Demo data for `make run`: departments and one account per role (README lists them)."""
+"""Demo data for `make run`: departments, one account per role and a 所属長 (supervisor) for
+every department (README lists them)."""
 
 from sqlmodel import Session, select
 
@@ -103,6 +104,19 @@ COLLEAGUES = [
 ]
 
 
+# The 所属長 of every other department (住民税務課's is `supervisor` above): each department's
+# new proposals ask its 所属長 for an opinion.
+HEADS = [
+    ("head-somu", "総務 課長", "そうむ かちょう", "010"),
+    ("head-kikaku", "企画 課長", "きかく かちょう", "020"),
+    ("head-hoken", "保健 課長", "ほけん かちょう", "040"),
+    ("head-fukushi", "福祉 課長", "ふくし かちょう", "050"),
+    ("head-sangyo", "産業 課長", "さんぎょう かちょう", "060"),
+    ("head-kensetsu", "建設 課長", "けんせつ かちょう", "070"),
+    ("head-kyoiku", "教育 次長", "きょういく じちょう", "080"),
+]
+
+
 def load_demo(session: Session) -> bool:
     """Loads the demo data unless it is already there. Returns True when it loaded."""
     if session.exec(select(User).where(User.email == demo_email("admin"))).first():
@@ -113,7 +127,11 @@ def load_demo(session: Session) -> bool:
         departments[code] = existing or create_department(
             session, data=DepartmentCreate(code=code, name=name)
         )
-    people = [*ACCOUNTS, *((*c, None, EmploymentType.regular, []) for c in COLLEAGUES)]
+    people = [
+        *ACCOUNTS,
+        *((*h, "課長", EmploymentType.regular, [Role.supervisor]) for h in HEADS),
+        *((*c, None, EmploymentType.regular, []) for c in COLLEAGUES),
+    ]
     for local, name, kana, code, position, employment, roles in people:
         create_user(
             session,

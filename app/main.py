@@ -33,6 +33,7 @@ from app.middleware import (
 from app.routers import api, pages
 from app.routers.api.problems import openapi_with_problems
 from app.rules import ReviewPolicy, with_policy
+from app.services import mail
 from app.validation import VALIDATION_FAILED, error_items
 
 log = logging.getLogger("app")
@@ -225,6 +226,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     # The review policy the settings choose; every request's session works under it.
     app.state.policy = ReviewPolicy.from_settings(settings)
+    mail.configure(settings)
     app.state.engine = engine or make_engine(settings)
 
     install_error_handlers(app)

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from app import __main__ as cli
 from app.config import Settings, get_settings
-from app.demo import ACCOUNTS, COLLEAGUES, DEMO_PASSWORD, demo_email, load_demo
+from app.demo import ACCOUNTS, COLLEAGUES, DEMO_PASSWORD, HEADS, demo_email, load_demo
 from app.models import Proposal, User
 from app.models.enums import Role, Status
 from app.security import verify_password
@@ -67,7 +67,11 @@ def test_demo_data_has_every_role_and_loads_once(session: Session) -> None:
     assert load_demo(session) is True
     assert load_demo(session) is False
     users = session.exec(select(User)).all()
-    assert len(users) == len(ACCOUNTS) + len(COLLEAGUES)
+    assert len(users) == len(ACCOUNTS) + len(HEADS) + len(COLLEAGUES)
+    # Every department with staff has its 所属長, who is asked for opinions.
+    staffed = {user.department_id for user in users if user.is_active}
+    headed = {u.department_id for u in users if u.is_active and u.has_role(Role.supervisor)}
+    assert staffed == headed
     # Every demo department is big enough to be named in the figures staff see.
     per_department = Counter(user.department_id for user in users if user.is_active)
     assert (
@@ -85,3 +89,32 @@ def test_demo_data_has_every_role_and_loads_once(session: Session) -> None:
     assert len({p.department_id for p in proposals if p.department_id}) >= 4
     assert any(p.needs_discussion for p in proposals)
     assert {p.award for p in proposals} >= {"grand", "excellent", "merit", "encouragement"}
+
+
+def test_the_sample_rosters_apply_to_the_demo_data(session: Session) -> None:
+    """docs/sample-roster.csv (UTF-8) numbers the demo town's staff and hires one person;
+    docs/sample-roster-april.csv (Shift_JIS, as personnel systems export it) is the next 1
+    April: 山田 一郎 moves and is promoted, 介護 拓也 leaves. Each applied twice changes
+    nothing the second time (the April file is applied twice)."""
+    from app.config import BASE_DIR
+    from app.services.roster import import_roster
+
+    load_demo(session)
+    admin = session.exec(select(User).where(User.email == demo_email("admin"))).one()
+    first = (BASE_DIR / "docs" / "sample-roster.csv").read_bytes()
+    april = (BASE_DIR / "docs" / "sample-roster-april.csv").read_bytes()
+    everyone = len(ACCOUNTS) + len(HEADS) + len(COLLEAGUES)
+    tried = import_roster(session, data=first, actor=admin, dry_run=True)
+    applied = import_roster(session, data=first, actor=admin)
+    for result in (tried, applied):
+        assert (result.created, result.updated, result.deactivated) == (1, everyone, 0)
+        assert result.errors == []
+    result = import_roster(session, data=april, actor=admin)
+    assert (result.created, result.updated, result.deactivated, result.errors) == (0, 1, 1, [])
+    session.expire_all()
+    moved = session.exec(select(User).where(User.email == demo_email("staff"))).one()
+    assert (moved.employee_number, moved.position, moved.is_active) == ("1003", "主任", True)
+    left = session.exec(select(User).where(User.email == demo_email("staff-fukushi3"))).one()
+    assert left.is_active is False
+    again = import_roster(session, data=april, actor=admin)
+    assert (again.created, again.updated, again.deactivated, again.errors) == (0, 0, 0, [])

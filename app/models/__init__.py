@@ -19,6 +19,7 @@ from app.models.event import ProposalEvent  # noqa: E402
 from app.models.execution import Milestone, ProgressUpdate, ReminderSent  # noqa: E402
 from app.models.idempotency import IdempotencyRecord  # noqa: E402
 from app.models.initiative import Initiative  # noqa: E402
+from app.models.invitation import Invitation  # noqa: E402
 from app.models.proposal import Proposal, ProposalCoAuthor, ProposalCounter  # noqa: E402
 from app.models.review import (  # noqa: E402
     Notification,
@@ -39,6 +40,7 @@ __all__ = [
     "Department",
     "IdempotencyRecord",
     "Initiative",
+    "Invitation",
     "LoginThrottle",
     "Milestone",
     "Notification",

@@ -24,6 +24,22 @@ ROLE_LABELS: dict[Role, str] = {
 }
 
 
+class EmailSetting(StrEnum):
+    """A person's notification-settings `email` (API.md): mail each notice, one digest a
+    day, or none."""
+
+    immediate = "immediate"
+    daily = "daily"
+    off = "off"
+
+
+EMAIL_SETTING_LABELS: dict[EmailSetting, str] = {
+    EmailSetting.immediate: N_("すぐにメールで受け取る"),
+    EmailSetting.daily: N_("1日分をまとめて受け取る"),
+    EmailSetting.off: N_("メールでは受け取らない"),
+}
+
+
 class EmploymentType(StrEnum):
     regular = "regular"
     fiscal_year_appointed = "fiscal_year_appointed"

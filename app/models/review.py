@@ -86,6 +86,8 @@ class Notification(SQLModel, table=True):
     body: str = Field(default="", sa_type=SAText)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Waiting for the day's digest mail (its user's setting was "daily" when it was made).
+    digest_pending: bool = Field(default=False, index=True)
 
 
 # -- schemas ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from sqlalchemy import ForeignKey, String
 from sqlmodel import Column, Field, Relationship, SQLModel
 
 from app.i18n import N_
-from app.models.enums import EmploymentType, Role
+from app.models.enums import EmailSetting, EmploymentType, Role
 from app.models.types import (
     Email,
     Id,
@@ -79,6 +79,8 @@ class User(SQLModel, table=True):
     position: str | None = Field(default=None, max_length=50)
     employment_type: str = Field(default=EmploymentType.regular.value, max_length=30)
     is_active: bool = Field(default=True)
+    # Whether notices are also mailed: immediate, daily (one digest a day) or off.
+    notification_email: str = Field(default="immediate", max_length=10)
     # "" until a password is set (an imported user): verify_password refuses it always.
     password_hash: str = Field(max_length=255)
     version: int = Field(default=1)
@@ -192,3 +194,13 @@ class UserMe(SQLModel):
     roles: list[str]
     position: str | None
     employment_type: str
+
+
+class NotificationSettings(SQLModel):
+    """How notices reach the person beyond the app (API.md "E-mail notifications")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailSetting = SchemaField(
+        description="immediate: each notice mailed; daily: one digest a day; off: no mail"
+    )

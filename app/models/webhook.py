@@ -66,8 +66,16 @@ class Webhook(SQLModel, table=True):
     )
 
 
+class Channel(StrEnum):
+    """What an outbox row is sent through."""
+
+    webhook = "webhook"  # POSTed to its webhook's url
+    mail = "mail"  # mailed through the SMTP relay (docs/mail.md)
+
+
 class WebhookDelivery(SQLModel, table=True):
-    """One event for one webhook: the outbox row the deliverers claim, send and update.
+    """The outbox: one webhook event for one webhook, or one mail for one person — the row
+    the deliverers claim, send and update (the table keeps its first name, webhook_delivery).
 
     Due while `next_attempt_at` is set and not in the future; delivered once
     `delivered_at` is set; given up when neither is set after its last attempt. While a
@@ -77,13 +85,17 @@ class WebhookDelivery(SQLModel, table=True):
     __tablename__ = "webhook_delivery"
 
     id: str = Field(primary_key=True, max_length=36)  # a uuid: X-Teian-Delivery
-    webhook_id: int = Field(
+    channel: str = Field(default=Channel.webhook.value, max_length=10)
+    # Set for a webhook row, None for a mail.
+    webhook_id: int | None = Field(
+        default=None,
         sa_column=Column(
-            Integer, ForeignKey("webhook.id", ondelete="CASCADE"), index=True, nullable=False
-        )
+            Integer, ForeignKey("webhook.id", ondelete="CASCADE"), index=True, nullable=True
+        ),
     )
     event: str = Field(max_length=60)
-    # The body exactly as sent (serialised the same way on every attempt).
+    # The body exactly as sent (serialised the same way on every attempt); for a mail its
+    # recipient, subject and text.
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     attempts: int = 0
     status_code: int | None = None

@@ -16,9 +16,13 @@ from app.services.departments import all_departments
 from app.services.reviewers import conflict_of
 
 
-def reviewer_rows(session: Session, proposal_id: int) -> list[dict[str, Any]]:
+def reviewer_rows(
+    session: Session, proposal_id: int, proposal: Proposal | None = None
+) -> list[dict[str, Any]]:
     """The proposal's active reviewers (recused ones included, marked) with their counted
-    review, if any."""
+    review, if any. Given the proposal, each counted reviewer who could no longer be
+    assigned (moved into the author's department by 人事異動, left, lost the role) carries
+    the reason under "reassign" (docs/mail.md, "人事異動")."""
     rows = session.exec(
         select(ReviewAssignment, User)
         .join(User, col(User.id) == ReviewAssignment.reviewer_id)
@@ -27,6 +31,7 @@ def reviewer_rows(session: Session, proposal_id: int) -> list[dict[str, Any]]:
         .order_by(col(ReviewAssignment.assigned_at), col(ReviewAssignment.id))
     ).all()
     reviews = {r.reviewer_id: r for r in review_service.counted_reviews(session, proposal_id)}
+    policy = rules.policy_of(session)
     return [
         {
             "reviewer_id": a.reviewer_id,
@@ -36,6 +41,11 @@ def reviewer_rows(session: Session, proposal_id: int) -> list[dict[str, Any]]:
             "recusal_reason": a.recusal_reason,
             "reviewed": a.reviewer_id in reviews,
             "review": reviews.get(a.reviewer_id),
+            "reassign": (
+                conflict_of(proposal, u, policy)
+                if proposal is not None and a.recused_at is None
+                else None
+            ),
         }
         for a, u in rows
     ]
@@ -90,7 +100,7 @@ def review_panel(
     assignment form's candidates. None for anyone else, and before the review."""
     if not user.has_role(Role.secretariat):
         return None
-    reviewers = reviewer_rows(session, id_of(proposal))
+    reviewers = reviewer_rows(session, id_of(proposal), proposal)
     can_assign = caps.can(rules.Activity.assign_reviewers)
     if not can_assign and not reviewers:
         return None  # not reviewed (yet, or ever): nothing to show

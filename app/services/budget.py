@@ -22,6 +22,7 @@ from app.models.types import id_of, utcnow
 from app.services import lifecycle
 from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
+from app.services.notices import announce
 from app.services.visibility import get_visible_proposal
 from app.wareki import fiscal_year_label, fiscal_year_of, today_jst
 
@@ -120,6 +121,8 @@ def put_budget(
     }
     claim(session, proposal)
     record_event(session, proposal=proposal, actor=user, action="budget", changes=changes)
+    if not body.required and changes.get("status"):
+        announce(session, event="budget-not-required", proposal=proposal, actor=user)
     if body.required and body.approved_yen:
         # Recording and approving are one user action: one transaction, all or nothing.
         lifecycle.perform(
@@ -201,6 +204,7 @@ def deny(session: Session, *, proposal_id: int, user: User, body: DenyIn) -> Bud
         reason=body.reason,
         changes={"fiscal_year": record.fiscal_year, "requested_yen": record.requested_yen},
     )
+    announce(session, event="budget-deny", proposal=proposal, actor=user, reason=body.reason)
     session.commit()
     session.refresh(record)
     return record

@@ -1,6 +1,6 @@
 """The committee's decision (採用 / 一部採用 / 保留 / 不採用) with its reason, award,
 implementing department and target effects; reopening a deferred proposal. Both are
-lifecycle actions; the authors are told the result."""
+lifecycle actions; who is told is app/services/notices.py."""
 
 from typing import Any
 
@@ -13,13 +13,11 @@ from app.models import Department, Proposal, User
 from app.models.enums import OUTCOME_LABELS, OUTCOME_STATUS, Outcome
 from app.models.proposal import DecideBody, EmptyBody
 from app.models.types import utcnow
-from app.services.notifications import notify
 
 UNKNOWN_AWARD = N_("賞の種類が正しくありません。")
 AWARD_NEEDS_ADOPTION = N_("賞は採用または一部採用の提案にだけ付けられます。")
 DEPARTMENT_REQUIRED = N_("採用する場合は実施担当課を指定してください。")
 UNKNOWN_DEPARTMENT = N_("指定された実施担当課が見つかりません。")
-DECIDED_TITLE = N_("審査結果: 「%(title)s」は%(outcome)sとなりました")
 ADOPTING = (Outcome.adopted, Outcome.partially_adopted)
 
 
@@ -38,7 +36,7 @@ def validate_decision(
 
 
 def decide(session: Session, *, proposal: Proposal, user: User, body: DecideBody) -> dict[str, Any]:
-    """Records the decision and tells the authors."""
+    """Records the decision (the authors are told: app/services/notices.py)."""
     adopting = body.outcome in ADOPTING
     proposal.outcome = body.outcome.value
     proposal.decision_reason = body.reason
@@ -48,14 +46,6 @@ def decide(session: Session, *, proposal: Proposal, user: User, body: DecideBody
     proposal.target_savings_yen_per_year = body.target_savings_yen_per_year
     proposal.decided_by_id = user.id
     proposal.decided_at = utcnow()
-    notify(
-        session,
-        user_ids=[proposal.author_id, *proposal.co_author_ids],
-        kind="decided",
-        title=DECIDED_TITLE % {"title": proposal.title, "outcome": OUTCOME_LABELS[body.outcome]},
-        body=body.reason or "",
-        proposal_id=proposal.id,
-    )
     return {
         "_target": OUTCOME_STATUS[body.outcome].value,
         "outcome": body.outcome.value,

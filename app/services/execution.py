@@ -34,7 +34,6 @@ from app.models.execution import (
 from app.models.types import id_of, utcnow
 from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
-from app.services.notifications import notify
 from app.services.visibility import get_visible_proposal
 from app.validation import ModelOrValues, validate_body
 
@@ -43,8 +42,6 @@ MEASURED_IN_FUTURE = N_("効果の測定日に未来の日付は指定できま�
 DONE_IN_FUTURE = N_("完了日に未来の日付は指定できません。")
 DONE_ON_WITHOUT_DONE = N_("未完了に戻す場合は完了日を指定しないでください。")
 MILESTONE_NOT_FOUND = N_("指定されたマイルストーンが見つかりません。")
-STARTED_TITLE = N_("実施開始: 「%(title)s」の実施が始まりました")
-COMPLETED_TITLE = N_("実施完了: 「%(title)s」の実施が完了しました")
 
 # -- derivation ------------------------------------------------------------------------------
 
@@ -159,17 +156,6 @@ def department_members(session: Session, department_id: int | None) -> list[User
     )
 
 
-def _notify_authors(session: Session, proposal: Proposal, title: str, body: str = "") -> None:
-    notify(
-        session,
-        user_ids=[proposal.author_id, *proposal.co_author_ids],
-        kind="execution",
-        title=title,
-        body=body,
-        proposal_id=proposal.id,
-    )
-
-
 # -- start and complete (lifecycle actions) ------------------------------------------------------
 
 
@@ -186,14 +172,13 @@ def validate_start(session: Session, *, proposal: Proposal, user: User, body: St
 
 def start(session: Session, *, proposal: Proposal, user: User, body: StartBody) -> dict[str, Any]:
     """Starts the work: the owner (the caller when they belong to the department) and the
-    planned end date; the authors are told."""
+    planned end date (the authors are told: app/services/notices.py)."""
     owner_id = body.owner_id
     if owner_id is None and user.department_id == proposal.implementing_department_id:
         owner_id = user.id
     proposal.owner_id = owner_id
     proposal.planned_end_date = body.planned_end_date
     proposal.started_at = utcnow()
-    _notify_authors(session, proposal, STARTED_TITLE % {"title": proposal.title})
     return {"owner_id": owner_id, "planned_end_date": body.planned_end_date}
 
 
@@ -210,7 +195,7 @@ def complete(
     session: Session, *, proposal: Proposal, user: User, body: CompleteBody
 ) -> dict[str, Any]:
     """Files the completion report with the actual effects (measured on a date, today by
-    default); progress becomes 100 and the authors are told."""
+    default); progress becomes 100 (the authors are told: app/services/notices.py)."""
     proposal.completion_report = body.report
     proposal.actual_cost_yen = body.actual_cost_yen
     proposal.actual_hours_saved_per_year_hours = body.actual_hours_saved_per_year_hours
@@ -218,7 +203,6 @@ def complete(
     proposal.effect_measured_on = body.measured_on or today()
     proposal.completed_at = utcnow()
     proposal.progress_percent = 100
-    _notify_authors(session, proposal, COMPLETED_TITLE % {"title": proposal.title}, body.report)
     return {
         "actual_cost_yen": body.actual_cost_yen,
         "actual_hours_saved_per_year_hours": body.actual_hours_saved_per_year_hours,

@@ -19,7 +19,7 @@ from app.errors import Invalid
 from app.models import Proposal, User
 from app.models.enums import Status
 from app.rules import Action, Reason, Transition
-from app.services import webhooks
+from app.services import notices, webhooks
 from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
 from app.validation import validate_body
@@ -125,6 +125,7 @@ def perform(
     webhooks.enqueue_status_changed(
         session, proposal=proposal, action=action, from_status=from_status, to_status=to_status
     )
+    notices.announce(session, event=action.value, proposal=proposal, actor=user, reason=reason)
     if not commit:
         session.flush()
         return proposal

@@ -1,4 +1,5 @@
-"""In-app notifications: the author told of a decision, a reviewer of an assignment."""
+"""In-app notifications, and their mails (docs/mail.md). Who is told of what is the table in
+app/services/notices.py; `notify` writes the rows."""
 
 from datetime import datetime
 
@@ -7,8 +8,10 @@ from sqlmodel import Session, col, select
 
 from app.errors import NotFound
 from app.i18n import N_
-from app.models import Notification, User
+from app.models import Notification, Proposal, User
+from app.models.enums import EmailSetting
 from app.models.types import ID_MAX, utcnow
+from app.services import mail
 from app.services.pagination import PageParams, paginate
 
 NOT_FOUND = N_("指定されたお知らせが見つかりません。")
@@ -22,14 +25,30 @@ def notify(
     title: str,
     body: str = "",
     proposal_id: int | None = None,
+    next_step: str = "",
 ) -> None:
-    """Adds one notification per user (the caller commits with the change it reports)."""
+    """Adds one notification per user and, by each one's setting, their mail now (an outbox
+    row) or a mark for the day's digest. The caller commits with the change it reports."""
+    proposal = session.get(Proposal, proposal_id) if proposal_id else None
+    mailing = mail.enabled()
     for user_id in dict.fromkeys(user_ids):
+        user = session.get(User, user_id)
+        setting = user.notification_email if user and user.is_active and mailing else "off"
         session.add(
             Notification(
-                user_id=user_id, kind=kind, title=title, body=body, proposal_id=proposal_id
+                user_id=user_id,
+                kind=kind,
+                title=title,
+                body=body,
+                proposal_id=proposal_id,
+                digest_pending=setting == EmailSetting.daily.value,
             )
         )
+        if user is not None and setting == EmailSetting.immediate.value:
+            text = mail.compose(
+                user, title=title, body=body, next_step=next_step, proposal=proposal
+            )
+            mail.enqueue(session, user=user, event=kind, subject=title, text=text)
 
 
 def unread_count(session: Session, *, user: User) -> int:

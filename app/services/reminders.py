@@ -1,4 +1,4 @@
-"""Reminders (`python -m app send-reminders`, for cron): in-app notifications to the
+"""Reminders (`python -m app send-reminders`, for cron): notices (in the app and by mail) to the
 implementing department for milestones due soon, overdue ones and a passed planned end
 date — each at most once, whoever runs it and however often."""
 
@@ -15,7 +15,7 @@ from app.models.enums import Role
 from app.models.execution import ReminderSent
 from app.models.types import id_of
 from app.services.execution import department_members, today
-from app.services.notifications import notify
+from app.services.notices import announce
 
 DUE_SOON_TITLE = N_("期限間近: 「%(milestone)s」（%(title)s）の期限は%(due)sです")
 OVERDUE_TITLE = N_("期限超過: 「%(milestone)s」（%(title)s）の期限%(due)sを過ぎています")
@@ -43,7 +43,7 @@ def _send_once(
             session.flush()
     except IntegrityError:
         return False
-    notify(session, user_ids=recipients, kind="reminder", title=title, proposal_id=proposal.id)
+    announce(session, event="reminder", proposal=proposal, people=recipients, reminder=title)
     return True
 
 

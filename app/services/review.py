@@ -33,6 +33,7 @@ from app.models.types import id_of, utcnow
 from app.services import rubric as rubric_service
 from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
+from app.services.notices import announce
 from app.services.visibility import facts_for, get_visible_proposal, reviewing_clause
 
 REVIEWS_HIDDEN = N_("審査の内容を見られるのは事務局と担当の審査委員だけです。")
@@ -146,6 +147,7 @@ def submit_review(
         review.comment, review.total, review.updated_at = body.comment, total, utcnow()
     session.add(review)
     session.flush()
+    was_complete = reviews_complete(proposal)
     recompute(session, proposal)
     claim(session, proposal)
     record_event(
@@ -155,6 +157,7 @@ def submit_review(
         action="review",
         changes={"total": [old_total, round(total, 1)]},
     )
+    announce_completed(session, proposal, was_complete=was_complete, actor=user)
     session.commit()
     session.refresh(review)
     return review
@@ -175,6 +178,20 @@ def counted_reviews(session: Session, proposal_id: int) -> list[Review]:
         .order_by(col(Review.id))
     )
     return list(session.exec(query).all())
+
+
+def reviews_complete(proposal: Proposal) -> bool:
+    """Every counted reviewer's review is in (and there is at least one)."""
+    return proposal.reviewers_assigned > 0 and proposal.reviews_in == proposal.reviewers_assigned
+
+
+def announce_completed(
+    session: Session, proposal: Proposal, *, was_complete: bool, actor: User
+) -> None:
+    """Tells the secretariat when a change (a review, a recusal, a reviewer taken off)
+    completed the set of reviews (docs/mail.md)."""
+    if not was_complete and reviews_complete(proposal):
+        announce(session, event="reviews-complete", proposal=proposal, actor=actor)
 
 
 def recompute(session: Session, proposal: Proposal) -> None:

@@ -14,11 +14,13 @@ from app.models.review import RecuseIn, ReviewersIn
 from app.models.types import id_of, utcnow
 from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
-from app.services.notifications import notify
+from app.services.notices import announce
 from app.services.review import (
+    announce_completed,
     assignment_of,
     counted_assignments,
     recompute,
+    reviews_complete,
 )
 from app.services.visibility import get_visible_proposal, visible_clause
 from app.validation import validate_body
@@ -28,8 +30,6 @@ CONFLICT_INACTIVE = N_("%(name)sさんは無効な利用者のため、審査委
 CONFLICT_ROLE = N_("%(name)sさんは審査委員の役割を持っていません。")
 CONFLICT_DEPARTMENT = N_("%(name)sさんは提案者と同じ所属のため、審査委員にできません。")
 UNKNOWN_REVIEWER = N_("指定された職員（ID %(id)s）が見つかりません。")
-ASSIGNED_TITLE = N_("審査の依頼: %(title)s")
-ASSIGNED_BODY = N_("審査委員に割り当てられました。審査待ちの一覧から採点してください。")
 
 
 def conflict_of(proposal: Proposal, reviewer: User, policy: rules.ReviewPolicy) -> str | None:
@@ -115,10 +115,13 @@ def assign_reviewers(
     }
     before = sorted(rid for rid, a in existing.items() if a.active and a.recused_at is None)
     newly: list[int] = []
+    removed: list[int] = []
     for reviewer_id, dropped in existing.items():
         if reviewer_id not in wanted and dropped.active:
             dropped.active = False
             session.add(dropped)
+            if dropped.recused_at is None:
+                removed.append(reviewer_id)
     for reviewer in reviewers:
         assignment = existing.get(id_of(reviewer))
         if assignment is None:
@@ -140,6 +143,7 @@ def assign_reviewers(
     if before == after and not newly:
         session.rollback()
         return proposal
+    was_complete = reviews_complete(proposal)
     recompute(session, proposal)
     claim(session, proposal)
     record_event(
@@ -149,14 +153,9 @@ def assign_reviewers(
         action="assign-reviewers",
         changes={"reviewer_ids": [before, after]},
     )
-    notify(
-        session,
-        user_ids=newly,
-        kind="review-assigned",
-        title=ASSIGNED_TITLE % {"title": proposal.title},
-        body=ASSIGNED_BODY,
-        proposal_id=proposal.id,
-    )
+    announce(session, event="review-assigned", proposal=proposal, actor=user, people=newly)
+    announce(session, event="review-unassigned", proposal=proposal, actor=user, people=removed)
+    announce_completed(session, proposal, was_complete=was_complete, actor=user)
     session.commit()
     session.refresh(proposal)
     return proposal
@@ -234,9 +233,11 @@ def recuse(session: Session, *, proposal_id: int, user: User, body: RecuseIn) ->
     assignment.recusal_reason = body.reason
     session.add(assignment)
     session.flush()
+    was_complete = reviews_complete(proposal)
     recompute(session, proposal)
     claim(session, proposal)
     record_event(session, proposal=proposal, actor=user, action="recuse", reason=body.reason)
+    announce_completed(session, proposal, was_complete=was_complete, actor=user)
     session.commit()
     session.refresh(proposal)
     return proposal

@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 from app.errors import Invalid, NotFound
 from app.i18n import N_
 from app.models import Department, User, UserRole
-from app.models.enums import Role
+from app.models.enums import EmailSetting, Role
 from app.models.types import ID_MAX, id_of, utcnow
 from app.models.user import UserCreate, UserUpdate, normalise_employee_number
 from app.passwords import password_problem
@@ -237,3 +237,12 @@ def change_own_password(
     session.add(user)
     sessions.revoke_all(session, user_id=id_of(user), keep_id=keep_session_id)
     session.commit()
+
+
+def set_notification_email(session: Session, *, user: User, setting: EmailSetting) -> None:
+    """The person's own choice of how notices are mailed (docs/mail.md)."""
+    user.notification_email = EmailSetting(setting).value
+    user.updated_at = utcnow()
+    session.add(user)
+    session.commit()
+    session.refresh(user)

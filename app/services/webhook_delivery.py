@@ -1,6 +1,7 @@
-"""Sending the webhook outbox (docs/webhooks.md): claim a due delivery, POST it signed,
-record the outcome; retried after WEBHOOK_RETRY_BASE_SECONDS × 3^(n−1) until
-WEBHOOK_MAX_ATTEMPTS, then given up (the row stays, with its error).
+"""Sending the outbox (docs/webhooks.md, docs/mail.md): claim a due row, send it — POSTed
+signed to its webhook, or handed to the SMTP relay for a mail — and record the outcome;
+retried after WEBHOOK_RETRY_BASE_SECONDS × 3^(n−1) until WEBHOOK_MAX_ATTEMPTS, then given
+up (the row stays, with its error).
 
 Several deliverers may run at once — a thread in every uvicorn worker (`background_
 deliverer`, started by the app's lifespan) and `python -m app deliver-webhooks` from cron.
@@ -35,6 +36,8 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.models import Webhook, WebhookDelivery
 from app.models.types import utcnow
+from app.models.webhook import Channel
+from app.services import mail
 from app.services.webhooks import is_host_allowed
 
 log = logging.getLogger("app.webhooks")
@@ -71,6 +74,8 @@ class Claim:
     body: bytes
     url: str
     secret: str
+    channel: str = Channel.webhook.value
+    payload: dict[str, Any] | None = None
 
 
 @dataclass
@@ -87,13 +92,17 @@ def _due(now: datetime):
 
 
 def claim_next(engine: Engine, *, now: datetime | None = None) -> Claim | None:
-    """Takes the next due delivery of an active webhook for this deliverer, or None."""
+    """Takes the next due row for this deliverer — a mail, or a delivery of an active
+    webhook — or None."""
     now = now or utcnow()
     with Session(engine) as session:
         candidates = session.exec(
             select(WebhookDelivery.id)
-            .join(Webhook, col(Webhook.id) == col(WebhookDelivery.webhook_id))
-            .where(_due(now), col(Webhook.active))
+            .outerjoin(Webhook, col(Webhook.id) == col(WebhookDelivery.webhook_id))
+            .where(
+                _due(now),
+                (col(WebhookDelivery.channel) == Channel.mail.value) | col(Webhook.active),
+            )
             .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.created_at))
             .limit(20)
         ).all()
@@ -112,6 +121,18 @@ def claim_next(engine: Engine, *, now: datetime | None = None) -> Claim | None:
             if claimed != 1:
                 continue  # another deliverer took it first
             delivery = session.get(WebhookDelivery, delivery_id)
+            if delivery is not None and delivery.channel == Channel.mail.value:
+                return Claim(
+                    delivery_id=delivery.id,
+                    token=token,
+                    attempt=delivery.attempts,
+                    event=delivery.event,
+                    body=b"",
+                    url="",
+                    secret="",
+                    channel=delivery.channel,
+                    payload=dict(delivery.payload),
+                )
             webhook = session.get(Webhook, delivery.webhook_id) if delivery else None
             if delivery is None or webhook is None:
                 continue  # deleted meanwhile
@@ -207,18 +228,21 @@ def record(
 
 
 def deliver_one(engine: Engine, *, settings: Settings) -> str | None:
-    """Claims, sends and records one due delivery; its outcome, or None when none is due."""
+    """Claims, sends and records one due row; its outcome, or None when none is due."""
     claim = claim_next(engine)
     if claim is None:
         return None
-    if is_host_allowed(claim.url, settings):
+    if claim.channel == Channel.mail.value:
+        status_code, error = None, mail.send(claim.payload or {}, settings)
+    elif is_host_allowed(claim.url, settings):
         status_code, error = send(claim)
     else:
         status_code, error = None, HOST_REFUSED
     outcome = record(engine, claim, status_code=status_code, error=error, settings=settings)
     if error is not None:
         log.warning(
-            "webhook delivery %s attempt %s: %s (%s)",
+            "%s delivery %s attempt %s: %s (%s)",
+            claim.channel,
             claim.delivery_id,
             claim.attempt,
             error,

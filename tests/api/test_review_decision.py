@@ -2,7 +2,10 @@
 that writes nothing, the review the decision needs, and the authors' notifications."""
 
 import pytest
+from sqlalchemy import delete
+from sqlmodel import col
 
+from app.models import Notification
 from app.models.enums import Role
 from tests.api import test_review as shared
 from tests.api.test_review import API, assign, decide, get, in_review, score, written
@@ -82,8 +85,9 @@ def test_decide(world, implementing, outcome, status, award, label) -> None:
         outcome,
         "窓口の待ち時間が半減する見込み",
     )
-    (note,) = notifications(world.api(world.author))["items"]
-    assert note["kind"] == "decided" and note["proposal_id"] == pid
+    items = notifications(world.api(world.author))["items"]
+    (note,) = [n for n in items if n["kind"] == "decided"]
+    assert note["proposal_id"] == pid
     assert f"は{label}となりました" in note["title"] and "窓口予約システムの導入" in note["title"]
     assert note["body"] == "窓口の待ち時間が半減する見込み"
 
@@ -102,19 +106,23 @@ def test_each_author_is_notified_exactly_once(world, make_user, implementing) ->
     assert response.status_code == 200, response.text
     for user in (world.author, first, second):
         listed = notifications(world.api(user))
-        assert (listed["total"], listed["unread"]) == (1, 1), user.name
-        assert [n["kind"] for n in listed["items"]] == ["decided"]
-    # Reviewers were told when assigned, not of the decision; the secretariat not at all.
+        assert (listed["total"], listed["unread"]) == (2, 2), user.name
+        assert [n["kind"] for n in listed["items"]] == ["decided", "accepted"]
+    # Reviewers were told when assigned, not of the decision; the secretariat of the
+    # submission only (the decision is its own; B's review is not in yet).
     for reviewer in (world.a, world.b):
         assert [n["kind"] for n in notifications(world.api(reviewer))["items"]] == [
             "review-assigned"
         ]
-    assert notifications(world.sec)["total"] == 0
+    assert [n["kind"] for n in notifications(world.sec)["items"]] == ["submitted"]
 
 
-def test_reading_notifications(world, implementing) -> None:
+def test_reading_notifications(world, implementing, session) -> None:
     first = reviewed(world, title="一件目")
     second = reviewed(world, title="二件目")
+    # Only the decisions' notices here (the earlier steps' are tests/notices).
+    session.exec(delete(Notification).where(col(Notification.kind) != "review-assigned"))
+    session.commit()
     decide(world.sec, first, outcome="rejected", reason="効果が小さい")
     decide(world.sec, second, outcome="deferred", reason="来年度に再検討")
     api = world.api(world.author)
@@ -199,12 +207,13 @@ def test_bad_decision_is_422_and_writes_nothing(world, session, implementing, bo
     pid = reviewed(world)
     body = {k: (implementing.id if v is DEPT else v) for k, v in body.items()}
     before = written(session, pid)
+    told = notifications(world.api(world.author))["total"]
     response = world.sec.post(f"{API}/proposals/{pid}/decide", json=body)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert any(field in e["loc"] for e in response.json()["errors"]), response.json()
     assert written(session, pid) == before
-    assert notifications(world.api(world.author))["total"] == 0
+    assert notifications(world.api(world.author))["total"] == told
     assert get(world.sec, pid)["status"] == "in_review"
 
 
@@ -345,7 +354,7 @@ def test_reopen_review_of_a_deferred_proposal(world, session, implementing) -> N
     assert response.status_code == 200, response.text
     assert (response.json()["outcome"], response.json()["award"]) == ("adopted", "merit")
     kinds = [n["kind"] for n in notifications(world.api(world.author))["items"]]
-    assert kinds == ["decided", "decided"]
+    assert kinds == ["decided", "decided", "accepted"]
 
 
 @pytest.mark.parametrize("outcome", ["adopted", "rejected", None])

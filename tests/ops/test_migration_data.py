@@ -134,7 +134,8 @@ def insert(connection: Connection, table: str, columns: str, *rows: tuple) -> No
     for row in rows:
         values = dict(zip(names, row, strict=True))
         connection.execute(statement, {n: stored(connection, v) for n, v in values.items()})
-    if connection.dialect.name == "postgresql" and "id" in names:
+    serial = "id" in names and isinstance(rows[0][names.index("id")], int)
+    if connection.dialect.name == "postgresql" and serial:
         # Explicit ids, as a copy from the old ledger would have them: move the sequence on.
         sequence = f"pg_get_serial_sequence('\"{table}\"', 'id')"
         connection.execute(text(f'SELECT setval({sequence}, MAX(id)) FROM "{table}"'))
@@ -457,6 +458,22 @@ def fill_0009(connection: Connection) -> None:
     )
 
 
+def fill_0010(connection: Connection) -> None:
+    # A webhook and a delivery in the outbox, which 0013 opens to mail (channel "webhook").
+    insert(
+        connection, "webhook", "id url events secret active created_at created_by_id",
+        (1, "https://portal.example/hooks", ["*"], "s" * 32, True, at(116), 1),
+    )
+    insert(
+        connection, "webhook_delivery",
+        "id webhook_id event payload attempts status_code error next_attempt_at delivered_at "
+        "created_at",
+        ("0b6c1f6e-3d2a-4c59-9a1e-5b7f8c9d0e1f", 1, "proposal.status_changed",
+         {"event": "proposal.status_changed", "data": {"proposal_id": 5}}, 2, 503, "HTTP 503",
+         at(116, 1), None, at(116)),
+    )
+
+
 # fmt: on
 
 
@@ -469,6 +486,7 @@ FILLS: dict[str, Callable[[Connection], None]] = {
     "0007": fill_0007,
     "0008": fill_0008,
     "0009": fill_0009,
+    "0010": fill_0010,
 }
 
 
@@ -579,6 +597,9 @@ def check_head(connection: Connection, data: Snapshot) -> None:
     assert {k[0]: r["email"] for k, r in data["user"].items()} == {u[0]: u[1] for u in USERS}
     assert data["user"][(7,)]["is_active"] is False
     assert data["round"][(2,)]["ends_on"] == date(2026, 6, 30)
+    ((_key, delivery),) = data["webhook_delivery"].items()
+    assert (delivery["channel"], delivery["webhook_id"], delivery["attempts"]) == ("webhook", 1, 2)
+    assert {row["notification_email"] for row in data["user"].values()} == {"immediate"}
 
     # The search follows titles written before 0004 and edited after the rebuilds.
     if connection.dialect.name == "sqlite":

@@ -13,8 +13,9 @@ from app.deps import (
 )
 from app.models.auth_session import AuthSession, AuthSessionPublic, SessionKind
 from app.models.page import Page
+from app.models.enums import EmailSetting
 from app.models.types import Id, id_of
-from app.models.user import UserMe
+from app.models.user import NotificationSettings, UserMe
 from app.routers.api.common import whole_list
 from app.services import sessions, users
 from app.services.auth import authenticate
@@ -123,3 +124,18 @@ def change_password(
 def read_me(user: ApiUser) -> UserMe:
     """The caller's own account."""
     return UserMe.model_validate(user, from_attributes=True)
+
+
+@router.get("/users/me/notification-settings", response_model=NotificationSettings)
+def read_notification_settings(user: ApiUser) -> NotificationSettings:
+    """Whether the caller's notices are also mailed: each at once, daily, or not at all."""
+    return NotificationSettings(email=EmailSetting(user.notification_email))
+
+
+@router.put("/users/me/notification-settings", response_model=NotificationSettings)
+def put_notification_settings(
+    body: NotificationSettings, session: SessionDep, user: ApiUser
+) -> NotificationSettings:
+    """Sets how the caller's notices are mailed (`daily`: `python -m app send-digests`)."""
+    users.set_notification_email(session, user=user, setting=body.email)
+    return NotificationSettings(email=EmailSetting(user.notification_email))

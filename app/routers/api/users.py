@@ -5,11 +5,14 @@ from fastapi import APIRouter, Depends, Path, Query, Response, UploadFile
 from app.deps import AdminApiUser, IfMatch, SessionDep
 from app.models.enums import Role
 from app.models.page import Page
+from app.models.invitation import InvitationSent
 from app.models.roster import RosterImportResult
 from app.models.types import Id, Text
 from app.models.user import UserCreate, UserPublic, UserUpdate
 from app.routers.api.common import envelope, with_etag
+from app.routers.api.problems import PROBLEM_SCHEMA
 from app.routers.api.roster_answers import IMPORT_RESPONSES, import_answer
+from app.services import invitations
 from app.services import roster as roster_service
 from app.services import users as users_service
 from app.services.pagination import PageParams, page_params
@@ -93,3 +96,23 @@ def update_user(
         session, user_id=user_id, data=data, actor=admin, expected_version=if_match
     )
     return with_etag(response, _public(user))
+
+
+@router.post(
+    f"{USER}/invite",
+    response_model=InvitationSent,
+    status_code=202,
+    responses={
+        409: {
+            "description": "An inactive user, or mail is off (no SMTP_HOST)",
+            "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+        }
+    },
+)
+def invite_user(user_id: UserId, session: SessionDep, admin: AdminApiUser) -> InvitationSent:
+    """Mail the user a one-time link, valid 7 days, to set their own password (an imported
+    user has none). A newer invitation replaces the older. 409 for an inactive user or
+    while mail is off (no SMTP_HOST)."""
+    invitation = invitations.invite(session, user_id=user_id, actor=admin)
+    user = users_service.get_user(session, user_id=user_id)
+    return InvitationSent(user_id=user_id, email=user.email, expires_at=invitation.expires_at)

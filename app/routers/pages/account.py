@@ -1,4 +1,5 @@
-"""「アカウント」: the signed-in user's own password and sign-ins (docs/security.md)."""
+"""「アカウント」: the signed-in user's own password and sign-ins (docs/security.md), and how
+their notices are mailed (docs/mail.md)."""
 
 from typing import Annotated
 
@@ -9,9 +10,10 @@ from app.deps import SESSION_KEY, PageUser, SessionDep
 from app.errors import Invalid, NotFound
 from app.htmx import redirect, render
 from app.i18n import gettext as _
+from app.models.enums import EMAIL_SETTING_LABELS, EmailSetting
 from app.models.types import Id, id_of
 from app.routers.pages.forms import invalid_errors
-from app.services import sessions, users
+from app.services import mail, sessions, users
 from app.templating import flash
 
 router = APIRouter()
@@ -22,6 +24,8 @@ def _context(request: Request, session: SessionDep, user: PageUser, **extra) -> 
     return {
         "sessions": sessions.list_sessions(session, user_id=id_of(user)),
         "current_id": request.state.auth.id,
+        "email_settings": EMAIL_SETTING_LABELS,
+        "mail_enabled": mail.enabled(),
         "errors": {},
         **extra,
     }
@@ -88,4 +92,22 @@ def revoke_other_sessions(request: Request, session: SessionDep, user: PageUser)
     sessions.revoke_all(session, user_id=id_of(user), keep_id=request.state.auth.id)
     session.commit()
     flash(request, _("この端末以外のすべての端末をログアウトさせました。"))
+    return redirect(request, "/account")
+
+
+@router.post("/account/notifications")
+def set_notification_email(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    email: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """How one's notices are mailed: each at once, one digest a day, or not at all."""
+    try:
+        setting = EmailSetting(email)
+    except ValueError:
+        flash(request, _("メールの受け取り方を選んでください。"), level="error")
+        return redirect(request, "/account")
+    users.set_notification_email(session, user=user, setting=setting)
+    flash(request, _("メールの受け取り方を変更しました。"))
     return redirect(request, "/account")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.deps import AdminPageUser, SessionDep
-from app.errors import Invalid, PreconditionFailed
+from app.errors import Invalid, InvalidTransition, PreconditionFailed
 from app.htmx import redirect, render
 from app.i18n import gettext as _
 from app.models.department import DepartmentCreate, DepartmentUpdate
@@ -15,6 +15,7 @@ from app.models.types import Id
 from app.models.user import UserCreate, UserUpdate
 from app.routers.pages.forms import form_values, form_version, invalid_errors, validate
 from app.services import departments as departments_service
+from app.services import invitations
 from app.services import users as users_service
 from app.services.pagination import PageParams
 from app.templating import flash
@@ -174,6 +175,21 @@ async def update_user(
             return redirect(request, "/admin/users")
     context = _user_form_context(session, values=values, errors=errors, target=user)
     return render(request, "pages/admin/user_form.html", context, block="form", status_code=422)
+
+
+@router.post("/users/{user_id}/invite")
+def invite_user(
+    user_id: Id, request: Request, session: SessionDep, admin: AdminPageUser
+) -> Response:
+    """Mail the user a one-time link to set their password (docs/mail.md)."""
+    try:
+        invitation = invitations.invite(session, user_id=user_id, actor=admin)
+    except InvalidTransition as exc:
+        flash(request, _(exc.detail), level="error")
+        return redirect(request, f"/admin/users/{user_id}")
+    user = users_service.get_user(session, user_id=invitation.user_id)
+    flash(request, _("%(email)s に招待メールを送りました。", email=user.email))
+    return redirect(request, f"/admin/users/{user_id}")
 
 
 @router.get("/departments")

@@ -12,12 +12,13 @@ from app.deps import (
     client_address,
     start_session,
 )
-from app.errors import NotAuthenticated, TooManyRequests
+from app.errors import Invalid, NotAuthenticated, TooManyRequests
 from app.htmx import redirect, render
 from app.i18n import LOCALE_COOKIE, LOCALES
 from app.i18n import gettext as _
 from app.models.auth_session import SessionKind
-from app.services import sessions
+from app.routers.pages.forms import invalid_errors
+from app.services import invitations, sessions
 from app.services.auth import authenticate
 from app.templating import flash
 
@@ -114,3 +115,43 @@ def set_language(
             LOCALE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True
         )
     return response
+
+
+# -- invitations: setting one's first password through a mailed link ------------------------
+
+
+@router.get("/invitations/{token}")
+def invitation_page(token: str, request: Request, session: SessionDep) -> Response:
+    """The form behind an invitation link (docs/mail.md); 404 when it cannot be used."""
+    found = invitations.find(session, token)
+    if found is None:
+        return render(request, "pages/auth/invitation.html", {"usable": False}, status_code=404)
+    _invitation, user = found
+    context = {"usable": True, "person": user, "token": token, "errors": {}}
+    return render(request, "pages/auth/invitation.html", context)
+
+
+@router.post("/invitations/{token}")
+def accept_invitation(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    password: Annotated[str, Form(max_length=128)] = "",
+    password_again: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Sets the password once; then the person signs in."""
+    found = invitations.find(session, token)
+    if found is None:
+        return render(request, "pages/auth/invitation.html", {"usable": False}, status_code=404)
+    try:
+        user = invitations.accept(
+            session, token=token, password=password, password_again=password_again
+        )
+    except Invalid as exc:
+        errors = invalid_errors(exc)
+        context = {"usable": True, "person": found[1], "token": token, "errors": errors}
+        return render(request, "pages/auth/invitation.html", context, status_code=422)
+    if user is None:
+        return render(request, "pages/auth/invitation.html", {"usable": False}, status_code=404)
+    flash(request, _("パスワードを設定しました。ログインしてください。"))
+    return redirect(request, "/login")

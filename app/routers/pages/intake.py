@@ -1,4 +1,5 @@
-"""The secretariat's pages: the intake queue (受付待ち) and rounds (募集回)."""
+"""The secretariat's pages: the intake queue (受付待ち), rounds (募集回) and the work 人事異動
+left behind (人事異動の確認)."""
 
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from app.models.round import RoundCreate
 from app.presenters.proposal_view import action_buttons, load_names
 from app.routers.pages.forms import form_values, invalid_errors, validate
 from app.services import rounds as rounds_service
+from app.services import staff_changes
 from app.services.proposals import intake_queue
 from app.services.similar import similar_proposals
 from app.templating import flash
@@ -44,6 +46,18 @@ def intake_page(request: Request, session: SessionDep, user: SecretariatPageUser
         "similar": similar_for_queue(session, proposals, user),
     }
     return render(request, "pages/intake/queue.html", context)
+
+
+@router.get("/staff-changes")
+def staff_changes_page(
+    request: Request, session: SessionDep, user: SecretariatPageUser
+) -> Response:
+    """人事異動の確認: reviewers to reassign, and the open work of deactivated people."""
+    context = {
+        "reassignments": staff_changes.reassignments(session),
+        "left": staff_changes.left_work(session),
+    }
+    return render(request, "pages/intake/staff_changes.html", context)
 
 
 @router.get("/rounds")
