@@ -20,7 +20,6 @@ from app.main import create_app
 from app.models import User
 from app.models.enums import Role
 from app.services import mail
-from app.services import policy as review_policy
 from app.services.webhook_delivery import PassResult, deliver_due
 from tests.conftest import bearer_token
 from tests.live import free_port
@@ -69,7 +68,7 @@ def inbox() -> Iterator[Inbox]:
 @pytest.fixture
 def mail_settings(settings: Settings, inbox: Inbox) -> Iterator[Settings]:
     """The test settings with the relay on; put back to mail off afterwards (the mail
-    settings, like the review policy, are the process's)."""
+    settings are the process's, set by create_app)."""
     yield settings.model_copy(
         update={
             "smtp_host": "127.0.0.1",
@@ -80,7 +79,6 @@ def mail_settings(settings: Settings, inbox: Inbox) -> Iterator[Settings]:
         }
     )
     mail.configure(settings)
-    review_policy.configure(settings)
 
 
 @pytest.fixture
