@@ -2,8 +2,8 @@
 person's e-mail notification setting; notifications waiting for the daily digest;
 invitations to set a password
 
-Revision ID: 0013_mail
-Revises: 0012
+Revision ID: 0014_mail
+Revises: 0013_perf
 Create Date: 2026-12-01 13:30:00
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0013_mail"
-down_revision: str | None = "0012"
+revision: str = "0014_mail"
+down_revision: str | None = "0013_perf"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
