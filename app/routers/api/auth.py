@@ -12,8 +12,8 @@ from app.deps import (
     start_session,
 )
 from app.models.auth_session import AuthSession, AuthSessionPublic, SessionKind
-from app.models.page import Page
 from app.models.enums import EmailSetting
+from app.models.page import Page
 from app.models.types import Id, id_of
 from app.models.user import NotificationSettings, UserMe
 from app.routers.api.common import whole_list

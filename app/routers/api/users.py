@@ -4,8 +4,8 @@ from fastapi import APIRouter, Depends, Path, Query, Response, UploadFile
 
 from app.deps import AdminApiUser, IfMatch, SessionDep
 from app.models.enums import Role
-from app.models.page import Page
 from app.models.invitation import InvitationSent
+from app.models.page import Page
 from app.models.roster import RosterImportResult
 from app.models.types import Id, Text
 from app.models.user import UserCreate, UserPublic, UserUpdate
