@@ -10,7 +10,7 @@ from app.models.roster import RosterImportResult
 from app.models.types import Id, Text
 from app.models.user import UserCreate, UserPublic, UserUpdate
 from app.routers.api.common import envelope, with_etag
-from app.routers.api.problems import PROBLEM_SCHEMA
+from app.routers.api.problems import PROBLEM_REF
 from app.routers.api.roster_answers import IMPORT_RESPONSES, import_answer
 from app.services import invitations
 from app.services import roster as roster_service
@@ -105,7 +105,7 @@ def update_user(
     responses={
         409: {
             "description": "An inactive user, or mail is off (no SMTP_HOST)",
-            "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+            "content": {"application/problem+json": {"schema": PROBLEM_REF}},
         }
     },
 )
