@@ -104,11 +104,9 @@ def _load_demo(_args: argparse.Namespace) -> int:
 
 
 def _send_reminders(args: argparse.Namespace) -> int:
-    from app.services import mail
     from app.services.reminders import send_reminders
 
     settings = get_settings()
-    mail.configure(settings)
     engine = make_engine(settings)
     with Session(engine) as session:
         result = send_reminders(session, on=args.date, days_ahead=settings.reminder_days_ahead)
@@ -179,11 +177,9 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _send_digests(_args: argparse.Namespace) -> int:
-    from app.services import mail
     from app.services.digests import send_digests
 
     settings = get_settings()
-    mail.configure(settings)
     with Session(make_engine(settings)) as session:
         result = send_digests(session)
     print(f"digests queued: {result.mails} mails with {result.notices} notices")

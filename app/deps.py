@@ -14,7 +14,7 @@ from app.models import User
 from app.models.auth_session import SessionKind
 from app.models.enums import Role
 from app.rules import with_policy
-from app.services import api_keys, sessions
+from app.services import api_keys, mail, sessions
 from app.services.concurrency import parse_if_match
 
 NOT_SIGNED_IN = N_("ログインしてください。")
@@ -37,6 +37,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     engine = request.app.state.engine
     session = Session(engine, expire_on_commit=False)
     with_policy(session, request.app.state.policy)  # rules.policy_of reads it
+    mail.with_settings(session, request.app.state.settings)  # mail.settings_of reads it
     request.state.db = session  # reused by the page layout (the unread badge)
     try:
         yield session

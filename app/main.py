@@ -192,6 +192,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     with Session(app.state.engine) as session:
         with_policy(session, app.state.policy)
+        mail.with_settings(session, app.state.settings)
         swept = sweep(session, settings=app.state.settings, min_age_seconds=STARTUP_MIN_AGE_SECONDS)
         if swept.partial or swept.orphans:
             log.warning(
@@ -226,7 +227,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     # The review policy the settings choose; every request's session works under it.
     app.state.policy = ReviewPolicy.from_settings(settings)
-    mail.configure(settings)
     app.state.engine = engine or make_engine(settings)
 
     install_error_handlers(app)

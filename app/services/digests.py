@@ -50,14 +50,14 @@ def send_digests(session: Session) -> DigestResult:
             user is not None
             and user.is_active
             and user.notification_email != EmailSetting.off.value
-            and mail.enabled()
+            and mail.enabled(mail.settings_of(session))
         ):
             items = [
                 (row, session.get(Proposal, row.proposal_id) if row.proposal_id else None)
                 for row in rows
             ]
             subject = mail.DIGEST_SUBJECT % {"count": len(rows)}
-            text = mail.compose_digest(user, items)
+            text = mail.compose_digest(mail.settings_of(session), user, items)
             mail.enqueue(session, user=user, event="digest", subject=subject, text=text)
             result.mails += 1
             result.notices += len(rows)

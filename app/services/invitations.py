@@ -44,7 +44,8 @@ def invite(session: Session, *, user_id: int, actor: User) -> Invitation:
     user = get_user(session, user_id=user_id)
     if not user.is_active:
         raise InvalidTransition(INACTIVE)
-    if not mail.enabled():
+    config = mail.settings_of(session)
+    if not mail.enabled(config):
         raise InvalidTransition(MAIL_OFF)
     now = utcnow()
     session.execute(
@@ -65,7 +66,7 @@ def invite(session: Session, *, user_id: int, actor: User) -> Invitation:
     text = TEXT % {
         "name": user.name,
         "days": INVITATION_DAYS,
-        "url": mail.link(f"/invitations/{token}"),
+        "url": mail.link(config, f"/invitations/{token}"),
         "email": user.email,
     }
     mail.enqueue(session, user=user, event="invitation", subject=SUBJECT, text=text)

@@ -40,31 +40,23 @@ DIGEST_INTRO = N_("業務改善提案システムの、まだメールでお送�
 SMTP_OFF = "SMTP_HOST not set"
 
 
-class _Config:
-    """The settings in force: set when the app (or a command) starts, else read once."""
-
-    settings: Settings | None = None
-
-
-_config = _Config()
+def settings_of(session: Session) -> Settings:
+    """The settings the session works under: the app puts its own on every session it
+    opens (deps.get_session, the commands); a bare session reads the environment's."""
+    return session.info.get("settings") or get_settings()
 
 
-def configure(settings: Settings) -> None:
-    _config.settings = settings
+def with_settings(session: Session, settings: Settings) -> Session:
+    session.info["settings"] = settings
+    return session
 
 
-def settings() -> Settings:
-    if _config.settings is None:
-        _config.settings = get_settings()
-    return _config.settings
+def enabled(config: Settings) -> bool:
+    return bool(config.smtp_host.strip())
 
 
-def enabled() -> bool:
-    return bool(settings().smtp_host.strip())
-
-
-def link(path: str) -> str:
-    return settings().public_base_url.rstrip("/") + path
+def link(config: Settings, path: str) -> str:
+    return config.public_base_url.rstrip("/") + path
 
 
 def proposal_path(proposal_id: int | None) -> str:
@@ -72,6 +64,7 @@ def proposal_path(proposal_id: int | None) -> str:
 
 
 def compose(
+    config: Settings,
     user: User,
     *,
     title: str,
@@ -90,12 +83,12 @@ def compose(
         lines += [body.strip(), ""]
     if next_step:
         lines += [NEXT_STEP % {"step": next_step}, ""]
-    lines.append(LINK % {"url": link(proposal_path(proposal.id if proposal else None))})
-    lines += ["", "--", FOOTER % {"url": link("/account")}]
+    lines.append(LINK % {"url": link(config, proposal_path(proposal.id if proposal else None))})
+    lines += ["", "--", FOOTER % {"url": link(config, "/account")}]
     return "\n".join(lines) + "\n"
 
 
-def compose_digest(user: User, items: list[tuple[Any, Proposal | None]]) -> str:
+def compose_digest(config: Settings, user: User, items: list[tuple[Any, Proposal | None]]) -> str:
     """The day's notices (Notification rows with their proposals) in one text."""
     lines = [GREETING % {"name": user.name}, "", DIGEST_INTRO, ""]
     for notification, proposal in items:
@@ -104,8 +97,8 @@ def compose_digest(user: User, items: list[tuple[Any, Proposal | None]]) -> str:
             lines.append("  " + NUMBER % {"number": proposal.number or NO_NUMBER})
         if notification.body.strip():
             lines += ["  " + line for line in notification.body.strip().splitlines()]
-        lines += ["  " + link(proposal_path(notification.proposal_id)), ""]
-    lines += ["--", FOOTER % {"url": link("/account")}]
+        lines += ["  " + link(config, proposal_path(notification.proposal_id)), ""]
+    lines += ["--", FOOTER % {"url": link(config, "/account")}]
     return "\n".join(lines) + "\n"
 
 
@@ -113,7 +106,8 @@ def enqueue(session: Session, *, user: User, event: str, subject: str, text: str
     """One mail to `user`, due now; the caller commits it with the change it reports."""
     now = utcnow()
     delivery_id = str(uuid.uuid4())
-    domain = urlsplit(f"//{settings().mail_from.rpartition('@')[2]}").hostname or "localhost"
+    sender = settings_of(session).mail_from.rpartition("@")[2]
+    domain = urlsplit(f"//{sender}").hostname or "localhost"
     session.add(
         WebhookDelivery(
             id=delivery_id,

@@ -30,7 +30,8 @@ def notify(
     """Adds one notification per user and, by each one's setting, their mail now (an outbox
     row) or a mark for the day's digest. The caller commits with the change it reports."""
     proposal = session.get(Proposal, proposal_id) if proposal_id else None
-    mailing = mail.enabled()
+    config = mail.settings_of(session)
+    mailing = mail.enabled(config)
     for user_id in dict.fromkeys(user_ids):
         user = session.get(User, user_id)
         setting = user.notification_email if user and user.is_active and mailing else "off"
@@ -46,7 +47,7 @@ def notify(
         )
         if user is not None and setting == EmailSetting.immediate.value:
             text = mail.compose(
-                user, title=title, body=body, next_step=next_step, proposal=proposal
+                config, user, title=title, body=body, next_step=next_step, proposal=proposal
             )
             mail.enqueue(session, user=user, event=kind, subject=title, text=text)
 

@@ -19,7 +19,6 @@ from app.config import Settings
 from app.main import create_app
 from app.models import User
 from app.models.enums import Role
-from app.services import mail
 from app.services.webhook_delivery import PassResult, deliver_due
 from tests.conftest import bearer_token
 from tests.live import free_port
@@ -66,10 +65,10 @@ def inbox() -> Iterator[Inbox]:
 
 
 @pytest.fixture
-def mail_settings(settings: Settings, inbox: Inbox) -> Iterator[Settings]:
-    """The test settings with the relay on; put back to mail off afterwards (the mail
-    settings are the process's, set by create_app)."""
-    yield settings.model_copy(
+def mail_settings(settings: Settings, inbox: Inbox) -> Settings:
+    """The test settings with the relay on (an app made with them, and a session carrying
+    them, mail; the others do not)."""
+    return settings.model_copy(
         update={
             "smtp_host": "127.0.0.1",
             "smtp_port": inbox.port,
@@ -78,7 +77,6 @@ def mail_settings(settings: Settings, inbox: Inbox) -> Iterator[Settings]:
             "webhook_retry_base_seconds": 0.3,
         }
     )
-    mail.configure(settings)
 
 
 @pytest.fixture

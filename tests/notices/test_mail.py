@@ -111,7 +111,6 @@ def test_a_relay_that_is_down_never_holds_up_a_request(
     author, secretariat = pair
     port = free_port()
     down = mail_settings.model_copy(update={"smtp_port": port})
-    mail.configure(down)
     started = time.monotonic()
     submit(as_user(author))
     assert time.monotonic() - started < 5
@@ -152,7 +151,7 @@ def team(make_user, make_department) -> Iterator[tuple]:
 
 
 def test_the_setting_decides_immediate_daily_or_off(
-    team, as_user, db_engine, send_outbox, inbox: Inbox
+    team, as_user, db_engine, send_outbox, inbox: Inbox, mail_settings
 ):
     author, daily, off, immediate = team
     for user, value in ((daily, "daily"), (off, "off")):
@@ -167,7 +166,7 @@ def test_the_setting_decides_immediate_daily_or_off(
     to = sorted(m["To"].addresses[0].addr_spec for m in inbox.take())
     assert to == [immediate.email, immediate.email]
     # Everyone has both notices in the app.
-    with Session(db_engine) as session:
+    with mail.with_settings(Session(db_engine), mail_settings) as session:
         for user in (daily, off, immediate):
             rows = session.exec(select(Notification).where(Notification.user_id == user.id)).all()
             assert len(rows) == 2
@@ -185,12 +184,14 @@ def test_the_setting_decides_immediate_daily_or_off(
     assert text.index("「一件目」") < text.index("「二件目」")
 
 
-def test_a_digest_skips_who_turned_mail_off_meanwhile(team, as_user, db_engine, send_outbox, inbox):
+def test_a_digest_skips_who_turned_mail_off_meanwhile(
+    team, as_user, db_engine, send_outbox, inbox, mail_settings
+):
     author, daily, _off, _immediate = team
     as_user(daily).put(SETTINGS, json={"email": "daily"})
     submit(as_user(author))
     as_user(daily).put(SETTINGS, json={"email": "off"})
-    with Session(db_engine) as session:
+    with mail.with_settings(Session(db_engine), mail_settings) as session:
         assert send_digests(session).mails == 0
         pending = session.exec(select(Notification).where(col(Notification.digest_pending)))
         assert pending.all() == []

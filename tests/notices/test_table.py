@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from app.models import Notification, User
+from app.services import mail
 from app.services.execution import today
 from app.services.notices import NOTICES
 from app.services.reminders import send_reminders
@@ -69,7 +70,9 @@ class Watch:
         return rows
 
 
-def test_each_step_tells_whom_the_table_says(cast, as_user, db_engine, send_outbox, inbox):
+def test_each_step_tells_whom_the_table_says(
+    cast, as_user, db_engine, send_outbox, inbox, mail_settings
+):
     c = cast
     watch = Watch(db_engine, send_outbox, inbox)
     authors = {c.author.id, c.co_author.id}
@@ -137,7 +140,8 @@ def test_each_step_tells_whom_the_table_says(cast, as_user, db_engine, send_outb
     due = today() + timedelta(days=3)
     milestone = {"title": "業者選定", "due_date": due.isoformat()}
     ok(doer.post(f"{API}/proposals/{pid}/milestones", json=milestone), 201)
-    with Session(db_engine) as session:
+    # The reminders' command runs with the service's settings (the relay on).
+    with mail.with_settings(Session(db_engine), mail_settings) as session:
         assert send_reminders(session, on=today()).sent == 1
     (reminded, _) = watch.step(("reminder",), {"reminder": implementers})
     assert "業者選定" in reminded.title

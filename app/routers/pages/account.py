@@ -25,7 +25,7 @@ def _context(request: Request, session: SessionDep, user: PageUser, **extra) -> 
         "sessions": sessions.list_sessions(session, user_id=id_of(user)),
         "current_id": request.state.auth.id,
         "email_settings": EMAIL_SETTING_LABELS,
-        "mail_enabled": mail.enabled(),
+        "mail_enabled": mail.enabled(request.app.state.settings),
         "errors": {},
         **extra,
     }
