@@ -199,7 +199,7 @@ class UserMe(SQLModel):
 class NotificationSettings(SQLModel):
     """How notices reach the person beyond the app (API.md "E-mail notifications")."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ModelConfig(extra="forbid")
 
     email: EmailSetting = SchemaField(
         description="immediate: each notice mailed; daily: one digest a day; off: no mail"

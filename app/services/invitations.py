@@ -6,14 +6,16 @@ newer invitation replaces an older one. Only the token's SHA-256 is stored."""
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any, cast
 
 from sqlalchemy import update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from app.errors import Invalid, InvalidTransition
 from app.i18n import N_
 from app.models import Invitation, User
-from app.models.types import utcnow
+from app.models.types import id_of, utcnow
 from app.passwords import password_problem
 from app.security import hash_password
 from app.services import mail, sessions
@@ -56,7 +58,7 @@ def invite(session: Session, *, user_id: int, actor: User) -> Invitation:
     )
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
-        user_id=user.id,
+        user_id=id_of(user),
         token_hash=_hash(token),
         created_at=now,
         expires_at=now + timedelta(days=INVITATION_DAYS),
@@ -105,11 +107,15 @@ def accept(session: Session, *, token: str, password: str, password_again: str) 
     problem = password_problem(password, user.email)
     if problem is not None:
         raise Invalid.field("password", problem)
-    claimed = session.execute(
-        update(Invitation)
-        .where(col(Invitation.id) == invitation.id)
-        .where(col(Invitation.used_at).is_(None))
-        .values(used_at=utcnow())
+    # An UPDATE's result is a CursorResult (it has the rowcount); Session.execute says Result.
+    claimed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Invitation)
+            .where(col(Invitation.id) == invitation.id)
+            .where(col(Invitation.used_at).is_(None))
+            .values(used_at=utcnow())
+        ),
     ).rowcount
     if claimed != 1:  # used at the same moment by another request
         session.rollback()
@@ -118,6 +124,6 @@ def accept(session: Session, *, token: str, password: str, password_again: str) 
     user.version += 1
     user.updated_at = utcnow()
     session.add(user)
-    sessions.revoke_all(session, user_id=user.id)
+    sessions.revoke_all(session, user_id=id_of(user))
     session.commit()
     return user

@@ -69,14 +69,13 @@ def implementers(session: Session, proposal: Proposal, _context: Context) -> lis
     """The implementing department's active staff, and the owner of the work."""
     members: list[int] = []
     if proposal.implementing_department_id is not None:
-        members = list(
-            session.exec(
-                select(User.id)
-                .where(User.department_id == proposal.implementing_department_id)
-                .where(col(User.is_active).is_(True))
-                .order_by(col(User.id))
-            ).all()
-        )
+        rows = session.exec(
+            select(User.id)
+            .where(User.department_id == proposal.implementing_department_id)
+            .where(col(User.is_active).is_(True))
+            .order_by(col(User.id))
+        ).all()
+        members = [user_id for user_id in rows if user_id is not None]
     return [*members, *([proposal.owner_id] if proposal.owner_id else [])]
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from app import rules
 from app.models import Milestone, Proposal, ReviewAssignment, User
+from app.models.types import id_of
 from app.services.review import counted_reviews
 from app.services.reviewers import conflict_of
 
@@ -47,9 +48,10 @@ def open_review_assignments(session: Session) -> list[tuple[ReviewAssignment, Pr
     reviewed: dict[int, set[int]] = {}
     result = []
     for assignment, proposal, user in rows:
-        if proposal.id not in reviewed:
-            reviewed[proposal.id] = {r.reviewer_id for r in counted_reviews(session, proposal.id)}
-        if user.id not in reviewed[proposal.id]:
+        proposal_id = id_of(proposal)
+        if proposal_id not in reviewed:
+            reviewed[proposal_id] = {r.reviewer_id for r in counted_reviews(session, proposal_id)}
+        if user.id not in reviewed[proposal_id]:
             result.append((assignment, proposal, user))
     return result
 
