@@ -11,8 +11,8 @@ import pytest
 
 from app.models.enums import Role, Status
 from app.wareki import today_jst
+from tests.api import review_support as review
 from tests.api import test_budget as shared
-from tests.api import test_review as review
 from tests.api.test_budget import (
     API,
     NEXT_YEAR,

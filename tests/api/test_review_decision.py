@@ -7,8 +7,8 @@ from sqlmodel import col
 
 from app.models import Notification
 from app.models.enums import Role
-from tests.api import test_review as shared
-from tests.api.test_review import API, assign, decide, get, in_review, score, written
+from tests.api import review_support as shared
+from tests.api.review_support import API, assign, decide, get, in_review, score, written
 
 # The shared fixtures (pytest finds fixtures by module attribute).
 world = shared.world

@@ -9,8 +9,17 @@ to one decimal; 要協議 when the totals spread by more than the margin (defaul
 from sqlmodel import Session
 
 from app.models.enums import Role
-from tests.api import test_review as shared
-from tests.api.test_review import API, LEVEL_TEXTS, assign, get, in_review, score, scores, written
+from tests.api import review_support as shared
+from tests.api.review_support import (
+    API,
+    LEVEL_TEXTS,
+    assign,
+    get,
+    in_review,
+    score,
+    scores,
+    written,
+)
 
 # The shared fixtures (pytest finds fixtures by module attribute).
 world = shared.world

@@ -20,7 +20,7 @@ from app.models.enums import Role
 from app.services.attachments import INCOMING, stored_path
 from app.services.review import counted_reviews
 from app.services.upload_orphans import sweep
-from tests.api.test_review import scores
+from tests.api.review_support import scores
 from tests.conftest import bearer_token
 from tests.helpers import COMPLETE
 from tests.live import live_server

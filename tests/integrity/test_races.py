@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.models import Proposal
 from app.models.enums import Role
-from tests.api.test_review import assign, in_review, scores, submitted
+from tests.api.review_support import assign, in_review, scores, submitted
 from tests.conftest import PASSWORD
 
 ROUNDS = 10

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from app.models import Invitation, User
 from app.models.enums import Role
 from app.models.types import utcnow
-from tests.api.test_review import API
+from tests.api.review_support import API
 from tests.conftest import PageClient, csrf_from
 from tests.notices.conftest import Inbox
 

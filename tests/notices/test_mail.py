@@ -15,7 +15,7 @@ from app.models.enums import Role
 from app.services import mail
 from app.services.digests import send_digests
 from app.services.webhook_delivery import deliver_due
-from tests.api.test_review import API
+from tests.api.review_support import API
 from tests.helpers import COMPLETE
 from tests.live import free_port
 from tests.notices.conftest import Inbox

@@ -14,7 +14,7 @@ from app.models import Proposal
 from app.models.enums import Role
 from app.services.execution import today
 from app.wareki import fiscal_year_of
-from tests.api.test_review import API, CODES
+from tests.api.review_support import API, CODES
 from tests.helpers import COMPLETE
 
 HEADER = "職員番号,氏名,フリガナ,所属コード,所属名,役職,雇用形態,メールアドレス,在職"

@@ -13,7 +13,7 @@ from app.services.execution import today
 from app.services.notices import NOTICES
 from app.services.reminders import send_reminders
 from app.wareki import fiscal_year_of
-from tests.api.test_review import API, CODES
+from tests.api.review_support import API, CODES
 from tests.helpers import COMPLETE
 
 SUBJECT_PREFIX = "【業務改善提案】"

@@ -13,7 +13,7 @@ from app.main import create_app
 from app.models import WebhookDelivery
 from app.models.enums import Role
 from app.models.types import utcnow
-from tests.api.test_review import submitted
+from tests.api.review_support import submitted
 from tests.conftest import bearer_token
 from tests.webhooks.conftest import API, SECRET, deliveries, subscribe
 

@@ -22,7 +22,7 @@ from app.models.types import utcnow
 from app.rules import Action
 from app.services import lifecycle, webhooks
 from app.services.webhook_delivery import background_deliverer, claim_next, deliver_due, record
-from tests.api.test_review import draft, submitted
+from tests.api.review_support import draft, submitted
 from tests.conftest import bearer_token
 from tests.helpers import proposal_in
 from tests.live import free_port

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.models import WebhookDelivery
-from tests.api.test_review import draft, submitted
+from tests.api.review_support import draft, submitted
 from tests.conftest import PASSWORD
 from tests.live import live_server
 from tests.webhooks.conftest import subscribe, verify

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from app.models import WebhookDelivery
 from app.models.enums import Role
 from app.services.webhook_delivery import deliver_due
-from tests.api.test_review import submitted
+from tests.api.review_support import submitted
 from tests.webhooks.conftest import API, SECRET, subscribe
 
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from app.config import BASE_DIR, Settings
-from tests.api.test_review import submitted
+from tests.api.review_support import submitted
 from tests.webhooks.conftest import subscribe, verify
 
 
