@@ -34,10 +34,9 @@ VIEW_ONLY = N_("予算の一覧を見られるのは財政担当と事務局だ�
 YEARS_BACK, YEARS_AHEAD = 1, 5
 
 
-def check_finance(user: User) -> None:
-    """403 unless finance."""
-    if not user.has_role(Role.finance):
-        raise Forbidden(rules.ONLY_FINANCE)
+def check_finance(proposal: Proposal, user: User) -> None:
+    """403 unless finance: the rulebook's record-budget rule (deny's names the same people)."""
+    rules.check_allowed(rules.Activity.record_budget, proposal, user, rules.Facts())
 
 
 def can_view_budgets(user: User) -> bool:
@@ -79,7 +78,7 @@ def put_budget(
     With `approved_yen` it also approves (the proposal becomes budgeted). The caller
     validates the body after the same 404/403 checks (the API's gate, the page's)."""
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
-    check_finance(user)
+    check_finance(proposal, user)
     first, last = year_window()
     if not first <= body.fiscal_year <= last:
         raise Invalid.field(
@@ -182,7 +181,7 @@ def deny(session: Session, *, proposal_id: int, user: User, body: DenyIn) -> Bud
     be requested again for a later year. 404/403/422 (reason)/409 (nothing waiting); the
     caller validates the body after the same 404/403 checks."""
     proposal = get_visible_proposal(session, proposal_id=proposal_id, user=user)
-    check_finance(user)
+    check_finance(proposal, user)
     if not body.reason.strip():
         raise Invalid.field("reason", rules.REASON_REQUIRED)
     lock(session, proposal)

@@ -39,7 +39,7 @@ BudgetViewer = Annotated[User, Depends(require_roles(Role.finance, Role.secretar
 
 def finance_only(proposal: VisibleProposal, user: ApiUser) -> Proposal:
     """404 when hidden, then 403 unless finance (before the body)."""
-    budget_service.check_finance(user)
+    budget_service.check_finance(proposal, user)
     return proposal
 
 

@@ -129,7 +129,7 @@ async def record_budget(
     settings: SettingsDep,
 ) -> Response:
     """Record or correct the budget request (finance); errors come back inline (422)."""
-    budget_service.check_finance(user)  # 403 before the form's 422, as the API's gate
+    budget_service.check_finance(proposal, user)  # 403 before the form's 422, as the API's gate
     form = await request.form()
     values = form_values(form, fields=REQUEST_FIELDS, optional=REQUEST_OPTIONAL)
     body = dict(values)
@@ -199,7 +199,7 @@ async def deny_budget(
     settings: SettingsDep,
 ) -> Response:
     """Record that the request was not funded (見送り), with a reason (finance)."""
-    budget_service.check_finance(user)  # 403 before the form's 422, as the API's gate
+    budget_service.check_finance(proposal, user)  # 403 before the form's 422, as the API's gate
     form = await request.form()
     values = form_values(form, fields=("reason",))
     return page_form(
