@@ -70,3 +70,8 @@ def table_of(model: type[SQLModel]) -> Table:
     if not isinstance(table, Table):
         raise TypeError(f"{model.__name__} is not a table model")
     return table
+
+
+# Registers the session events that keep each proposal's analysed words (proposal_term) in
+# step with its texts, for every engine and session the application makes.
+from app.services import text_index as _text_index  # noqa: E402, F401

@@ -36,6 +36,7 @@ from app.models.enums import (
 )
 from app.rules import ReviewPolicy
 from app.security import CSRF_FORM_FIELD, csrf_token_for
+from app.services.snippets import mark_words
 from app.wareki import fiscal_year_label, local_datetime, wareki_date
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -154,7 +155,20 @@ class _GettextEnvironment(Protocol):
 cast(_GettextEnvironment, env).install_gettext_callables(
     gettext=_gettext, ngettext=_ngettext, newstyle=True
 )
+
+
+def marked(pieces) -> Markup:
+    """Segments (app/services/snippets.py) as escaped HTML, matched pieces in <mark>."""
+    return Markup("").join(
+        Markup("<mark>{}</mark>").format(p.text) if p.marked else escape(p.text) for p in pieces
+    )
+
+
 env.filters.update(
+    marked=marked,
+    # `{{ hint.proposal.title|mark_words(hint.terms)|marked }}`: a title with the words it
+    # shares with the text being written marked.
+    mark_words=lambda text, terms: mark_words(text, set(terms)),
     wareki_date=wareki_date,
     wareki_datetime=local_datetime,
     fiscal_year_label=fiscal_year_label,

@@ -29,6 +29,7 @@ from app.models.review import (  # noqa: E402
     RubricVersion,
 )
 from app.models.round import Round  # noqa: E402
+from app.models.text import ProposalTerm  # noqa: E402
 from app.models.user import User, UserRole  # noqa: E402
 from app.models.webhook import Webhook, WebhookDelivery  # noqa: E402
 
@@ -49,6 +50,7 @@ __all__ = [
     "ProposalCoAuthor",
     "ProposalCounter",
     "ProposalEvent",
+    "ProposalTerm",
     "ReminderSent",
     "Review",
     "ReviewAssignment",

@@ -234,6 +234,14 @@ class DecideBody(SQLModel):
     target_savings_yen_per_year: Yen | None = None
 
 
+class SearchMatch(SQLModel):
+    """Why a proposal is in the results of a search (`q`): a window of the first text
+    where the query matched, and the words of it that matched (docs/text.md)."""
+
+    snippet: str
+    matched_words: list[str]
+
+
 class ProposalPublic(SQLModel):
     id: int
     number: str | None
@@ -289,3 +297,5 @@ class ProposalPublic(SQLModel):
     allowed_actions: list[str]
     progress_percent: int | None
     overdue: bool
+    # Only in search results (GET /proposals?q=): where and how the query matched.
+    match: SearchMatch | None = None

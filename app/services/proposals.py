@@ -24,10 +24,12 @@ from app.models.proposal import (
 )
 from app.models.types import id_of, utcnow
 from app.services import rounds as rounds_service
+from app.services import text_index
 from app.services.concurrency import check_version, claim, lock
 from app.services.events import record_event
+from app.services.japanese import query_words
 from app.services.pagination import PageParams, paginate
-from app.services.search import search_clause
+from app.services.search import relevance, text_clause
 from app.services.visibility import get_visible_proposal, visible_clause
 from app.validation import ModelOrValues, validate_body
 from app.wareki import fiscal_year_of, fiscal_year_short
@@ -60,6 +62,8 @@ class ProposalFilters:
     round_id: int | None = None
     mine: bool = False
     q: str | None = None
+    # "relevance" (the default with `q`: best match first) or "updated" (newest first).
+    sort: str | None = None
 
 
 def list_proposals(
@@ -96,11 +100,22 @@ def list_proposals(
         query = query.where(
             (col(Proposal.author_id) == user.id) | col(Proposal.id).in_(co_authored)
         )
-    if filters.q:
-        condition = search_clause(filters.q, session.get_bind().dialect.name)
-        if condition is not None:
-            query = query.where(condition)
-    query = query.order_by(col(Proposal.updated_at).desc(), col(Proposal.id).desc())
+    newest = (col(Proposal.updated_at).desc(), col(Proposal.id).desc())
+    condition = text_clause(filters.q, session.get_bind().dialect.name) if filters.q else None
+    if condition is None:
+        return paginate(session, query.order_by(*newest), page)
+    query = query.where(condition)
+    words = query_words(filters.q or "")
+    if filters.sort == "updated" or not words:
+        return paginate(session, query.order_by(*newest), page)
+    # Relevance: the query's words weighted by their idf over the town's proposals.
+    corpus = text_index.corpus_size(session)
+    frequencies = text_index.document_frequencies(session, words)
+    weights = {w: text_index.idf(frequencies.get(w, 0), corpus) for w in words}
+    ranked = relevance(weights)
+    query = query.outerjoin(ranked, ranked.c.proposal_id == Proposal.id).order_by(
+        func.coalesce(ranked.c.rank, 0.0).desc(), *newest
+    )
     return paginate(session, query, page)
 
 

@@ -47,11 +47,13 @@ exists (drop it with `pg_drop_ddl()`, alter, then run `pg_search_ddl()` again).
 
 import unicodedata
 
-from sqlalchemy import Text, and_, column, func, literal_column, or_, select, table
+from sqlalchemy import Text, and_, case, column, false, func, literal_column, or_, select, table
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from app.models import Proposal
+from app.models.text import ProposalTerm
+from app.services.japanese import query_words
 
 SEARCHED = ("title", "summary", "current_situation", "proposal_text", "expected_effect")
 TEXTS = SEARCHED[1:]
@@ -289,3 +291,57 @@ def sqlite_restore_trigger_ddl() -> list[str]:
     """Re-creates the triggers after a migration rebuilt `proposal` (SQLite batch mode
     drops them); the FTS table and its rows stay."""
     return [*sqlite_drop_ddl()[:-1], *sqlite_search_ddl(create_table=False)]
+
+
+# -- words and relevance (the Japanese analyser: app/services/japanese.py, docs/text.md) ---
+
+
+def _words_clause(words: list[str]) -> ColumnElement[bool]:
+    """Proposals whose analysed texts have every one of `words` (as a word or a compound's
+    part: 押印 and 廃止 for 「押印の廃止」 find 「押印を廃止する」)."""
+    if not words:
+        return false()
+    return and_(
+        *(
+            col(Proposal.id).in_(
+                select(col(ProposalTerm.proposal_id)).where(col(ProposalTerm.term) == word)
+            )
+            for word in words
+        )
+    )
+
+
+def text_clause(q: str, dialect: str) -> ColumnElement[bool] | None:
+    """The search condition: every space-separated term of `q` occurs in the proposal,
+    as a substring (search_clause: 1–2 character terms too) or through its words."""
+    raw_terms = [t for t in q.split() if t][:MAX_TERMS]
+    if not raw_terms:
+        return None
+    conditions = []
+    for term in raw_terms:
+        substring = search_clause(term, dialect)
+        words = query_words(term)
+        conditions.append(
+            or_(substring, _words_clause(words)) if substring is not None else _words_clause(words)
+        )
+    return and_(*conditions)
+
+
+TITLE_RANK = 3.0
+
+
+def relevance(weights: dict[str, float]):
+    """A subquery (proposal_id, rank): the idf-weighted count of the query's words in each
+    proposal, a title word counting TITLE_RANK times; proposals without them are absent."""
+    weight = case(weights, value=ProposalTerm.term, else_=0.0)
+    return (
+        select(
+            col(ProposalTerm.proposal_id).label("proposal_id"),
+            func.sum(
+                weight * (TITLE_RANK * ProposalTerm.title_weight + ProposalTerm.body_weight)
+            ).label("rank"),
+        )
+        .where(col(ProposalTerm.term).in_(list(weights)))
+        .group_by(col(ProposalTerm.proposal_id))
+        .subquery()
+    )

@@ -1,94 +1,198 @@
-"""Similar-proposal hints: proposals whose title (and, less, summary) resemble a title being
-written, so staff see an earlier proposal before filing the same idea twice.
+"""Similar-proposal hints: earlier proposals that look like the one being written or taken
+in, so staff see 「前に出た・前にやった」 before filing or accepting the same idea twice
+(docs/text.md).
 
-Both sides are compared as sets of character trigrams of the NFKC-normalised, case-folded
-text with spaces and punctuation dropped ("窓口業務の RPA 化" → 窓口業, 口業務, 業務の, 務のr,
-のrp, rpa, pa化). Titles of fewer than three such characters give no hints.
+Both sides are compared as weighted feature vectors of the Japanese analyser
+(app/services/japanese.py: content words by normalised form, Sudachi synonym groups,
+compound parts), with TF-IDF weights over the town's own proposals (app/services/text_index.py):
+- a feature weighs idf × log(1 + tf) (a word in the title counts as much as one in the
+  texts: `TITLE_FACTOR`, measured below);
+- words every proposal uses (japanese.GENERIC_WORDS: 業務, 効率化, デジタル化, システム …)
+  weigh `GENERIC_FACTOR` as much and count for nothing below;
+- the similarity is the cosine of the two vectors, but two proposals are similar only when
+  they share at least `MIN_SHARED_WORDS` distinct specific words (or all of them, for a
+  query with fewer): one shared word is a coincidence (会議室, 口座振替), not the same idea.
+  With `THRESHOLD` this was chosen on the evaluation set (docs/text.md).
 
-1. Candidates come from the database in one bounded query over the proposals the user may
-   see (visibility.visible_clause), never a scan in Python:
-   - SQLite: FTS5 MATCH of the OR-ed, quoted trigrams restricted to the `title` column of
-     `proposal_fts` (app/services/search.py), best bm25 first;
-   - PostgreSQL: pg_trgm's `%` operator on `normalize(title, NFKC)` (GIN-indexed) with a
-     low transaction-local similarity threshold, ordered by `similarity()` (the extension's
-     schema, normally `public`, must be on the search path).
-   At most CANDIDATES rows are read.
-2. Each candidate is scored the same way on both databases: the Dice coefficient of the
-   title trigram sets, raised by up to SUMMARY_WEIGHT of what is left when the summary
-   contains the title's trigrams. Scores below THRESHOLD are not shown.
+Candidates come from `proposal_term` in one bounded query over the proposals the user may
+see: those sharing one of the query's `QUERY_TERMS` rarest features; at most `CANDIDATES`
+of them, best first, are scored in full. Scores below `THRESHOLD` are not shown. The same
+code runs on SQLite and PostgreSQL.
 """
 
-import unicodedata
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import func, literal, literal_column
 from sqlmodel import Session, col, select
 
 from app.models import Proposal, User
-from app.services.search import fold, fts, fts_match, fts_phrase, pg_title_expression
+from app.models.proposal import TEXT_FIELDS
+from app.models.text import ProposalTerm
+from app.services import japanese
+from app.services.text_index import Feature, corpus_size, document_frequencies, features, idf
 from app.services.visibility import visible_clause
 
-MIN_CHARS = 3
-CANDIDATES = 50
-THRESHOLD = 0.3
-SUMMARY_WEIGHT = 0.25
-PG_CANDIDATE_THRESHOLD = 0.1  # pg_trgm similarity for `%`; Python has the last word
+# A query's text, in the API and the pages' hints: a query string stays well inside the
+# server's 16 KiB request head even in kanji (9 bytes each, percent-encoded), so the title
+# and the summary are sent, not the whole proposal.
+QUERY_TEXT_MAX = 1000
+TITLE_FACTOR = 1.0
+GENERIC_FACTOR = 0.3
+THRESHOLD = 0.1
+MIN_SHARED_WORDS = 3
+QUERY_TERMS = 24
+CANDIDATES = 30
+COMMON_SHARE = 0.25  # features in more of the corpus than this do not pick candidates
+MIN_COMMON = 50
 
 
-def _letters(text: str) -> str:
-    """Letters and digits only: no spaces, punctuation or symbols."""
-    return "".join(c for c in text if unicodedata.category(c)[0] in "LN")
+@cache
+def generic_terms() -> frozenset[str]:
+    """GENERIC_WORDS and the synonym groups and parts they bring."""
+    found = set(japanese.GENERIC_WORDS)
+    for word in japanese.analyse("、".join(sorted(japanese.GENERIC_WORDS))):
+        if word.base in japanese.GENERIC_WORDS:
+            found.update(japanese.word_keys(word))
+    return frozenset(found)
 
 
-def normalise(text: str) -> str:
-    return _letters(unicodedata.normalize("NFKC", text).casefold())
+@dataclass
+class Vector:
+    """A text's features with their idf weights, whole and for the title alone."""
+
+    whole: dict[str, float] = field(default_factory=dict)
+    title: dict[str, float] = field(default_factory=dict)
+    words: dict[str, str] = field(default_factory=dict)  # feature → the text's word
+
+    @property
+    def norm(self) -> float:
+        return _norm(self.whole)
 
 
-def trigrams(text: str) -> set[str]:
-    """The trigram set of an already normalised text."""
-    return {text[i : i + 3] for i in range(len(text) - 2)}
+def _norm(vector: dict[str, float]) -> float:
+    return math.sqrt(sum(v * v for v in vector.values()))
 
 
-def dice(a: set[str], b: set[str]) -> float:
-    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(v * b[k] for k, v in a.items() if k in b)
+    return dot / (_norm(a) * _norm(b)) if dot else 0.0
 
 
-def score(grams: set[str], proposal: Proposal) -> float:
-    """How much a proposal resembles a title with trigram set `grams`, 0–1."""
-    title = dice(grams, trigrams(normalise(proposal.title)))
-    summary_grams = trigrams(normalise(proposal.summary or ""))
-    contained = len(grams & summary_grams) / len(grams) if grams else 0.0
-    return title + SUMMARY_WEIGHT * (1 - title) * contained
+def vector(found: dict[str, Feature], idfs: dict[str, float]) -> Vector:
+    generic = generic_terms()
+    result = Vector()
+    for term, f in found.items():
+        weight = idfs.get(term, 0.0) * (GENERIC_FACTOR if term in generic else 1.0)
+        tf = TITLE_FACTOR * f.title_weight + f.body_weight
+        if tf > 0 and weight > 0:
+            result.whole[term] = weight * math.log1p(tf)
+        if f.title_weight > 0 and weight > 0:
+            result.title[term] = weight * math.log1p(f.title_weight)
+        result.words[term] = f.word
+    return result
 
 
-def _sqlite_candidates(session: Session, title: str, query):
-    # Trigrams of the width-folded title (as stored in proposal_fts); FTS5 folds case.
-    grams = sorted(trigrams(_letters(fold(title))))
-    if not grams:
+@dataclass
+class Match:
+    similarity: float
+    terms: list[str]  # shared features, largest contribution first
+
+
+def compare(query: Vector, other: Vector) -> Match:
+    """How alike two texts are (0–1), and through which features; 0 when they share fewer
+    specific words than MIN_SHARED_WORDS (or than the query has)."""
+    generic = generic_terms()
+    shared = [t for t in query.whole if t in other.whole]
+    specific = {query.words[t] for t in query.whole if t not in generic}
+    common = {query.words[t] for t in shared if t not in generic}
+    if not common or len(common) < min(MIN_SHARED_WORDS, len(specific)):
+        return Match(0.0, [])
+    shared.sort(key=lambda t: -query.whole[t] * other.whole[t])
+    return Match(round(min(1.0, cosine(query.whole, other.whole)), 3), shared)
+
+
+def matched_words(match: Match, other: Vector, query: Vector) -> list[str]:
+    """The words behind the shared features, most telling first, each once."""
+    words: list[str] = []
+    generic = generic_terms()
+    for term in sorted(match.terms, key=lambda t: t in generic):  # stable: specific first
+        word = other.words.get(term) or query.words.get(term) or term
+        if word not in words:
+            words.append(word)
+    return words
+
+
+@dataclass
+class Hint:
+    proposal: Proposal
+    similarity: float
+    matched_words: list[str]
+    terms: list[str] = field(default_factory=list)  # the shared features (for marking)
+
+
+class Corpus:
+    """idf of features over the town's proposals, read once per request as needed."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.size = corpus_size(session)
+        self.df: dict[str, int] = {}
+
+    def load(self, terms: Iterable[str]) -> None:
+        missing = [t for t in terms if t not in self.df]
+        if missing:
+            found = document_frequencies(self.session, missing)
+            self.df.update({t: found.get(t, 0) for t in missing})
+
+    def idfs(self, terms: Iterable[str]) -> dict[str, float]:
+        wanted = list(terms)
+        self.load(wanted)
+        return {t: idf(self.df[t], self.size) for t in wanted}
+
+
+def _stored_features(session: Session, ids: list[int]) -> dict[int, dict[str, Feature]]:
+    found: dict[int, dict[str, Feature]] = defaultdict(dict)
+    if not ids:
+        return found
+    rows = session.exec(select(ProposalTerm).where(col(ProposalTerm.proposal_id).in_(ids))).all()
+    for row in rows:
+        found[row.proposal_id][row.term] = Feature(row.word, row.title_weight, row.body_weight)
+    return found
+
+
+def _candidates(
+    session: Session, query: Vector, corpus: Corpus, user: User, exclude_id: int | None
+) -> list[int]:
+    """Visible proposals sharing one of the query's rarer specific features, best first."""
+    generic = generic_terms()
+    common = max(MIN_COMMON, int(corpus.size * COMMON_SHARE))
+    picks = [t for t in query.whole if t not in generic and corpus.df.get(t, 0) <= common]
+    picks.sort(key=lambda t: -query.whole[t])
+    picks = picks[:QUERY_TERMS]
+    if not picks:
         return []
-    expression = "title : (" + " OR ".join(fts_phrase(g) for g in grams) + ")"
-    ranked = (
-        select(fts.c.rowid.label("id"), func.bm25(literal_column(fts.name)).label("rank"))
-        .where(fts_match(expression))
-        .subquery()
+    statement = (
+        select(ProposalTerm.proposal_id, ProposalTerm.term)
+        .join(Proposal, col(Proposal.id) == ProposalTerm.proposal_id)
+        .where(col(ProposalTerm.term).in_(picks))
+        .where(visible_clause(user))
     )
-    query = query.join(ranked, ranked.c.id == Proposal.id).order_by(ranked.c.rank, ranked.c.id)
-    return session.exec(query.limit(CANDIDATES)).all()
+    if exclude_id is not None:
+        statement = statement.where(ProposalTerm.proposal_id != exclude_id)
+    scores: dict[int, float] = defaultdict(float)
+    for proposal_id, term in session.exec(statement).all():
+        scores[proposal_id] += query.whole[term]
+    ranked = sorted(scores, key=lambda pid: (-scores[pid], -pid))
+    return ranked[:CANDIDATES]
 
 
-def _postgres_candidates(session: Session, title: str, query):
-    session.execute(
-        select(
-            func.set_config(
-                "pg_trgm.similarity_threshold", str(PG_CANDIDATE_THRESHOLD), literal(True)
-            )
-        )
-    )
-    text = unicodedata.normalize("NFKC", title)
-    indexed = pg_title_expression()
-    query = query.where(indexed.op("%")(text)).order_by(
-        func.similarity(indexed, text).desc(), col(Proposal.id).desc()
-    )
-    return session.exec(query.limit(CANDIDATES)).all()
+def query_vector(corpus: Corpus, found: dict[str, Feature]) -> Vector:
+    return vector(found, corpus.idfs(found))
 
 
 def similar_proposals(
@@ -96,26 +200,45 @@ def similar_proposals(
     *,
     title: str,
     user: User,
+    text: str = "",
     exclude_id: int | None = None,
     limit: int = 5,
-) -> list[tuple[Proposal, float]]:
-    """Up to `limit` proposals the user may see that resemble `title`, best first, each
-    with its score (0–1); [] for a title too short to compare."""
-    normalised = normalise(title)
-    if len(normalised) < MIN_CHARS:
+    threshold: float = THRESHOLD,
+) -> list[Hint]:
+    """Up to `limit` proposals the user may see that resemble `title` (and `text`), best
+    first, each with its similarity (0–1) and the words they share; [] when nothing does."""
+    found = features(title, [text])
+    if not found:
         return []
-    grams = trigrams(normalised)
-    query = select(Proposal).where(visible_clause(user))
-    if exclude_id is not None:
-        query = query.where(Proposal.id != exclude_id)
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        candidates = _sqlite_candidates(session, title, query)
-    elif dialect == "postgresql":
-        candidates = _postgres_candidates(session, title, query)
-    else:
-        candidates = []
-    scored = [(p, round(score(grams, p), 3)) for p in candidates]
-    scored = [(p, s) for p, s in scored if s >= THRESHOLD]
-    scored.sort(key=lambda item: (-item[1], -(item[0].id or 0)))
-    return scored[:limit]
+    corpus = Corpus(session)
+    query = query_vector(corpus, found)
+    ids = _candidates(session, query, corpus, user, exclude_id)
+    stored = _stored_features(session, ids)
+    corpus.load(t for f in stored.values() for t in f)
+    scored: list[tuple[int, Match, Vector]] = []
+    for pid in ids:
+        other = vector(stored[pid], corpus.idfs(stored[pid]))
+        match = compare(query, other)
+        if match.similarity >= threshold:
+            scored.append((pid, match, other))
+    scored.sort(key=lambda item: (-item[1].similarity, -item[0]))
+    scored = scored[:limit]
+    proposals = {
+        p.id: p
+        for p in session.exec(
+            select(Proposal).where(col(Proposal.id).in_([pid for pid, _, _ in scored]))
+        ).all()
+    }
+    return [
+        Hint(proposals[pid], match.similarity, matched_words(match, other, query), match.terms)
+        for pid, match, other in scored
+        if pid in proposals
+    ]
+
+
+def similar_to(session: Session, proposal: Proposal, *, user: User, limit: int = 3) -> list[Hint]:
+    """Hints for a stored proposal (the intake queue): its title and texts as the query."""
+    body = "\n".join(getattr(proposal, name) or "" for name in TEXT_FIELDS)
+    return similar_proposals(
+        session, title=proposal.title, text=body, user=user, exclude_id=proposal.id, limit=limit
+    )

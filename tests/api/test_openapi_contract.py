@@ -62,6 +62,7 @@ OPERATION_IDS = {
     ("GET", "/api/v1/health"): "health-read",
     ("GET", "/api/v1/initiatives"): "initiatives-list",
     ("GET", "/api/v1/initiatives/{initiative_id}"): "initiatives-read",
+    ("GET", "/api/v1/initiatives/suggest"): "initiatives-suggest",
     ("POST", "/api/v1/proposals/{proposal_id}/accept"): "proposals-accept",
     ("POST", "/api/v1/proposals/{proposal_id}/complete"): "proposals-complete",
     ("POST", "/api/v1/proposals"): "proposals-create",

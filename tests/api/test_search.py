@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from app.models import User
 from app.models.enums import Role
+from app.services.similar import THRESHOLD
 
 TEXTS = ("summary", "current_situation", "proposal_text", "expected_effect")
 
@@ -124,7 +125,8 @@ def test_like_and_fts_syntax_is_taken_literally(api: TestClient, corpus) -> None
     assert search(api, '"') == [quote["title"]]
     assert search(api, '"見える化"') == [quote["title"]]
     assert search(api, '見える化"の') == [quote["title"]]
-    assert search(api, '"窓口') == []
+    # The word 窓口 is found (the analyser reads past the quote), the quote is no syntax.
+    assert search(api, '"窓口') == [WINDOW]
     assert search(api, "*") == [star["title"]]
     assert search(api, "*印") == [star["title"]]
     assert search(api, "窓*") == []
@@ -192,11 +194,10 @@ def test_similar_ranks_a_near_duplicate_first_and_leaves_out_unrelated(
     propose(api, "道路補修の受付をオンライン化")
     hints = similar(api, "窓口業務のＲＰＡ化について")
     titles = [h["title"] for h in hints]
-    assert titles[0] == WINDOW
     assert set(titles) == {WINDOW, "窓口業務へのRPA導入", "RPAによる窓口業務の自動化"}
     similarities = [h["similarity"] for h in hints]
     assert similarities == sorted(similarities, reverse=True)
-    assert all(0.3 <= s <= 1 for s in similarities)
+    assert all(THRESHOLD <= s <= 1 for s in similarities)
     first = hints[0]
     assert set(first) == {
         "id",
@@ -206,7 +207,9 @@ def test_similar_ranks_a_near_duplicate_first_and_leaves_out_unrelated(
         "fiscal_year",
         "fiscal_year_label",
         "similarity",
+        "matched_words",
     }
+    assert first["matched_words"][:2] == ["窓口", "RPA"]
     assert first["status"] == "draft" and first["number"] is None
     assert first["fiscal_year_label"].endswith("年度")
     assert similar(api, "除雪車の運行管理") == []
@@ -216,8 +219,8 @@ def test_similar_ranks_a_near_duplicate_first_and_leaves_out_unrelated(
 def test_similar_excludes_the_proposal_being_edited_and_honours_limit(
     api: TestClient, corpus
 ) -> None:
-    window = next(h for h in similar(api, WINDOW) if h["title"] == WINDOW)
-    assert window["similarity"] == 1.0
+    window = similar(api, WINDOW)[0]
+    assert window["title"] == WINDOW
     assert [h["title"] for h in similar(api, WINDOW, exclude_id=window["id"])] == []
     for n in range(4):
         propose(api, f"窓口業務のRPA化（第{n + 2}案）")
@@ -242,11 +245,14 @@ def test_similar_never_shows_other_peoples_drafts(
     assert similar(api, "窓口業務のRPA化") == []
 
 
-def test_similar_uses_the_summary_with_less_weight(api: TestClient) -> None:
+def test_similar_reads_the_texts_too(api: TestClient) -> None:
     plain = propose(api, "窓口の申請入力", summary="紙の申請書を職員が入力している。")
     detailed = propose(api, "窓口の申請入力", summary="申請入力のロボット化でRPA化を進める")
-    hints = similar(api, "申請入力のRPA化")
-    assert [h["id"] for h in hints] == [detailed["id"], plain["id"]]
+    # RPA is only in the detailed one's summary: it alone has all three words.
+    assert [h["id"] for h in similar(api, "申請入力のRPA化")] == [detailed["id"]]
+    # The query's own text counts as well: with it, the plain one is found first.
+    hints = similar(api, "窓口の申請入力", text="紙の申請書を職員が手で入力している")
+    assert [h["id"] for h in hints] == [plain["id"], detailed["id"]]
     assert hints[0]["similarity"] > hints[1]["similarity"]
 
 
@@ -258,8 +264,8 @@ def test_similar_validates_the_title(api: TestClient, client: TestClient, corpus
     blank = api.get("/api/v1/proposals/similar", params={"title": "　"}).json()
     assert blank["errors"][0]["loc"] == ["query", "title"]
     assert api.get("/api/v1/proposals/similar", params={"title": "あ" * 200}).status_code == 200
-    assert similar(api, "窓口") == []  # too short to compare
-    assert similar(api, "「窓・口」") == []
+    assert similar(api, "業務の効率化") == []  # generic words alone
+    assert similar(api, "「・」") == []
     unauthenticated = client.get("/api/v1/proposals/similar", params={"title": WINDOW})
     assert unauthenticated.status_code == 401
     bad_id = api.get("/api/v1/proposals/similar", params={"title": WINDOW, "exclude_id": "x"})

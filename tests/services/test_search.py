@@ -23,7 +23,7 @@ from app.services.search import (
     sqlite_backfill,
     terms_of,
 )
-from app.services.similar import dice, normalise, similar_proposals, trigrams
+from app.services.similar import similar_proposals
 
 SOURCES = [source for source, _ in FOLDS]
 
@@ -134,6 +134,7 @@ def test_sqlite_backfill_rebuilds_the_index(api_as, make_user, db_engine: Engine
         assert api.post("/api/v1/proposals", json={"title": title}).status_code == 201
     with db_engine.begin() as connection:
         connection.exec_driver_sql("DELETE FROM proposal_fts")
+        connection.exec_driver_sql("DELETE FROM proposal_term")  # the words too
     assert api.get("/api/v1/proposals", params={"q": "rpa"}).json()["total"] == 0
     with db_engine.begin() as connection:
         for statement in sqlite_backfill():
@@ -159,15 +160,6 @@ def test_generic_dialect_falls_back_to_like(session: Session) -> None:
     assert "lower(proposal.title) LIKE" in str(condition)
 
 
-def test_similarity_helpers() -> None:
-    assert normalise("窓口業務の ＲＰＡ・化！") == "窓口業務のrpa化"
-    assert trigrams("窓口業務") == {"窓口業", "口業務"}
-    assert trigrams("窓口") == set()
-    assert dice({"a", "b"}, {"a", "b"}) == 1.0
-    assert dice({"a", "b"}, {"b", "c"}) == 0.5
-    assert dice(set(), {"a"}) == 0.0
-
-
 def test_similar_proposals_service(api_as, make_user, session: Session) -> None:
     user = make_user(Role.secretariat)
     api = api_as(user)
@@ -176,11 +168,14 @@ def test_similar_proposals_service(api_as, make_user, session: Session) -> None:
         for title in ("窓口業務のRPA化", "窓口業務へのRPA導入", "公用車の予約管理")
     ]
     found = similar_proposals(session, title="窓口業務のＲＰＡ化", user=user)
-    assert [(p.id, s) for p, s in found] == [(ids[0], 1.0), (ids[1], 0.5)]
-    assert similar_proposals(session, title="窓口", user=user) == []
-    assert (
-        similar_proposals(session, title="窓口業務のＲＰＡ化", user=user, limit=1)[0][0].id
-        == (ids[0])
-    )
+    assert [h.proposal.id for h in found] == [ids[0], ids[1]]
+    assert found[0].similarity > found[1].similarity >= 0.1
+    assert found[0].matched_words[:2] == ["窓口", "RPA"]
+    assert similar_proposals(session, title="業務の効率化", user=user) == []  # generic only
+    assert similar_proposals(session, title="「・」", user=user) == []
+    assert [
+        h.proposal.id
+        for h in similar_proposals(session, title="窓口業務のＲＰＡ化", user=user, limit=1)
+    ] == [ids[0]]
     excluded = similar_proposals(session, title="窓口業務のRPA化", user=user, exclude_id=ids[0])
-    assert [p.id for p, _ in excluded] == [ids[1]]
+    assert [h.proposal.id for h in excluded] == [ids[1]]

@@ -1,6 +1,6 @@
 """Proposals under /api/v1/proposals: CRUD, the lifecycle actions, events and opinions."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
@@ -22,6 +22,7 @@ from app.models.proposal import (
     ProposalUpdate,
     ReasonBody,
     RequiredReasonBody,
+    SearchMatch,
 )
 from app.models.types import FiscalYear, Id, Text, id_of
 from app.routers.api.common import envelope, with_etag
@@ -31,6 +32,7 @@ from app.services import proposals as proposals_service
 from app.services.disclosure import event_views, proposal_views
 from app.services.pagination import PageParams, page_params
 from app.services.proposals import ProposalFilters
+from app.services.snippets import search_snippets
 
 router = APIRouter(tags=["proposals"])
 
@@ -90,6 +92,10 @@ def proposal_filters(
     round_id: Id | None = None,
     mine: bool = False,
     q: Annotated[Text | None, Query(max_length=100)] = None,
+    sort: Annotated[
+        Literal["relevance", "updated"] | None,
+        Query(description="with `q`: `relevance` (the default) or `updated` (newest first)"),
+    ] = None,
 ) -> ProposalFilters:
     return ProposalFilters(
         status=status,
@@ -102,6 +108,7 @@ def proposal_filters(
         round_id=round_id,
         mine=mine,
         q=q,
+        sort=sort,
     )
 
 
@@ -112,9 +119,17 @@ def read_proposals(
     filters: Annotated[ProposalFilters, Depends(proposal_filters)],
     page: Annotated[PageParams, Depends(page_params)],
 ) -> dict:
-    """Proposals the caller may see, filtered; `q` searches titles and texts in Japanese."""
+    """Proposals the caller may see, filtered; `q` searches titles and texts in Japanese,
+    best match first, each result with its `match` (snippet and matched words)."""
     rows, total = proposals_service.list_proposals(session, user=user, filters=filters, page=page)
-    return envelope(proposal_views(session, rows, user), total, page)
+    views = proposal_views(session, rows, user)
+    if filters.q:
+        snippets = search_snippets(rows, filters.q)
+        for view in views:
+            found = snippets.get(view.id)
+            if found is not None:
+                view.match = SearchMatch(snippet=found.text, matched_words=found.matched_words)
+    return envelope(views, total, page)
 
 
 @router.post("/proposals", response_model=ProposalPublic, status_code=201)

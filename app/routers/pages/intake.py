@@ -19,7 +19,7 @@ from app.routers.pages.forms import form_values, invalid_errors, validate
 from app.services import rounds as rounds_service
 from app.services import staff_changes
 from app.services.proposals import intake_queue
-from app.services.similar import similar_proposals
+from app.services.similar import similar_to
 from app.templating import flash
 
 router = APIRouter()
@@ -27,11 +27,9 @@ SecretariatPageUser = Annotated[User, Depends(require_roles(Role.secretariat, pa
 
 
 def similar_for_queue(session, proposals, user) -> dict:
-    """For each queued proposal, earlier or parallel proposals that look like it."""
-    return {
-        p.id: similar_proposals(session, title=p.title, user=user, exclude_id=p.id, limit=3)
-        for p in proposals
-    }
+    """For each queued proposal, earlier or parallel proposals that look like it (by its
+    title and texts), rejected and completed ones too: 「前に出た・前にやった」."""
+    return {p.id: similar_to(session, p, user=user, limit=3) for p in proposals}
 
 
 @router.get("/intake")

@@ -48,7 +48,9 @@ from app.services import rounds as rounds_service
 from app.services.pagination import PageParams
 from app.services.proposals import ProposalFilters
 from app.services.review import blind_proposal_ids
-from app.services.similar import similar_proposals
+from app.services.similar import QUERY_TEXT_MAX, similar_proposals
+from app.services.snippets import search_snippets
+from app.services.suggest import suggest_initiatives
 from app.services.visibility import NOT_FOUND
 from app.templating import env, flash
 from app.wareki import fiscal_year_of, today_jst
@@ -138,9 +140,11 @@ def proposals_page(
     kind: Annotated[str | None, Query()] = None,
     round_id: Annotated[str | None, Query()] = None,
     mine: Annotated[bool, Query()] = False,
+    sort: Annotated[str | None, Query(max_length=20)] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
-    """提案一覧: search and filter the proposals the user may see."""
+    """提案一覧: search and filter the proposals the user may see (a search: best match
+    first, or newest first with sort=updated, each with where it matched)."""
     filters = ProposalFilters(
         q=q or None,
         status=_status_filter(status),
@@ -151,9 +155,11 @@ def proposals_page(
         kind=Kind(kind) if kind is not None and kind in Kind.__members__ else None,
         round_id=_int(round_id),
         mine=mine,
+        sort="updated" if sort == "updated" else None,
     )
     params = PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     rows, total = proposals_service.list_proposals(session, user=user, filters=filters, page=params)
+    snippets = search_snippets(rows, q) if q else {}
     current_fy = fiscal_year_of(today_jst())
     blind = blind_proposal_ids(session, user=user)
     context = {
@@ -166,7 +172,9 @@ def proposals_page(
         "rounds": rounds_service.list_rounds(session),
         "fiscal_years": list(range(current_fy, current_fy - 6, -1)),
         "mine": mine,
+        "snippets": snippets,
         "filters": {
+            "sort": filters.sort or "",
             "q": q or "",
             "status": status or "",
             "initiative": initiative or "",
@@ -220,11 +228,27 @@ def similar_hint(
     session: SessionDep,
     user: PageUser,
     title: Annotated[str, Query(max_length=200)] = "",
+    summary: Annotated[str, Query(max_length=QUERY_TEXT_MAX)] = "",
     exclude_id: Annotated[Id | None, Query()] = None,
 ) -> Response:
-    """While a title is typed: proposals that look like it (an htmx fragment)."""
-    hints = similar_proposals(session, title=title, user=user, exclude_id=exclude_id)
+    """While the title or summary is typed: proposals that look like it, with the words
+    they share marked (an htmx fragment)."""
+    hints = similar_proposals(session, title=title, text=summary, user=user, exclude_id=exclude_id)
     return render(request, "partials/proposals/_similar.html", {"hints": hints})
+
+
+@router.get("/proposals/initiative-hint")
+def initiative_hint(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    title: Annotated[str, Query(max_length=200)] = "",
+    summary: Annotated[str, Query(max_length=QUERY_TEXT_MAX)] = "",
+) -> Response:
+    """While the title or summary is typed: the DX plan's initiatives the text most likely
+    advances, and why (an htmx fragment); the author still chooses."""
+    suggestions = suggest_initiatives(session, text=f"{title}\n{summary}")
+    return render(request, "partials/proposals/_initiative_hint.html", {"suggestions": suggestions})
 
 
 @router.get("/proposals/{proposal_id}")

@@ -1,0 +1,158 @@
+"""Keeps `proposal_term` (app/models/text.py) in step with the proposals' texts, and reads
+corpus statistics from it (docs/text.md).
+
+Every ORM flush that inserts a proposal or changes its title or one of its four texts
+rewrites that proposal's rows in the same transaction (a session event, so no writer can
+forget it: the services, the demo loader and the tests' factories alike); deleting a
+proposal deletes its rows by the foreign key's ON DELETE CASCADE. Writers that bypass the
+ORM (the benchmark loader, a restore from an older backup) call `reindex_all`, which is also
+`python -m app reindex-text`.
+"""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, event, func, insert, inspect
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, col, select
+
+from app.models import Proposal
+from app.models.proposal import TEXT_FIELDS
+from app.models.text import TERM_MAX, ProposalTerm
+from app.services.japanese import analyse, word_keys
+
+INDEXED_FIELDS = ("title", *TEXT_FIELDS)
+CHUNK = 500  # terms per IN (...) list
+PENDING = "text_index_pending"
+
+
+@dataclass
+class Feature:
+    word: str
+    title_weight: float = 0.0
+    body_weight: float = 0.0
+
+
+def features(title: str, texts: Iterable[str]) -> dict[str, Feature]:
+    """The weighted features of a proposal's title and texts (app/services/japanese.py)."""
+    found: dict[str, Feature] = {}
+    for text, in_title in [(title, True), *((t, False) for t in texts)]:
+        for word in analyse(text or ""):
+            for key, weight in word_keys(word).items():
+                if len(key) > TERM_MAX:
+                    continue
+                feature = found.setdefault(
+                    key, Feature(word=(word.display or word.base)[:TERM_MAX])
+                )
+                if in_title:
+                    feature.title_weight += weight
+                else:
+                    feature.body_weight += weight
+    return found
+
+
+def proposal_features(proposal: Proposal) -> dict[str, Feature]:
+    return features(proposal.title, (getattr(proposal, name) or "" for name in TEXT_FIELDS))
+
+
+def term_rows(proposal_id: int, found: dict[str, Feature]) -> list[dict]:
+    return [
+        {
+            "proposal_id": proposal_id,
+            "term": term,
+            "word": f.word,
+            "title_weight": round(f.title_weight, 3),
+            "body_weight": round(f.body_weight, 3),
+        }
+        for term, f in found.items()
+    ]
+
+
+def write_terms(connection: Connection, proposals: Iterable[Proposal]) -> None:
+    """Replace the rows of these proposals with the features of their current texts."""
+    rows: list[dict] = []
+    ids: list[int] = []
+    for proposal in proposals:
+        if proposal.id is None:
+            continue
+        ids.append(proposal.id)
+        rows.extend(term_rows(proposal.id, proposal_features(proposal)))
+    if not ids:
+        return
+    connection.execute(delete(ProposalTerm).where(col(ProposalTerm.proposal_id).in_(ids)))
+    if rows:
+        connection.execute(insert(ProposalTerm), rows)
+
+
+def _texts_changed(proposal: Proposal) -> bool:
+    state = inspect(proposal)
+    return any(state.attrs[name].history.has_changes() for name in INDEXED_FIELDS)
+
+
+@event.listens_for(Session, "before_flush")
+def _collect(session, flush_context, instances) -> None:
+    pending = session.info.setdefault(PENDING, [])
+    for obj in session.new:
+        if isinstance(obj, Proposal):
+            pending.append(obj)
+    for obj in session.dirty:
+        if isinstance(obj, Proposal) and _texts_changed(obj):
+            pending.append(obj)
+
+
+@event.listens_for(Session, "after_flush")
+def _write(session, flush_context) -> None:
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        alive = [p for p in pending if p not in session.deleted]
+        write_terms(session.connection(), list({id(p): p for p in alive}.values()))
+
+
+def reindex_all(session: Session, *, batch: int = 500) -> int:
+    """Rebuild every proposal's rows; returns how many proposals were analysed."""
+    session.execute(delete(ProposalTerm))
+    done = 0
+    last = 0
+    while chunk := session.exec(
+        select(Proposal).where(col(Proposal.id) > last).order_by(col(Proposal.id)).limit(batch)
+    ).all():
+        write_terms(session.connection(), chunk)
+        last = chunk[-1].id or 0
+        done += len(chunk)
+        session.commit()
+        session.expunge_all()
+    session.commit()
+    return done
+
+
+# -- corpus statistics --------------------------------------------------------------------
+
+# Pseudo-documents added to the corpus size: a town's first few proposals should not make
+# every word look common (with N = 3, a word in two of them would weigh next to nothing).
+PRIOR_DOCUMENTS = 20
+
+
+def corpus_size(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Proposal)).one()
+
+
+def document_frequencies(session: Session, terms: Iterable[str]) -> dict[str, int]:
+    """How many proposals have each term."""
+    wanted = sorted(set(terms))
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), CHUNK):
+        part = wanted[start : start + CHUNK]
+        rows = session.execute(
+            select(ProposalTerm.term, func.count())
+            .where(col(ProposalTerm.term).in_(part))
+            .group_by(ProposalTerm.term)
+        ).all()
+        found.update({term: count for term, count in rows})
+    return found
+
+
+def idf(df: int, size: int) -> float:
+    """BM25's inverse document frequency, always positive."""
+    n = size + PRIOR_DOCUMENTS
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
