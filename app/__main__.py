@@ -186,6 +186,15 @@ def _send_digests(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _reindex_text(_args: argparse.Namespace) -> int:
+    from app.services.text_index import reindex_all
+
+    with Session(make_engine(get_settings())) as session:
+        done = reindex_all(session)
+    print(f"analysed the texts of {done} proposals")
+    return 0
+
+
 def _clean_uploads(args: argparse.Namespace) -> int:
     from app.services.upload_orphans import sweep
 
@@ -252,6 +261,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "send-digests", help="queue the daily digest mails (for cron)"
     ).set_defaults(run=_send_digests)
+    commands.add_parser(
+        "reindex-text",
+        help="re-analyse every proposal's texts (after a bulk load that bypassed the app)",
+    ).set_defaults(run=_reindex_text)
     args = parser.parse_args(argv)
     return args.run(args)
 

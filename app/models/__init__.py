@@ -29,7 +29,7 @@ from app.models.review import (  # noqa: E402
     RubricVersion,
 )
 from app.models.round import Round  # noqa: E402
-from app.models.text import ProposalTerm  # noqa: E402
+from app.models.text import ProposalTerm, ProposalTermCount  # noqa: E402
 from app.models.user import User, UserRole  # noqa: E402
 from app.models.webhook import Webhook, WebhookDelivery  # noqa: E402
 
@@ -51,6 +51,7 @@ __all__ = [
     "ProposalCounter",
     "ProposalEvent",
     "ProposalTerm",
+    "ProposalTermCount",
     "ReminderSent",
     "Review",
     "ReviewAssignment",

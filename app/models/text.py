@@ -5,6 +5,10 @@ group ("#1239") or a compound's part — with its weight in the title and in the
 The application writes the rows whenever a proposal's title or texts change
 (app/services/text_index.py), on SQLite and PostgreSQL alike; the similar-proposal hints,
 the initiative suggestion and search ranking read them.
+
+`ProposalTermCount` keeps, per feature, how many proposals have it (its document
+frequency), changed in the same transaction as the rows, so that weighing a few hundred
+features costs a few hundred primary-key reads rather than counting their rows.
 """
 
 from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String
@@ -25,3 +29,10 @@ class ProposalTerm(SQLModel, table=True):
     word: str = Field(sa_column=Column(String(TERM_MAX), nullable=False))
     title_weight: float = Field(sa_column=Column(Float, nullable=False))
     body_weight: float = Field(sa_column=Column(Float, nullable=False))
+
+
+class ProposalTermCount(SQLModel, table=True):
+    __tablename__ = "proposal_term_count"
+
+    term: str = Field(sa_column=Column(String(TERM_MAX), primary_key=True))
+    proposals: int = Field(sa_column=Column(Integer, nullable=False))

@@ -87,10 +87,21 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+@cache
+def _stop_words() -> frozenset[str]:
+    """STOP_WORDS as written and as the dictionary normalises them (ため → 為, こと → 事)."""
+    found = set(STOP_WORDS)
+    for word in STOP_WORDS:
+        morphemes = _tokenizer().tokenize(word)
+        if len(morphemes) == 1:
+            found.add(_fold(morphemes[0].normalized_form()))
+    return frozenset(found)
+
+
 def _is_content(pos: tuple[str, ...], base: str) -> bool:
     if pos[0] not in CONTENT_POS or pos[1] in SKIPPED_SUBCLASSES:
         return False
-    if base in STOP_WORDS or not any(c.isalnum() for c in base):
+    if base in _stop_words() or not any(c.isalnum() for c in base):
         return False
     # A single kana alone (て, る) is a fragment the dictionary did not know.
     return not (len(base) == 1 and "\u3040" <= base <= "\u30ff")

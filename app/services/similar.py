@@ -15,9 +15,10 @@ compound parts), with TF-IDF weights over the town's own proposals (app/services
   With `THRESHOLD` this was chosen on the evaluation set (docs/text.md).
 
 Candidates come from `proposal_term` in one bounded query over the proposals the user may
-see: those sharing one of the query's `QUERY_TERMS` rarest features; at most `CANDIDATES`
-of them, best first, are scored in full. Scores below `THRESHOLD` are not shown. The same
-code runs on SQLite and PostgreSQL.
+see: those sharing the query's rarest specific features (at most `ROW_BUDGET` index rows
+read), ranked in the database by the query's weights of what they share; the best
+`CANDIDATES` are scored in full. Scores below `THRESHOLD` are not shown. The same code runs
+on SQLite and PostgreSQL.
 """
 
 import math
@@ -26,13 +27,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
+from sqlalchemy import case, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.models import Proposal, User
 from app.models.proposal import TEXT_FIELDS
 from app.models.text import ProposalTerm
 from app.services import japanese
-from app.services.text_index import Feature, corpus_size, document_frequencies, features, idf
+from app.services.text_index import (
+    Feature,
+    corpus_size,
+    document_frequencies,
+    features,
+    idf,
+    rarest,
+)
 from app.services.visibility import visible_clause
 
 # A query's text, in the API and the pages' hints: a query string stays well inside the
@@ -43,10 +53,8 @@ TITLE_FACTOR = 1.0
 GENERIC_FACTOR = 0.3
 THRESHOLD = 0.1
 MIN_SHARED_WORDS = 3
-QUERY_TERMS = 24
-CANDIDATES = 30
-COMMON_SHARE = 0.25  # features in more of the corpus than this do not pick candidates
-MIN_COMMON = 50
+CANDIDATES = 12
+ROW_BUDGET = 5000  # proposal_term rows a query may read to pick candidates
 
 
 @cache
@@ -159,36 +167,43 @@ def _stored_features(session: Session, ids: list[int]) -> dict[int, dict[str, Fe
     found: dict[int, dict[str, Feature]] = defaultdict(dict)
     if not ids:
         return found
-    rows = session.exec(select(ProposalTerm).where(col(ProposalTerm.proposal_id).in_(ids))).all()
-    for row in rows:
-        found[row.proposal_id][row.term] = Feature(row.word, row.title_weight, row.body_weight)
+    rows = session.execute(
+        sa_select(
+            col(ProposalTerm.proposal_id),
+            col(ProposalTerm.term),
+            col(ProposalTerm.word),
+            col(ProposalTerm.title_weight),
+            col(ProposalTerm.body_weight),
+        ).where(col(ProposalTerm.proposal_id).in_(ids))
+    ).all()
+    for proposal_id, term, word, title_weight, body_weight in rows:
+        found[proposal_id][term] = Feature(word, title_weight, body_weight)
     return found
 
 
 def _candidates(
     session: Session, query: Vector, corpus: Corpus, user: User, exclude_id: int | None
 ) -> list[int]:
-    """Visible proposals sharing one of the query's rarer specific features, best first."""
+    """Visible proposals sharing the query's rarer specific features, best first: the
+    partial score (the query's weights of the features they share) summed in the database,
+    reading at most ROW_BUDGET index rows."""
     generic = generic_terms()
-    common = max(MIN_COMMON, int(corpus.size * COMMON_SHARE))
-    picks = [t for t in query.whole if t not in generic and corpus.df.get(t, 0) <= common]
-    picks.sort(key=lambda t: -query.whole[t])
-    picks = picks[:QUERY_TERMS]
+    picks = rarest((t for t in query.whole if t not in generic), corpus.df, ROW_BUDGET)
     if not picks:
         return []
+    score = func.sum(case({t: query.whole[t] for t in picks}, value=ProposalTerm.term, else_=0.0))
     statement = (
-        select(ProposalTerm.proposal_id, ProposalTerm.term)
+        select(ProposalTerm.proposal_id)
         .join(Proposal, col(Proposal.id) == ProposalTerm.proposal_id)
         .where(col(ProposalTerm.term).in_(picks))
         .where(visible_clause(user))
+        .group_by(col(ProposalTerm.proposal_id))
+        .order_by(score.desc(), col(ProposalTerm.proposal_id).desc())
+        .limit(CANDIDATES)
     )
     if exclude_id is not None:
         statement = statement.where(ProposalTerm.proposal_id != exclude_id)
-    scores: dict[int, float] = defaultdict(float)
-    for proposal_id, term in session.exec(statement).all():
-        scores[proposal_id] += query.whole[term]
-    ranked = sorted(scores, key=lambda pid: (-scores[pid], -pid))
-    return ranked[:CANDIDATES]
+    return list(session.exec(statement).all())
 
 
 def query_vector(corpus: Corpus, found: dict[str, Feature]) -> Vector:

@@ -10,7 +10,7 @@ snippet with its `matched_words`.
 import unicodedata
 from dataclasses import dataclass
 
-from app.services.japanese import analyse, word_keys
+from app.services.japanese import analyse, query_words, word_keys
 
 SNIPPET_BEFORE = 30
 SNIPPET_LENGTH = 110
@@ -90,29 +90,43 @@ class Snippet:
         return "".join(s.text for s in self.segments)
 
 
+def _spans(text: str, terms: list[str], words: set[str]) -> list[tuple[int, int]]:
+    """The query's words where they stand, and the terms whose words are not all there
+    (印 has none; 窓口業務 is two) as substrings."""
+    analysed = analyse(text)
+    spans = [(w.start, w.end) for w in analysed if words & word_keys(w).keys()]
+    present = {key for w in analysed for key in word_keys(w)}
+    for term in terms:
+        own = set(query_words(term))
+        if not own or not own <= present:
+            spans += substring_spans(text, [term])
+    return spans
+
+
 def snippet(texts: list[str], *, terms: list[str], words: set[str]) -> Snippet | None:
     """A window of the first text where the query matched — by one of its words (`words`,
     the analysed query, so 押印を廃止 finds and marks 押印の廃止) or as a substring
-    (`terms`, the query split on spaces) — with every match in the window marked; None
-    when nothing matches."""
+    (`terms`, the query split on spaces) — with every match in the window marked, and the
+    matched pieces in order; None when nothing matches."""
     for text in texts:
         if not text:
             continue
-        spans = word_spans(text, words) + substring_spans(text, terms)
+        spans = _spans(text, terms, words)
         if not spans:
             continue
         first = min(start for start, _ in spans)
         start = max(0, first - SNIPPET_BEFORE)
         end = min(len(text), start + SNIPPET_LENGTH)
-        inside = [
+        inside = sorted(
             (max(a, start) - start, min(b, end) - start) for a, b in spans if a < end and b > start
-        ]
+        )
         pieces = segments(text[start:end], inside)
         if start > 0:
             pieces.insert(0, Segment("…"))
         if end < len(text):
             pieces.append(Segment("…"))
-        matched = list(dict.fromkeys(p.text for p in pieces if p.marked))
+        window = text[start:end]
+        matched = list(dict.fromkeys(window[a:b] for a, b in inside))
         return Snippet(pieces, matched)
     return None
 
@@ -121,7 +135,6 @@ def search_snippets(proposals: list, q: str) -> dict[int, Snippet]:
     """For each proposal found by the search `q`, where it matched (title first, then the
     four texts in the form's order)."""
     from app.models.proposal import TEXT_FIELDS
-    from app.services.japanese import query_words
 
     terms = [t for t in q.split() if t]
     words = set(query_words(q))

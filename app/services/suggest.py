@@ -31,13 +31,14 @@ from app.models import Initiative, Proposal
 from app.models.enums import Status
 from app.models.text import ProposalTerm
 from app.services.similar import GENERIC_FACTOR, Corpus, cosine, generic_terms
-from app.services.text_index import Feature, features
+from app.services.text_index import Feature, features, rarest
 
 WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "initiative_words.json"
 TITLE_FACTOR = 2.0
 PAST_WEIGHT = 1.0
 PAST_PRIOR = 5
 MIN_EVIDENCE = 0.05
+ROW_BUDGET = 8000
 
 
 @dataclass
@@ -104,10 +105,12 @@ def _past_scores(
             .group_by(col(Proposal.initiative_id))
         ).all()
     )
+    # The rarer features, as many as ROW_BUDGET index rows allow (text_index.rarest).
+    read = rarest(q, corpus.df, ROW_BUDGET)
     counts = session.exec(
         select(Proposal.initiative_id, ProposalTerm.term, func.count())
         .join(ProposalTerm, col(ProposalTerm.proposal_id) == Proposal.id)
-        .where(tied, col(ProposalTerm.term).in_(list(q)))
+        .where(tied, col(ProposalTerm.term).in_(read))
         .group_by(col(Proposal.initiative_id), col(ProposalTerm.term))
     ).all()
     shares: dict[int, dict[str, float]] = defaultdict(dict)

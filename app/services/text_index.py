@@ -10,16 +10,18 @@ ORM (the benchmark loader, a restore from an older backup) call `reindex_all`, w
 """
 
 import math
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, event, func, insert, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from app.models import Proposal
 from app.models.proposal import TEXT_FIELDS
-from app.models.text import TERM_MAX, ProposalTerm
+from app.models.text import TERM_MAX, ProposalTerm, ProposalTermCount
 from app.services.japanese import analyse, word_keys
 
 INDEXED_FIELDS = ("title", *TEXT_FIELDS)
@@ -69,8 +71,34 @@ def term_rows(proposal_id: int, found: dict[str, Feature]) -> list[dict]:
     ]
 
 
+def _counts_change(connection: Connection, change: dict[str, int]) -> None:
+    """Add `change` to proposal_term_count, in term order (two transactions touching the
+    same terms lock them in the same order, so they wait rather than deadlock)."""
+    rows = [{"term": t, "proposals": n} for t, n in sorted(change.items()) if n]
+    if not rows:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(ProposalTermCount)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["term"],
+            set_={"proposals": col(ProposalTermCount.proposals) + statement.excluded.proposals},
+        ),
+        rows,
+    )
+
+
+def _terms_of(connection: Connection, ids: list[int]) -> list[str]:
+    return list(
+        connection.execute(
+            select(col(ProposalTerm.term)).where(col(ProposalTerm.proposal_id).in_(ids))
+        ).scalars()
+    )
+
+
 def write_terms(connection: Connection, proposals: Iterable[Proposal]) -> None:
-    """Replace the rows of these proposals with the features of their current texts."""
+    """Replace the rows of these proposals with the features of their current texts, and
+    move the counts by the difference."""
     rows: list[dict] = []
     ids: list[int] = []
     for proposal in proposals:
@@ -80,9 +108,15 @@ def write_terms(connection: Connection, proposals: Iterable[Proposal]) -> None:
         rows.extend(term_rows(proposal.id, proposal_features(proposal)))
     if not ids:
         return
+    change: dict[str, int] = defaultdict(int)
+    for term in _terms_of(connection, ids):
+        change[term] -= 1
+    for row in rows:
+        change[row["term"]] += 1
     connection.execute(delete(ProposalTerm).where(col(ProposalTerm.proposal_id).in_(ids)))
     if rows:
         connection.execute(insert(ProposalTerm), rows)
+    _counts_change(connection, change)
 
 
 def _texts_changed(proposal: Proposal) -> bool:
@@ -99,6 +133,13 @@ def _collect(session, flush_context, instances) -> None:
     for obj in session.dirty:
         if isinstance(obj, Proposal) and _texts_changed(obj):
             pending.append(obj)
+    # A deleted proposal's rows go by ON DELETE CASCADE; its counts must go down now.
+    gone = [obj.id for obj in session.deleted if isinstance(obj, Proposal) and obj.id]
+    if gone:
+        change: dict[str, int] = defaultdict(int)
+        for term in _terms_of(session.connection(), gone):
+            change[term] -= 1
+        _counts_change(session.connection(), change)
 
 
 @event.listens_for(Session, "after_flush")
@@ -110,8 +151,10 @@ def _write(session, flush_context) -> None:
 
 
 def reindex_all(session: Session, *, batch: int = 500) -> int:
-    """Rebuild every proposal's rows; returns how many proposals were analysed."""
+    """Rebuild every proposal's rows and the counts; returns how many proposals were
+    analysed."""
     session.execute(delete(ProposalTerm))
+    session.execute(delete(ProposalTermCount))
     done = 0
     last = 0
     while chunk := session.exec(
@@ -138,17 +181,17 @@ def corpus_size(session: Session) -> int:
 
 
 def document_frequencies(session: Session, terms: Iterable[str]) -> dict[str, int]:
-    """How many proposals have each term."""
+    """How many proposals have each term (absent: none)."""
     wanted = sorted(set(terms))
     found: dict[str, int] = {}
     for start in range(0, len(wanted), CHUNK):
         part = wanted[start : start + CHUNK]
         rows = session.execute(
-            select(ProposalTerm.term, func.count())
-            .where(col(ProposalTerm.term).in_(part))
-            .group_by(ProposalTerm.term)
+            select(col(ProposalTermCount.term), col(ProposalTermCount.proposals)).where(
+                col(ProposalTermCount.term).in_(part)
+            )
         ).all()
-        found.update({term: count for term, count in rows})
+        found.update({term: count for term, count in rows if count > 0})
     return found
 
 
@@ -156,3 +199,18 @@ def idf(df: int, size: int) -> float:
     """BM25's inverse document frequency, always positive."""
     n = size + PRIOR_DOCUMENTS
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def rarest(terms: Iterable[str], frequencies: dict[str, int], budget: int) -> list[str]:
+    """The rarest of `terms` whose postings add up to at most `budget` rows (at least the
+    rarest one): what a query can afford to read from `proposal_term`, keeping the words
+    that tell proposals apart and leaving out the ones a thousand proposals share."""
+    chosen: list[str] = []
+    spent = 0
+    for term in sorted(terms, key=lambda t: (frequencies.get(t, 0), t)):
+        cost = frequencies.get(term, 0)
+        if chosen and spent + cost > budget:
+            break
+        chosen.append(term)
+        spent += cost
+    return chosen

@@ -1,4 +1,5 @@
-"""The application's Japanese text index: proposal_term, filled from every proposal's texts
+"""The application's Japanese text index: proposal_term and proposal_term_count, filled
+from every proposal's texts
 
 Revision ID: 0015_text
 Revises: 0014_mail
@@ -35,6 +36,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("proposal_id", "term", name=op.f("pk_proposal_term")),
     )
     op.create_index("ix_proposal_term_term_proposal_id", "proposal_term", ["term", "proposal_id"])
+    op.create_table(
+        "proposal_term_count",
+        sa.Column("term", sa.String(length=100), nullable=False),
+        sa.Column("proposals", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("term", name=op.f("pk_proposal_term_count")),
+    )
     # Analyse the proposals already there (the analyser is the application's own).
     from app.services.text_index import features, term_rows
 
@@ -50,8 +57,13 @@ def upgrade() -> None:
             batch = []
     if batch:
         op.bulk_insert(term, batch)
+    op.execute(
+        "INSERT INTO proposal_term_count (term, proposals) "
+        "SELECT term, count(*) FROM proposal_term GROUP BY term"
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("proposal_term_count")
     op.drop_index("ix_proposal_term_term_proposal_id", table_name="proposal_term")
     op.drop_table("proposal_term")
