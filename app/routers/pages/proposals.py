@@ -22,7 +22,7 @@ from app.i18n import N_
 from app.i18n import gettext as _
 from app.models import Attachment, Department, Initiative, User
 from app.models.enums import Category, Kind, Status
-from app.models.proposal import ProposalCreate
+from app.models.proposal import TEXT_MAX, ProposalCreate
 from app.models.types import Id, id_of
 from app.presenters.proposal_view import (
     ACTION_LABELS,
@@ -228,12 +228,13 @@ def similar_hint(
     session: SessionDep,
     user: PageUser,
     title: Annotated[str, Query(max_length=200)] = "",
-    summary: Annotated[str, Query(max_length=QUERY_TEXT_MAX)] = "",
+    summary: Annotated[str, Query(max_length=TEXT_MAX)] = "",
     exclude_id: Annotated[Id | None, Query()] = None,
 ) -> Response:
     """While the title or summary is typed: proposals that look like it, with the words
-    they share marked (an htmx fragment)."""
-    hints = similar_proposals(session, title=title, text=summary, user=user, exclude_id=exclude_id)
+    they share marked (an htmx fragment; a long summary is read as far as the API would)."""
+    text = summary[:QUERY_TEXT_MAX]
+    hints = similar_proposals(session, title=title, text=text, user=user, exclude_id=exclude_id)
     return render(request, "partials/proposals/_similar.html", {"hints": hints})
 
 
@@ -243,11 +244,11 @@ def initiative_hint(
     session: SessionDep,
     user: PageUser,
     title: Annotated[str, Query(max_length=200)] = "",
-    summary: Annotated[str, Query(max_length=QUERY_TEXT_MAX)] = "",
+    summary: Annotated[str, Query(max_length=TEXT_MAX)] = "",
 ) -> Response:
     """While the title or summary is typed: the DX plan's initiatives the text most likely
     advances, and why (an htmx fragment); the author still chooses."""
-    suggestions = suggest_initiatives(session, text=f"{title}\n{summary}")
+    suggestions = suggest_initiatives(session, text=f"{title}\n{summary[:QUERY_TEXT_MAX]}")
     return render(request, "partials/proposals/_initiative_hint.html", {"suggestions": suggestions})
 
 
