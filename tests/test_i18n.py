@@ -40,9 +40,24 @@ def test_every_ui_string_has_an_english_translation(tmp_path: Path) -> None:
     for message in catalogue:
         if message.id:
             assert not message.fuzzy, message.id
-            assert sorted(PLACEHOLDER.findall(message.id)) == sorted(
-                PLACEHOLDER.findall(message.string)
-            ), message.id
+            # A plural message: each English form keeps the Japanese placeholders.
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            for string in strings:
+                assert sorted(PLACEHOLDER.findall(ids[0])) == sorted(PLACEHOLDER.findall(string)), (
+                    message.id
+                )
+
+
+def test_counts_are_plural_in_english(page_as, make_user) -> None:
+    """「1件」 is "1 item", 「2件」 "2 items" — not "1 items"."""
+    page: PageClient = page_as(make_user())
+    page.post_form("/lang", {"lang": "en", "next": "/proposals"})
+    assert '<p class="count">0 items</p>' in page.get("/proposals").text
+    page.refresh_csrf("/proposals/new")
+    created = page.post_form("/proposals/new", {"title": "Only one", "idempotency_key": "k1"})
+    assert created.status_code in (303, 200), created.text
+    assert '<p class="count">1 item</p>' in page.get("/proposals?mine=true").text
 
 
 def test_choose_locale() -> None:

@@ -38,7 +38,7 @@ STAGE_LABELS = {
     "preparation": N_("予算化・着手準備"),
     "execution": N_("実施"),
 }
-NO_INITIATIVE = N_("DX施策に該当なし")
+NO_INITIATIVE = N_("DX取組みに該当なし")
 NO_DEPARTMENT = N_("所属なし")
 OTHER_DEPARTMENTS = N_("その他")
 
@@ -177,8 +177,8 @@ def roll_up(
         rows = figures["by_initiative"]
         view.charts["initiative"] = charts.grouped_bar_chart(
             chart_id=f"{prefix}initiative",
-            title=_("DX施策別の提案件数と採用件数"),
-            desc=_("%(year)sの提案をDX推進計画の取組みごとに数えた棒グラフ。", year=label),
+            title=_("DX取組み別の提案件数と採用件数"),
+            desc=_("%(year)sの提案をDX取組みごとに数えた棒グラフ。", year=label),
             categories=[initiative_name(r) for r in rows],
             series=_proposals_and_adopted(rows),
         )

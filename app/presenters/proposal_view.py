@@ -66,7 +66,7 @@ FIELD_LABELS: dict[str, str] = {
     "kind": N_("種類"),
     "category": N_("分野"),
     "already_implemented": N_("実施済み報告"),
-    "initiative_id": N_("DX推進計画の取組み"),
+    "initiative_id": N_("DX取組み"),
     "round_id": N_("募集回"),
     "co_author_ids": N_("共同提案者"),
     "estimated_cost_yen": N_("概算経費（円）"),

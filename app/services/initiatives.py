@@ -18,12 +18,12 @@ def all_initiatives(session: Session) -> list[Initiative]:
 def get_initiative_by_number(session: Session, *, number: int) -> Initiative:
     initiative = session.exec(select(Initiative).where(Initiative.number == number)).first()
     if initiative is None:
-        raise NotFound("指定された取組みが見つかりません。")
+        raise NotFound("指定されたDX取組みが見つかりません。")
     return initiative
 
 
 def get_initiative(session: Session, *, initiative_id: int) -> Initiative:
     initiative = session.get(Initiative, initiative_id)
     if initiative is None:
-        raise NotFound("指定された取組みが見つかりません。")
+        raise NotFound("指定されたDX取組みが見つかりません。")
     return initiative

@@ -34,7 +34,7 @@ from app.services.visibility import get_visible_proposal, visible_clause
 from app.validation import ModelOrValues, validate_body
 from app.wareki import fiscal_year_of, fiscal_year_short
 
-UNKNOWN_INITIATIVE = N_("指定されたDX推進計画の取組みが見つかりません。")
+UNKNOWN_INITIATIVE = N_("指定されたDX取組みが見つかりません。")
 UNKNOWN_CO_AUTHOR = N_("共同提案者に指定された職員が見つからないか、無効です。")
 SELF_CO_AUTHOR = N_("提案者本人は共同提案者に指定できません。")
 ONLY_MAIN_AUTHOR_CO_AUTHORS = N_("共同提案者を変更できるのは提案者本人だけです。")

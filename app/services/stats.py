@@ -39,7 +39,7 @@ from app.services.budget import is_current_record, parse_fiscal_year
 from app.services.small_groups import OTHER, active_staff, small_departments
 from app.wareki import fiscal_year_label, fiscal_year_of, today_jst
 
-UNKNOWN_INITIATIVE = N_("指定されたDX施策が見つかりません。")
+UNKNOWN_INITIATIVE = N_("指定されたDX取組みが見つかりません。")
 # Stages: (key, Japanese label, from column, to column).
 STAGES = (
     ("intake", "受付", "submitted_at", "accepted_at"),
@@ -236,7 +236,7 @@ def compute(
         return {
             "initiative_id": initiative.id if initiative else None,
             "number": initiative.number if initiative else None,
-            "title": initiative.title if initiative else "（DX施策に該当なし）",
+            "title": initiative.title if initiative else "（DX取組みに該当なし）",
             "proposals": int(row.proposals) if row else 0,
             "adopted": int(row.adopted) if row else 0,
             "completed": int(row.completed) if row else 0,

@@ -31,7 +31,7 @@ HEADERS = [
     "年度",
     "提案番号",
     "件名",
-    "DX推進計画の取組み",
+    "DX取組み",
     "実施担当課",
     "予算区分",
     "予算科目",
@@ -42,7 +42,7 @@ HEADERS = [
     "備考",
 ]
 HEADER_LINE = (
-    "年度,提案番号,件名,DX推進計画の取組み,実施担当課,予算区分,予算科目,財源,"
+    "年度,提案番号,件名,DX取組み,実施担当課,予算区分,予算科目,財源,"
     "要求額（円）,措置額（円）,状態,備考\r\n"
 )
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

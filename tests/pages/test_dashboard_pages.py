@@ -89,7 +89,7 @@ def test_the_dashboard_shows_the_hand_computed_figures_to_every_role(
     assert row(html, "chart-initiative-1") == [
         f"1. {first.title}", "2", "2", "1", "1,100,000円", "150時間", "120時間",
     ]  # fmt: skip
-    assert row(html, "chart-initiative-none")[:4] == ["DX施策に該当なし", "1", "1", "0"]
+    assert row(html, "chart-initiative-none")[:4] == ["DX取組みに該当なし", "1", "1", "0"]
     assert row(html, "chart-budget-total") == ["合計", "1,500,000円", "1,100,000円"]
     # hours: estimated 100 + 50 + 10.5, target 80, actual 120; at 4,000円 an hour
     assert "1時間あたり4,000円" in html

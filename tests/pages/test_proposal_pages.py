@@ -69,7 +69,7 @@ def test_form_errors_are_inline_in_japanese_and_write_nothing(page_as, make_user
     # A service-level rule (unknown initiative) also comes back inline.
     unknown = page.post_form("/proposals/new", form(initiative_id="99"))
     assert unknown.status_code == 422
-    assert "指定されたDX推進計画の取組みが見つかりません。" in unknown.text
+    assert "指定されたDX取組みが見つかりません。" in unknown.text
     assert session.exec(select(Proposal)).first() is None
 
 
