@@ -64,7 +64,7 @@ def test_form_errors_are_inline_in_japanese_and_write_nothing(page_as, make_user
     html = response.text
     assert html.lstrip().startswith("<form")
     assert 'id="e-title"' in html and 'id="e-estimated_cost_yen"' in html
-    assert "数値で入力してください" in html or "整数で入力してください" in html
+    assert "金額は数字で入力してください（例: 50000、５万）。" in html
     assert session.exec(select(Proposal)).first() is None
     # A service-level rule (unknown initiative) also comes back inline.
     unknown = page.post_form("/proposals/new", form(initiative_id="99"))
