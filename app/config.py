@@ -11,16 +11,19 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from app.i18n import N_
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The key earlier versions shipped as a default. It is public, so it is refused everywhere.
 PUBLIC_SECRET_KEYS = frozenset({"change-me-insecure-development-key"})
 SECRET_KEY_MIN_LENGTH = 32
 SECRET_KEY_FILE = "secret_key"
+# N_: the default names are shown translated in English mode; names a town sets stay as set.
 DEFAULT_AWARDS = {
-    "grand": "最優秀賞",
-    "excellent": "優秀賞",
-    "merit": "佳作",
-    "encouragement": "奨励賞",
+    "grand": N_("最優秀賞"),
+    "excellent": N_("優秀賞"),
+    "merit": N_("佳作"),
+    "encouragement": N_("奨励賞"),
 }
 
 

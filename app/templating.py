@@ -98,7 +98,14 @@ def award_label(context, code: str | None) -> str:
         return "—"
     request = context.get("request")
     policy = request.app.state.policy if request is not None else ReviewPolicy()
-    return policy.awards.get(code, code)
+    return data_text(policy.awards.get(code, code))
+
+
+def data_text(text: str | None) -> str:
+    """Stored or configured wording in the reader's language when it is the app's own
+    default (the default rubric, the default award names: in the catalogue); wording a town
+    wrote itself is shown as written."""
+    return _gettext(text) if text else (text or "")
 
 
 POINTS = N_("%(points)s点")
@@ -165,6 +172,7 @@ def marked(pieces) -> Markup:
 
 
 env.filters.update(
+    data=data_text,
     marked=marked,
     # `{{ hint.proposal.title|mark_words(hint.terms)|marked }}`: a title with the words it
     # shares with the text being written marked.

@@ -87,3 +87,27 @@ def test_api_errors_follow_accept_language(client) -> None:
     english = client.get("/api/v1/users/me", headers={"Accept-Language": "en"}).json()["detail"]
     assert japanese == "ログインしてください。"
     assert english != japanese and english.isascii()
+
+
+def test_default_rubric_and_awards_read_in_english(page_as, make_user) -> None:
+    """The default rubric's wording and the default award names are the catalogue's; in
+    English mode they are translated (a rubric the town rewrites is shown as written)."""
+    from app.templating import award_label, data_text
+
+    page: PageClient = page_as(make_user("secretariat"))
+    assert "効果性" in page.get("/rubric").text
+    page.post_form("/lang", {"lang": "en", "next": "/rubric"})
+    english = page.get("/rubric").text
+    assert '<th scope="row">Effectiveness<br>' in english and "Excellent" in english
+    # The form that edits the rubric keeps the stored wording as written.
+    assert 'value="効果性"' in english
+    from app.i18n import set_locale
+
+    set_locale("en")
+    try:
+        assert data_text("最優秀賞") == "Grand prize"
+        assert data_text("町長賞") == "町長賞"  # a town's own name stays as set
+        assert award_label({"request": None}, "grand") == "Grand prize"
+    finally:
+        set_locale("ja")
+    assert data_text("最優秀賞") == "最優秀賞"

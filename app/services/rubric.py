@@ -19,15 +19,22 @@ from app.models.types import id_of
 
 NOT_ALLOWED = N_("評価基準を変更できるのは事務局だけです。")
 
-DEFAULT_LEVELS = ["劣る", "やや劣る", "普通", "良い", "特に良い"]
+# N_: the default wording is shown translated in English mode (the `data` filter); a
+# rubric the secretariat rewrites stays as written.
+DEFAULT_LEVELS = [N_("劣る"), N_("やや劣る"), N_("普通"), N_("良い"), N_("特に良い")]
 # DESIGN.md's default rubric: (code, label, weight, description).
 DEFAULT_CRITERIA = [
-    ("effectiveness", "効果性", 30, "業務の効率化や町民サービスの向上に、どれだけ効果があるか。"),
-    ("feasibility", "実現性", 20, "費用・技術・体制の面で、無理なく実現できるか。"),
-    ("economy", "経済性", 15, "経費の節減や収入の増加が、かかる費用に見合うか。"),
-    ("originality", "独創性", 15, "着眼点や工夫に新しさがあるか。"),
-    ("applicability", "応用性（横展開）", 10, "他の課や業務にも広げられるか。"),
-    ("effort", "努力度", 10, "調査・検討・試行など、提案者の努力が見られるか。"),
+    (
+        "effectiveness",
+        N_("効果性"),
+        30,
+        N_("業務の効率化や町民サービスの向上に、どれだけ効果があるか。"),
+    ),
+    ("feasibility", N_("実現性"), 20, N_("費用・技術・体制の面で、無理なく実現できるか。")),
+    ("economy", N_("経済性"), 15, N_("経費の節減や収入の増加が、かかる費用に見合うか。")),
+    ("originality", N_("独創性"), 15, N_("着眼点や工夫に新しさがあるか。")),
+    ("applicability", N_("応用性（横展開）"), 10, N_("他の課や業務にも広げられるか。")),
+    ("effort", N_("努力度"), 10, N_("調査・検討・試行など、提案者の努力が見られるか。")),
 ]
 
 
