@@ -171,8 +171,15 @@ def marked(pieces) -> Markup:
     )
 
 
+def notification_title(notification) -> str:
+    from app.services.notifications import title_of
+
+    return title_of(notification)
+
+
 env.filters.update(
     data=data_text,
+    notification_title=notification_title,
     marked=marked,
     # `{{ hint.proposal.title|mark_words(hint.terms)|marked }}`: a title with the words it
     # shares with the text being written marked.

@@ -82,7 +82,13 @@ class Notification(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True)
     proposal_id: int | None = Field(default=None, foreign_key="proposal.id")
     kind: str = Field(max_length=40)
+    # As written in Japanese when it was made (the mail's subject); a page or the API shows
+    # `title_message` % `title_params` in the reader's language (notifications.title_of).
     title: str = Field(max_length=300)
+    title_message: str = Field(default="", max_length=300)
+    title_params: dict = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     body: str = Field(default="", sa_type=SAText)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

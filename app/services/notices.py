@@ -299,6 +299,8 @@ def announce(
             user_ids=told,
             kind=notice.kind,
             title=notice.title % values,
+            title_message=notice.title,
+            title_params={k: str(v) for k, v in values.items()},
             body=notice.body(proposal, context),
             proposal_id=proposal.id,
             next_step=notice.next_step,

@@ -7,9 +7,10 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from app.errors import NotFound
-from app.i18n import N_
+from app.i18n import N_, gettext
 from app.models import Notification, Proposal, User
 from app.models.enums import EmailSetting
+from app.models.review import NotificationPublic
 from app.models.types import ID_MAX, utcnow
 from app.services import mail
 from app.services.pagination import PageParams, paginate
@@ -26,9 +27,13 @@ def notify(
     body: str = "",
     proposal_id: int | None = None,
     next_step: str = "",
+    title_message: str = "",
+    title_params: dict[str, str] | None = None,
 ) -> None:
     """Adds one notification per user and, by each one's setting, their mail now (an outbox
-    row) or a mark for the day's digest. The caller commits with the change it reports."""
+    row) or a mark for the day's digest. The caller commits with the change it reports.
+    `title_message` % `title_params` is the title in any language (title_of); `title` is
+    it in Japanese, for the mail."""
     proposal = session.get(Proposal, proposal_id) if proposal_id else None
     config = mail.settings_of(session)
     mailing = mail.enabled(config)
@@ -40,6 +45,8 @@ def notify(
                 user_id=user_id,
                 kind=kind,
                 title=title,
+                title_message=title_message,
+                title_params=title_params or {},
                 body=body,
                 proposal_id=proposal_id,
                 digest_pending=setting == EmailSetting.daily.value,
@@ -50,6 +57,31 @@ def notify(
                 config, user, title=title, body=body, next_step=next_step, proposal=proposal
             )
             mail.enqueue(session, user=user, event=kind, subject=title, text=text)
+
+
+# Parameters that are themselves messages (the decision's outcome label).
+TRANSLATED_PARAMS = ("outcome",)
+
+
+def title_of(notification: Notification) -> str:
+    """The title in the current request's language: its message translated and filled in
+    (rows made before messages were kept show their Japanese title)."""
+    if not notification.title_message:
+        return notification.title
+    params = dict(notification.title_params)
+    for name in TRANSLATED_PARAMS:
+        if params.get(name):
+            params[name] = gettext(params[name])
+    try:
+        return gettext(notification.title_message) % params
+    except (KeyError, ValueError, TypeError):
+        return notification.title
+
+
+def view_of(notification: Notification) -> NotificationPublic:
+    view = NotificationPublic.model_validate(notification)
+    view.title = title_of(notification)
+    return view
 
 
 def unread_count(session: Session, *, user: User) -> int:

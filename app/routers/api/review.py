@@ -259,7 +259,7 @@ def read_notifications(
         session, user=user, page=page, unread_only=unread
     )
     return NotificationsPage(
-        **envelope([NotificationPublic.model_validate(n) for n in rows], total, page),
+        **envelope([notifications_service.view_of(n) for n in rows], total, page),
         unread=notifications_service.unread_count(session, user=user),
     )
 
@@ -271,7 +271,10 @@ def read_notifications(
 )
 def read_notification(notification_id: Id, session: SessionDep, user: ApiUser):
     """Mark one notification read."""
-    return notifications_service.mark_read(session, user=user, notification_id=notification_id)
+    notification = notifications_service.mark_read(
+        session, user=user, notification_id=notification_id
+    )
+    return notifications_service.view_of(notification)
 
 
 @router.post("/notifications/read-all", status_code=204, name="mark_all_notifications_read")
