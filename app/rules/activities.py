@@ -9,6 +9,7 @@ from app.models.enums import BudgetStatus, Status
 from app.rules.people import (
     Who,
     assigned_reviewer,
+    author,
     authors,
     department_supervisor,
     finance,
@@ -18,6 +19,7 @@ from app.rules.people import (
 from app.rules.statuses import (
     BUDGET_WAITING,
     BUDGETING,
+    DRAFTS,
     EDITABLE,
     EXECUTING,
     IN_PROGRESS,
@@ -33,6 +35,7 @@ class Activity(StrEnum):
 
     edit = "edit"
     attach = "attach"
+    discard = "discard"
     opinion = "opinion"
     assign_reviewers = "assign-reviewers"
     score = "score"
@@ -74,6 +77,13 @@ ACTIVITIES: dict[Activity, Rule] = {
             "現在の状態（%(status)s）では添付ファイルを追加・削除できません。"
             "追加・削除できるのは下書きと差戻しの提案です。"
         ),
+    ),
+    # 破棄: a draft nobody else has seen is deleted, not withdrawn (withdrawing keeps it).
+    Activity.discard: Rule(
+        DRAFTS,
+        author,
+        N_("下書きを破棄できるのは提案者だけです。"),
+        N_("現在の状態（%(status)s）では破棄できません。破棄できるのは下書きだけです。"),
     ),
     Activity.opinion: Rule(
         OPINION_OPEN,

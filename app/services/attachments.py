@@ -80,11 +80,15 @@ def stored_path(settings: Settings, attachment: Attachment) -> Path:
     return _root(settings) / str(attachment.proposal_id) / attachment.storage_name
 
 
-def _remove(path: Path) -> None:
+def remove_stored(path: Path) -> None:
+    """Remove a stored file, logging (not raising) when the file system refuses."""
     try:
         path.unlink(missing_ok=True)
     except OSError:
         log.exception("could not remove the stored file %s", path)
+
+
+_remove = remove_stored
 
 
 @dataclass

@@ -80,6 +80,7 @@ OPERATION_IDS = {
     ("POST", "/api/v1/proposals/{proposal_id}/start"): "proposals-start",
     ("POST", "/api/v1/proposals/{proposal_id}/submit"): "proposals-submit",
     ("PATCH", "/api/v1/proposals/{proposal_id}"): "proposals-update",
+    ("DELETE", "/api/v1/proposals/{proposal_id}"): "proposals-delete",
     ("POST", "/api/v1/proposals/{proposal_id}/withdraw"): "proposals-withdraw",
     ("GET", "/api/v1/exports/proposals.csv"): "reports-export-ledger-csv",
     ("GET", "/api/v1/exports/proposals.xlsx"): "reports-export-ledger-xlsx",

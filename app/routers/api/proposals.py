@@ -7,7 +7,7 @@ from pydantic import BaseModel, PlainValidator, TypeAdapter, ValidationError, Wi
 from pydantic_core import PydanticCustomError
 
 from app import rules
-from app.deps import ApiUser, IfMatch, SessionDep
+from app.deps import ApiUser, IfMatch, SessionDep, SettingsDep
 from app.models import Proposal
 from app.models.enums import Category, Kind, Status
 from app.models.event import EventPublic
@@ -30,6 +30,7 @@ from app.rules import Action
 from app.services import lifecycle
 from app.services import proposals as proposals_service
 from app.services.disclosure import event_views, proposal_views
+from app.services.drafts import discard_draft
 from app.services.pagination import PageParams, page_params
 from app.services.proposals import ProposalFilters
 from app.services.snippets import search_snippets
@@ -152,6 +153,25 @@ def read_proposal(
 def authors_only(proposal: VisibleProposal, user: ApiUser) -> Proposal:
     proposals_service.check_author(proposal, user)
     return proposal
+
+
+@router.delete(PROPOSAL, status_code=204)
+def delete_proposal(
+    proposal: VisibleProposal,
+    session: SessionDep,
+    user: ApiUser,
+    settings: SettingsDep,
+    if_match: IfMatch,
+) -> Response:
+    """破棄: delete a draft (its author; once submitted, withdraw it instead — 409)."""
+    discard_draft(
+        session,
+        proposal_id=id_of(proposal),
+        user=user,
+        settings=settings,
+        expected_version=if_match,
+    )
+    return Response(status_code=204)
 
 
 @router.patch(PROPOSAL, response_model=ProposalPublic)
