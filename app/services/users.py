@@ -1,5 +1,8 @@
 """Users: created and edited by admins; everyone can read themselves."""
 
+import unicodedata
+from collections.abc import Sequence
+
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
@@ -14,6 +17,7 @@ from app.security import hash_password, verify_password
 from app.services import sessions
 from app.services.concurrency import check_version
 from app.services.pagination import PageParams, paginate
+from app.services.search import escape_like
 
 EMAIL_TAKEN = N_("このメールアドレスは既に登録されています。")
 EMPLOYEE_NUMBER_TAKEN = N_("この職員番号は既に登録されています。")
@@ -51,6 +55,43 @@ def list_users(
     if is_active is not None:
         query = query.where(col(User.is_active).is_(is_active))
     return paginate(session, query, page)
+
+
+def _kana_variants(text: str) -> set[str]:
+    """The text as typed, in katakana and in hiragana (やまだ finds ヤマダ and the other way)."""
+    katakana = "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in text)
+    hiragana = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+    return {text, katakana, hiragana}
+
+
+COLLEAGUES_SHOWN = 10
+
+
+def find_colleagues(
+    session: Session, *, q: str, user: User, exclude_ids: Sequence[int] = ()
+) -> list[User]:
+    """Active staff other than `user` (and `exclude_ids`) whose name or reading contains `q`
+    (NFKC, either kana), by reading then name — the co-author picker's suggestions."""
+    text = unicodedata.normalize("NFKC", q).strip().lower()
+    if not text:
+        return []
+    conditions = []
+    for variant in _kana_variants(text):
+        pattern = f"%{escape_like(variant)}%"
+        conditions += [
+            func.lower(User.name).like(pattern, escape="\\"),
+            func.lower(func.coalesce(User.name_kana, "")).like(pattern, escape="\\"),
+        ]
+    query = (
+        select(User)
+        .where(col(User.is_active).is_(True))
+        .where(User.id != user.id)
+        .where(or_(*conditions))
+    )
+    if exclude_ids:
+        query = query.where(col(User.id).not_in(list(exclude_ids)))
+    query = query.order_by(col(User.name_kana), col(User.name), col(User.id))
+    return list(session.exec(query.limit(COLLEAGUES_SHOWN)).all())
 
 
 def get_user(session: Session, *, user_id: int) -> User:

@@ -45,6 +45,7 @@ from app.services import attachments as attachments_service
 from app.services import lifecycle
 from app.services import proposals as proposals_service
 from app.services import rounds as rounds_service
+from app.services import users as users_service
 from app.services.pagination import PageParams
 from app.services.proposals import ProposalFilters
 from app.services.review import blind_proposal_ids
@@ -92,6 +93,10 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+def _department_names(session: Session) -> dict[int | None, str]:
+    return {d.id: d.name for d in session.exec(select(Department)).all()}
+
+
 def _form_context(session: Session, user: User, **extra: Any) -> dict[str, Any]:
     """Choices for the proposal form: initiatives, open rounds and possible co-authors."""
     colleagues = session.exec(
@@ -100,7 +105,7 @@ def _form_context(session: Session, user: User, **extra: Any) -> dict[str, Any]:
         .where(User.id != user.id)
         .order_by(col(User.department_id), col(User.name_kana), col(User.name))
     ).all()
-    departments = {d.id: d.name for d in session.exec(select(Department)).all()}
+    departments = _department_names(session)
     return {
         "initiatives": session.exec(select(Initiative).order_by(col(Initiative.number))).all(),
         "rounds": rounds_service.open_rounds(session),
@@ -236,6 +241,31 @@ def similar_hint(
     text = summary[:QUERY_TEXT_MAX]
     hints = similar_proposals(session, title=title, text=text, user=user, exclude_id=exclude_id)
     return render(request, "partials/proposals/_similar.html", {"hints": hints})
+
+
+@router.get("/proposals/co-author-options")
+def co_author_options(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    q: Annotated[str, Query(max_length=100)] = "",
+    chosen: Annotated[list[Id], Query()] = [],  # noqa: B006 (FastAPI copies the default)
+) -> Response:
+    """The co-author picker's suggestions while a name or reading is typed (an htmx
+    fragment): each with a button that adds it to the chosen ones."""
+    found = users_service.find_colleagues(session, q=q, user=user, exclude_ids=chosen)
+    context = {"found": found, "q": q, "department_names": _department_names(session)}
+    return render(request, "partials/proposals/_co_author_options.html", context)
+
+
+@router.get("/proposals/co-author-chip")
+def co_author_chip(request: Request, session: SessionDep, user: PageUser, user_id: Id) -> Response:
+    """One chosen co-author: a checked box the form submits (an htmx fragment)."""
+    colleague = session.get(User, user_id)
+    if colleague is None or not colleague.is_active or colleague.id == user.id:
+        raise NotFound(users_service.NOT_FOUND)
+    context = {"c": colleague, "department_names": _department_names(session)}
+    return render(request, "partials/proposals/_co_author_chip.html", context)
 
 
 @router.get("/proposals/initiative-hint")
