@@ -15,8 +15,10 @@ WORKDIR /srv/teian
 RUN useradd --create-home --uid 10001 --user-group teian
 # pg_dump and pg_restore for `python -m app backup` / `restore` on PostgreSQL (they must be
 # of the server's major version or newer: use the PGDG packages for a newer server).
+# pango and a Japanese font for WeasyPrint's PDFs (the committee's review packet).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client \
+       libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md alembic.ini babel.cfg ./
