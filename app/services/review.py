@@ -9,6 +9,7 @@ while their reviewer is assigned and has not recused. 要協議 (`needs_discussi
 when the counted totals spread by more than the policy's margin.
 """
 
+from collections.abc import Collection
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -230,14 +231,35 @@ def list_reviews(
 
 def breakdown(session: Session, reviews: list[Review]) -> list[dict[str, Any]]:
     """Per criterion (by code, across the rubric versions used): label, weight, mean."""
-    version_ids = {r.rubric_version_id for r in reviews}
-    if not version_ids:
-        return []
-    criteria = session.exec(
-        select(RubricCriterion)
-        .where(col(RubricCriterion.rubric_version_id).in_(version_ids))
-        .order_by(col(RubricCriterion.rubric_version_id).desc(), col(RubricCriterion.position))
-    ).all()
+    return breakdowns(session, {0: reviews})[0]
+
+
+def breakdowns(
+    session: Session, reviews_by_proposal: dict[int, list[Review]]
+) -> dict[int, list[dict[str, Any]]]:
+    """`breakdown` for several proposals, with one query for all their rubric versions."""
+    version_ids = {r.rubric_version_id for rs in reviews_by_proposal.values() for r in rs}
+    criteria = (
+        session.exec(
+            select(RubricCriterion)
+            .where(col(RubricCriterion.rubric_version_id).in_(version_ids))
+            .order_by(col(RubricCriterion.rubric_version_id).desc(), col(RubricCriterion.position))
+        ).all()
+        if version_ids
+        else []
+    )
+    return {
+        key: _criterion_means(
+            [c for c in criteria if c.rubric_version_id in {r.rubric_version_id for r in reviews}],
+            reviews,
+        )
+        for key, reviews in reviews_by_proposal.items()
+    }
+
+
+def _criterion_means(
+    criteria: list[RubricCriterion], reviews: list[Review]
+) -> list[dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     for criterion in criteria:
         rows.setdefault(
@@ -258,6 +280,28 @@ def breakdown(session: Session, reviews: list[Review]) -> list[dict[str, Any]]:
         row["mean"] = round(sum(levels) / len(levels), 2) if levels else None
         row["count"] = len(levels)
     return list(rows.values())
+
+
+def counted_reviews_of(session: Session, proposal_ids: Collection[int]) -> dict[int, list[Review]]:
+    """`counted_reviews` for several proposals in two queries (every id is a key)."""
+    found: dict[int, list[Review]] = {pid: [] for pid in proposal_ids}
+    if not found:
+        return found
+    counted = set(
+        session.exec(
+            select(ReviewAssignment.proposal_id, ReviewAssignment.reviewer_id)
+            .where(col(ReviewAssignment.proposal_id).in_(found))
+            .where(col(ReviewAssignment.active).is_(True))
+            .where(col(ReviewAssignment.recused_at).is_(None))
+        ).all()
+    )
+    reviews = session.exec(
+        select(Review).where(col(Review.proposal_id).in_(found)).order_by(col(Review.id))
+    ).all()
+    for review in reviews:
+        if (review.proposal_id, review.reviewer_id) in counted:
+            found[review.proposal_id].append(review)
+    return found
 
 
 def reviewer_queue(session: Session, *, user: User) -> list[tuple[Proposal, Review | None]]:
