@@ -40,7 +40,7 @@ from app.services.snippets import mark_words
 from app.wareki import fiscal_year_label, local_datetime, wareki_date
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-STATIC_VERSION = "1"
+STATIC_VERSION = "2"
 FLASH_KEY = "flashes"
 
 

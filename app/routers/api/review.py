@@ -2,12 +2,12 @@
 awards and notifications. (`decide` and `reopen-review` are lifecycle actions, routed with
 the other actions in proposals.py.)"""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
-from app.deps import ApiUser, IfMatch, SessionDep
+from app.deps import ApiUser, IfMatch, SessionDep, require_roles
 from app.errors import NotFound
 from app.i18n import N_
 from app.models import Proposal, User
@@ -33,16 +33,21 @@ from app.models.review import (
     RubricPublic,
 )
 from app.models.types import Id, id_of
+from app.presenters.paper_view import review_packet
 from app.presenters.review_view import reviewer_rows
 from app.routers.api.common import envelope, full_list
+from app.routers.pages.paper import packet_pdf
 from app.services import notifications as notifications_service
 from app.services import review as review_service
 from app.services import reviewers as reviewers_service
 from app.services import rubric as rubric_service
 from app.services.disclosure import proposal_views
 from app.services.pagination import PageParams, page_params
+from app.services.pdf import PDF_MEDIA_TYPE
 
 router = APIRouter(tags=["review"])
+# Declared before the filters, so 401/403 win over 422 for bad filter values.
+SecretariatUser = Annotated[User, Depends(require_roles(Role.secretariat))]
 
 # The 404 and 403 checks as dependencies: they run before the request body is validated,
 # so they come before 422 as API.md orders them. The services check again.
@@ -245,6 +250,30 @@ def read_ranking(
     return full_list(
         [RankedProposal(**v.model_dump(), rank=i) for i, v in enumerate(views, start=1)]
     )
+
+
+PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The packet as PDF, with `Content-Disposition: attachment`.",
+        "content": {PDF_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.get("/reviews/packet.pdf", response_class=Response, responses=PDF_RESPONSE)
+def export_packet_pdf(
+    request: Request,
+    session: SessionDep,
+    user: SecretariatUser,
+    fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    round_id: Id | None = None,
+) -> Response:
+    """The committee's review packet (審査資料) as PDF, for the secretariat: a cover table
+    (順位, 番号, 件名, 合計点, 要協議) and a page per in-review proposal of the round and/or
+    fiscal year (the current fiscal year when neither is given), in the ranking's order,
+    with the mean scores by rubric criterion. 422 for an unknown round."""
+    packet = review_packet(session, user=user, fiscal_year=fiscal_year, round_id=round_id)
+    return packet_pdf(request, packet)
 
 
 @router.get("/notifications", response_model=NotificationsPage)

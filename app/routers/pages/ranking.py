@@ -2,6 +2,7 @@
 per-criterion breakdown on demand."""
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -49,6 +50,10 @@ def ranking_page(
         "names": load_names(session, rows),
         "rounds": rounds_service.list_rounds(session),
         "fiscal_years": list(range(current_fy, current_fy - 6, -1)),
+        # The review packet (審査資料) covers the chosen fiscal year and round.
+        "packet_query": urlencode(
+            {k: v for k, v in (("fiscal_year", fiscal_year), ("round_id", round_id)) if v}
+        ),
         "filters": {
             "fiscal_year": fiscal_year or "",
             "round_id": round_id or "",

@@ -50,3 +50,12 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUpMenu);
   else setUpMenu();
 })();
+
+// The papers' 「印刷する」 button (templates/paper_base.html).
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) window.print();
+  });
+})();
