@@ -1,5 +1,6 @@
 """Builders shared by the proposal tests."""
 
+import io
 from datetime import timedelta
 
 from sqlmodel import Session
@@ -64,3 +65,30 @@ def proposal_in(
     session.commit()
     session.refresh(proposal)
     return proposal
+
+
+def pdf_text(content: bytes) -> list[str]:
+    """Each page's text, as pypdf reads it back from the file's fonts (their ToUnicode
+    maps): Japanese comes back only when the glyphs really are in the PDF."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(content))
+    return [page.extract_text() for page in reader.pages]
+
+
+def pdf_fonts(content: bytes) -> dict[str, bool]:
+    """The fonts the pages use: name → whether the font file is embedded."""
+    from pypdf import PdfReader
+
+    fonts: dict[str, bool] = {}
+    for page in PdfReader(io.BytesIO(content)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            described = descendants[0].get_object() if descendants else font
+            descriptor = described.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            fonts[str(font["/BaseFont"])] = any(
+                key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
+            )
+    return fonts

@@ -87,6 +87,7 @@ OPERATION_IDS = {
     ("GET", "/api/v1/open-data/proposals.csv"): "reports-read-open-data-csv",
     ("GET", "/api/v1/open-data/proposals.json"): "reports-read-open-data-json",
     ("POST", "/api/v1/rounds/{round_id}/reviewers"): "review-assign-round-reviewers",
+    ("GET", "/api/v1/reviews/packet.pdf"): "review-export-packet-pdf",
     ("POST", "/api/v1/notifications/read-all"): "review-mark-all-notifications-read",
     ("POST", "/api/v1/notifications/{notification_id}/read"): "review-mark-notification-read",
     ("PUT", "/api/v1/proposals/{proposal_id}/reviews/mine"): "review-put-mine",

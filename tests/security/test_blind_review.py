@@ -3,8 +3,9 @@
 A reviewer (role reviewer only) assigned to a proposal in review walks every endpoint and
 page open to them: the API's list, detail, search, similar-title hints, timeline,
 attachments, rubric, the review queue, scoring, their review, notifications and recusal;
-the proposal page, the list, the home page, the rubric, notifications, the queue and the
-scoring form. No answer may carry the name or id of the author, the co-author, their
+the proposal page, the list, the home page, the rubric, notifications, the queue, the
+scoring form and the proposal printed as 様式第1号 (the committee's review packet is
+refused them: the secretariat's alone). No answer may carry the name or id of the author, the co-author, their
 departments or the supervisor who wrote the 所属長意見 (that one gives the department away).
 Before the fix the review queue and the recusal answer returned the raw proposal with
 `supervisor_opinion_by_id`.
@@ -116,6 +117,9 @@ def test_no_api_answer_to_a_blind_reviewer_names_the_authors(world, api_as) -> N
     }.items():
         assert_blind(api.get(path), world, what)
 
+    refused = api.get(f"{API}/reviews/packet.pdf")  # the committee's packet: not theirs
+    assert refused.status_code == 403 and not [n for n in NAMES if n in refused.text]
+
     recused = api.post(f"{API}/proposals/{pid}/recuse", json={"reason": "利害関係があるため"})
     assert_blind(recused, world, "recuse")
     assert recused.json()["id"] == pid
@@ -135,6 +139,13 @@ def test_no_page_shown_to_a_blind_reviewer_names_the_authors(world, page_as) -> 
     assert TITLE in queue.text
     assert_blind(queue, world, "review queue")
     assert_blind(page.get(f"/proposals/{pid}/review"), world, "scoring form")
+    sheet = page.get(f"/proposals/{pid}/print")  # 様式第1号, to print (issue 17)
+    assert TITLE in sheet.text and "実現性が高い提案です。" in sheet.text
+    assert_blind(sheet, world, "様式第1号")
+    for packet in ("/ranking/packet", "/ranking/packet.pdf"):  # the secretariat's alone
+        refused = page.get(packet)
+        assert refused.status_code == 403, packet
+        assert TITLE not in refused.text and not [n for n in NAMES if n in refused.text]
     form = {f"score-{code}": str(level) for code, level in scores(3, 3, 3, 3, 3, 3).items()}
     saved = page.post_form(f"/proposals/{pid}/review", {**form, "comment": "講評"}, headers=HX)
     assert "60.0" in saved.text
