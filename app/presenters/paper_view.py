@@ -6,8 +6,10 @@ the services (visibility, blind review, the ranking's secretariat check)."""
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlmodel import Session
+from starlette.requests import Request
 
 from app.i18n import N_
 from app.models import Proposal, Round, User
@@ -15,12 +17,15 @@ from app.models.types import id_of
 from app.presenters.proposal_view import Names, load_names
 from app.services import review as review_service
 from app.services import rounds as rounds_service
+from app.services.pdf import html_to_pdf
 from app.services.review import blind_proposal_ids
+from app.templating import templates
 from app.wareki import fiscal_year_label, fiscal_year_of, today_jst
 
 # The 決裁 box of the secretariat (総務課) that takes the proposal in: one empty box per
 # stamp, highest first, as on the paper form.
 STAMPS = (N_("課長"), N_("課長補佐"), N_("係長"), N_("担当"))
+PACKET_TEMPLATE = "pages/paper/packet.html"
 
 
 @dataclass
@@ -156,3 +161,15 @@ def review_packet(
         for rank, proposal in enumerate(rows, start=1)
     ]
     return Packet(fiscal_year=fiscal_year, round=round_, entries=entries, made_on=made_on)
+
+
+def packet_context(packet: Packet) -> dict[str, Any]:
+    return {"packet": packet, "query": urlencode(packet.query)}
+
+
+def packet_pdf(request: Request, packet: Packet) -> bytes:
+    """The packet's page, the same HTML the browser prints, as a PDF made on the server."""
+    html = templates.get_template(PACKET_TEMPLATE).render(
+        {"request": request, **packet_context(packet)}
+    )
+    return html_to_pdf(html)

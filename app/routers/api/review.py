@@ -33,15 +33,15 @@ from app.models.review import (
     RubricPublic,
 )
 from app.models.types import Id, id_of
-from app.presenters.paper_view import review_packet
+from app.presenters.paper_view import packet_pdf, review_packet
 from app.presenters.review_view import reviewer_rows
 from app.routers.api.common import envelope, full_list
-from app.routers.pages.paper import packet_pdf
 from app.services import notifications as notifications_service
 from app.services import review as review_service
 from app.services import reviewers as reviewers_service
 from app.services import rubric as rubric_service
 from app.services.disclosure import proposal_views
+from app.services.filetypes import content_disposition
 from app.services.pagination import PageParams, page_params
 from app.services.pdf import PDF_MEDIA_TYPE
 
@@ -273,7 +273,14 @@ def export_packet_pdf(
     fiscal year (the current fiscal year when neither is given), in the ranking's order,
     with the mean scores by rubric criterion. 422 for an unknown round."""
     packet = review_packet(session, user=user, fiscal_year=fiscal_year, round_id=round_id)
-    return packet_pdf(request, packet)
+    return Response(
+        packet_pdf(request, packet),
+        media_type=PDF_MEDIA_TYPE,
+        headers={
+            "Content-Disposition": content_disposition(packet.filename),
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get("/notifications", response_model=NotificationsPage)

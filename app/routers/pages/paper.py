@@ -3,7 +3,6 @@ respected), and the committee's review packet (審査資料) for the secretariat
 print and as a PDF made on the server."""
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -12,32 +11,29 @@ from app.deps import PageUser, SessionDep, require_roles
 from app.htmx import render
 from app.models import User
 from app.models.enums import Role
-from app.presenters.paper_view import Packet, proposal_sheet, review_packet
+from app.presenters.paper_view import (
+    PACKET_TEMPLATE,
+    packet_context,
+    packet_pdf,
+    proposal_sheet,
+    review_packet,
+)
 from app.routers.pages.forms import ProposalDep
 from app.services.filetypes import content_disposition
-from app.services.pdf import PDF_MEDIA_TYPE, html_to_pdf
-from app.templating import templates
+from app.services.pdf import PDF_MEDIA_TYPE
 
 router = APIRouter()
 SecretariatPageUser = Annotated[User, Depends(require_roles(Role.secretariat, page=True))]
-PACKET_TEMPLATE = "pages/paper/packet.html"
 # The ranking names nobody, but it is the secretariat's: no cache keeps it.
 PRIVATE = {"Cache-Control": "no-store"}
 
 
-def _packet_context(packet: Packet) -> dict:
-    return {"packet": packet, "query": urlencode(packet.query)}
-
-
-def packet_pdf(request: Request, packet: Packet) -> Response:
-    """The packet's page as a PDF attachment (also the API's answer)."""
-    html = templates.get_template(PACKET_TEMPLATE).render(
-        {"request": request, **_packet_context(packet)}
-    )
+def pdf_response(content: bytes, filename: str) -> Response:
+    """A PDF to download."""
     return Response(
-        html_to_pdf(html),
+        content,
         media_type=PDF_MEDIA_TYPE,
-        headers={"Content-Disposition": content_disposition(packet.filename), **PRIVATE},
+        headers={"Content-Disposition": content_disposition(filename), **PRIVATE},
     )
 
 
@@ -67,7 +63,7 @@ def packet_page(
     packet = review_packet(
         session, user=user, fiscal_year=_int(fiscal_year), round_id=_int(round_id)
     )
-    return render(request, PACKET_TEMPLATE, _packet_context(packet), headers=PRIVATE)
+    return render(request, PACKET_TEMPLATE, packet_context(packet), headers=PRIVATE)
 
 
 @router.get("/ranking/packet.pdf")
@@ -82,4 +78,4 @@ def packet_pdf_page(
     packet = review_packet(
         session, user=user, fiscal_year=_int(fiscal_year), round_id=_int(round_id)
     )
-    return packet_pdf(request, packet)
+    return pdf_response(packet_pdf(request, packet), packet.filename)
