@@ -13,6 +13,7 @@ from app.i18n import N_
 from app.models import Department, Initiative, Proposal, Round, User
 from app.models.types import id_of
 from app.presenters.budget_view import budget_panel
+from app.presenters.confirm_view import CONFIRMED_ACTIONS
 from app.presenters.execution_view import execution_panel
 from app.presenters.review_view import decision_choices, review_panel
 from app.services.attachments import list_attachments
@@ -141,6 +142,7 @@ class ActionButton:
     label: str
     reason: str  # "required" | "optional" | "none"
     primary: bool
+    confirm: bool = False  # leads to the confirmation page first (irreversible)
 
 
 def action_buttons(caps: rules.Capabilities) -> list[ActionButton]:
@@ -157,6 +159,7 @@ def action_buttons(caps: rules.Capabilities) -> list[ActionButton]:
                 label=BUTTON_LABELS[action.value],
                 reason=reason.value,
                 primary=reason == rules.Reason.none,
+                confirm=action in CONFIRMED_ACTIONS,
             )
         )
     return buttons

@@ -58,6 +58,16 @@ def test_score_rank_adopt_and_tell_the_author(page: Page, live_server: str) -> N
     form.get_by_label("実施担当課").select_option(label="住民税務課")
     form.get_by_label("削減目標時間（時間／年）").fill("２００")
     form.get_by_role("button", name="決定する").click()
+    # The decision asks first, in place of the form (htmx), focused and announced.
+    confirm = page.locator("#confirm-decide")
+    expect(confirm).to_contain_text("審査中 → 採用")
+    expect(confirm).to_contain_text("200時間")
+    expect(confirm.get_by_role("status")).to_be_focused()
+    confirm.get_by_role("button", name="戻って修正する").click()
+    form = page.locator("#decision-form")
+    expect(form.get_by_label("理由")).to_have_value(REASON)
+    form.get_by_role("button", name="決定する").click()
+    page.locator("#confirm-decide").get_by_role("button", name="決定する").click()
     expect(page.locator(".proposal__meta .status")).to_have_text("採用")
     sign_out(page)
 

@@ -24,6 +24,7 @@ from app.models import Attachment, Department, Initiative, User
 from app.models.enums import Category, Kind, Status
 from app.models.proposal import TEXT_MAX, ProposalCreate
 from app.models.types import Id, id_of
+from app.presenters.confirm_view import CONFIRMED_ACTIONS, confirmation
 from app.presenters.proposal_view import (
     ACTION_LABELS,
     FIELD_LABELS,
@@ -31,6 +32,7 @@ from app.presenters.proposal_view import (
     load_names,
 )
 from app.routers.pages.forms import (
+    INVALID_OR_REFUSED,
     REFUSALS,
     ProposalDep,
     form_values,
@@ -349,6 +351,49 @@ ACTION_DONE = {
     Action.withdraw: N_("提案を取り下げました。"),
     Action.reopen_review: N_("提案を審査中に戻しました。審査委員の採点を続けられます。"),
 }
+
+
+@router.get("/proposals/{proposal_id}/actions/{action}/confirm")
+def confirm_action_page(
+    proposal: ProposalDep,
+    action: str,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    next: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    """The confirmation page of 提出 and 受理: what will happen and the key facts, with the
+    real form post. Shown only when the action would be taken now (the same checks)."""
+    chosen = Action(action) if action in {a.value for a in CONFIRMED_ACTIONS} else None
+    if chosen is None:
+        raise NotFound(NOT_FOUND)
+    back = f"/proposals/{proposal.id}"
+    try:
+        lifecycle.preflight(session, proposal=proposal, user=user, action=chosen, body={})
+    except INVALID_OR_REFUSED as exc:
+        return refused(request, back, exc)
+    hidden = [("version", str(proposal.version))]
+    if next == "/intake":
+        hidden.append(("next", next))
+    blind = proposal.id in blind_proposal_ids(session, user=user)
+    names = load_names(session, [proposal], blind={id_of(proposal)} if blind else ())
+    facts = [(_("提案番号"), proposal.number or _("番号未付与"))]
+    if not blind:
+        authors = "、".join(names.user(i) for i in [proposal.author_id, *proposal.co_author_ids])
+        facts.append((_("提案者"), authors))
+    if proposal.round_id in names.rounds:
+        facts.append((_("募集回"), names.rounds[proposal.round_id].title))
+    confirm = confirmation(
+        chosen,
+        proposal,
+        url=f"/proposals/{proposal.id}/actions/{chosen.value}",
+        hidden=hidden,
+        facts=facts,
+        cancel=next if next == "/intake" else back,
+    )
+    return render(
+        request, "pages/proposals/confirm.html", {"proposal": proposal, "confirm": confirm}
+    )
 
 
 @router.post("/proposals/{proposal_id}/actions/{action}")
