@@ -165,6 +165,34 @@ def action_buttons(caps: rules.Capabilities) -> list[ActionButton]:
     return buttons
 
 
+@dataclass
+class ReturnNotice:
+    """Why a returned proposal came back, for the top of its page and of its form."""
+
+    reason: str
+    by: str
+    at: Any
+
+
+def return_notice(
+    session: Session, proposal: Proposal, user: User, events: list[Any] | None = None
+) -> ReturnNotice | None:
+    """The latest return's reason while the proposal is returned (差戻し), as this user may
+    read the timeline; None otherwise."""
+    if not rules.is_in(proposal.status, rules.RETURNED):
+        return None
+    if events is None:
+        events = event_views(session, proposal=proposal, user=user)
+    returns = [e for e in events if e.action == rules.Action.return_.value]
+    if not returns:
+        return None
+    last = returns[-1]
+    actor = session.get(User, last.actor_id) if last.actor_id is not None else None
+    return ReturnNotice(
+        reason=last.reason or "", by=actor.name if actor else "", at=last.created_at
+    )
+
+
 def detail_context(session: Session, proposal: Proposal, user: User) -> dict[str, Any]:
     """Everything the detail page shows this user. Under blind review (an assigned reviewer)
     the authors, their department and the supervisor's name are left out, and the timeline
@@ -184,6 +212,7 @@ def detail_context(session: Session, proposal: Proposal, user: User) -> dict[str
         "names": names,
         "blind": blind,
         "events": events,
+        "returned": return_notice(session, proposal, user, events),
         "caps": caps,
         "buttons": action_buttons(caps),
         "can_edit": caps.can(rules.Activity.edit),

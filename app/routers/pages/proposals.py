@@ -30,6 +30,7 @@ from app.presenters.proposal_view import (
     FIELD_LABELS,
     detail_page_context,
     load_names,
+    return_notice,
 )
 from app.routers.pages.forms import (
     INVALID_OR_REFUSED,
@@ -304,7 +305,10 @@ def edit_proposal_page(
     """Edit form for a draft or returned proposal."""
     values = proposal.model_dump()
     values["co_author_ids"] = [str(i) for i in proposal.co_author_ids]
-    context = _form_context(session, user, values=values, target=proposal)
+    context = _form_context(
+        session, user, values=values, target=proposal,
+        returned=return_notice(session, proposal, user),
+    )  # fmt: skip
     if proposal.round_id not in {r.id for r in context["rounds"]}:
         context["rounds"] = [
             *context["rounds"],
@@ -339,7 +343,10 @@ async def update_proposal(
     else:
         flash(request, _("提案を保存しました。"))
         return redirect(request, f"/proposals/{proposal_id}")
-    context = _form_context(session, user, values=values, errors=errors, target=proposal)
+    context = _form_context(
+        session, user, values=values, errors=errors, target=proposal,
+        returned=return_notice(session, proposal, user),
+    )  # fmt: skip
     return render(request, "pages/proposals/form.html", context, block="form", status_code=422)
 
 
