@@ -30,11 +30,17 @@ def test_score_rank_adopt_and_tell_the_author(page: Page, live_server: str) -> N
     # Submitting with nothing chosen is refused inline.
     page.get_by_role("button", name="採点を保存する").click()
     expect(page.get_by_role("alert")).to_contain_text("採点")
+    # The focus goes to what needs fixing, not to the body (issue 17).
+    expect(page.locator("fieldset.criterion input[aria-invalid='true']").first).to_be_focused()
     for criterion in page.locator("fieldset.criterion").all():
         criterion.locator("input[type=radio][value='5']").check()
     page.get_by_label("講評（コメント）").fill("効果が大きく、すぐに実施できる。")
     page.get_by_role("button", name="採点を保存する").click()
     expect(page.locator(".review-total")).to_contain_text("100")
+    # 「採点を保存しました」 was far above the button: it is focused and brought into view.
+    saved = page.get_by_role("status").filter(has_text="採点を保存しました")
+    expect(saved).to_be_focused()
+    expect(saved).to_be_in_viewport()
     sign_out(page)
 
     sign_in(page, live_server, "secretariat")

@@ -1,6 +1,7 @@
 """Proposal pages: list, my proposals, new/edit forms, the detail page with its timeline
 and action buttons, actions and the supervisor's opinion."""
 
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -13,8 +14,10 @@ from app import rules
 from app.deps import PageUser, SessionDep, SettingsDep
 from app.errors import (
     Invalid,
+    InvalidTransition,
     NotFound,
     PayloadTooLarge,
+    PreconditionFailed,
     UnsupportedMediaType,
 )
 from app.htmx import redirect, render
@@ -57,7 +60,7 @@ from app.services.snippets import search_snippets
 from app.services.suggest import suggest_initiatives
 from app.services.visibility import NOT_FOUND
 from app.templating import env, flash
-from app.wareki import fiscal_year_of, today_jst
+from app.wareki import JST, fiscal_year_of, today_jst
 
 router = APIRouter()
 PAGE_SIZE = 20
@@ -348,6 +351,57 @@ async def update_proposal(
         returned=return_notice(session, proposal, user),
     )  # fmt: skip
     return render(request, "pages/proposals/form.html", context, block="form", status_code=422)
+
+
+# The form's autosave folds its saves into one timeline entry per this much editing.
+AUTOSAVE_MERGE = timedelta(minutes=30)
+AUTOSAVE_FAILED = {
+    Invalid: N_("自動保存できませんでした: %(why)s"),
+    PreconditionFailed: N_(
+        "他の人が先にこの提案を更新したため、自動保存を止めました。入力した内容を控えてから、ページを読み込み直してください。"
+    ),
+    InvalidTransition: N_("この提案はもう編集できないため、自動保存を止めました。"),
+}
+
+
+@router.post("/proposals/{proposal_id}/autosave")
+async def autosave_proposal(
+    proposal: ProposalDep, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    """The edit form saving itself after a few seconds without typing (htmx): the same
+    service and version check as 「下書きを保存」; answers the quiet status line
+    「保存しました 10:42」 (Japan time) and the form's new version (out of band), or why
+    it could not save (the form then stays unsaved, and leaving it still asks)."""
+    form = await request.form()
+    changes = _read_proposal_form(form)
+    if user.id != proposal.author_id:
+        changes.pop("co_author_ids", None)
+    try:
+        saved = proposals_service.update_proposal(
+            session,
+            proposal_id=id_of(proposal),
+            changes=changes,
+            user=user,
+            expected_version=form_version(form),
+            merge_within=AUTOSAVE_MERGE,
+        )
+    except Invalid as exc:
+        why = "; ".join(
+            f"{_(FIELD_LABELS.get(name, name))}: {message}"
+            for name, message in invalid_errors(exc).items()
+        )
+        context = {"failed": _(AUTOSAVE_FAILED[Invalid], why=why)}
+        return render(request, "partials/proposals/_autosave.html", context, status_code=422)
+    except REFUSALS as exc:
+        failed = AUTOSAVE_FAILED[
+            PreconditionFailed if isinstance(exc, PreconditionFailed) else InvalidTransition
+        ]
+        stopped = {"failed": _(failed), "stopped": True}
+        return render(
+            request, "partials/proposals/_autosave.html", stopped, status_code=exc.status_code
+        )
+    context = {"saved_at": datetime.now(JST).strftime("%H:%M"), "version": str(saved.version)}
+    return render(request, "partials/proposals/_autosave.html", context)
 
 
 ACTION_DONE = {
