@@ -34,6 +34,8 @@ def test_department_starts_ticks_and_completes_then_the_author_sees_it(
     row = page.locator("#milestones tr", has_text=MILESTONE)
     row.get_by_role("button", name="完了にする").click()
     expect(row.get_by_role("button", name="未完了に戻す")).to_be_visible()
+    # The panel says what happened, and that message has the focus (issue 17).
+    expect(page.locator("#execution-message")).to_be_focused()
     expect(page.locator("#execution-state")).to_contain_text("100")
 
     complete = page.locator("#complete-form")
