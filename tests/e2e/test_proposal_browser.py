@@ -45,9 +45,18 @@ def test_write_submit_accept_and_see_the_number(page: Page, live_server: str) ->
 
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page.get_by_text("1,200円")).to_be_visible()
-    # 提出 asks first (a page of its own, issue 17): what happens, then the real button.
+    # 提出 asks first (issue 17): with htmx in a dialog on the page, what happens and the
+    # real button; 「やめる」 just closes it.
+    proposal_url = page.url
     page.get_by_role("link", name="提出する").click()
-    confirm = page.locator("#confirm-submit")
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_have_attribute("open", "")
+    expect(dialog.get_by_role("status")).to_be_focused()
+    dialog.get_by_role("link", name="やめる").click()
+    expect(dialog).not_to_have_attribute("open", "")
+    expect(page).to_have_url(proposal_url)
+    page.get_by_role("link", name="提出する").click()
+    confirm = dialog.locator("#confirm-submit")
     expect(confirm).to_contain_text("提出の確認")
     expect(confirm).to_contain_text("下書き → 提出済み（受付待ち）")
     confirm.get_by_role("button", name="提出する").click()

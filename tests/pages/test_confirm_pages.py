@@ -35,6 +35,11 @@ def test_submit_asks_first_then_submits(page_as, make_user, session: Session) ->
     assert f'href="/proposals/{proposal.id}"' in html  # やめる
     assert current(session, proposal).status == Status.draft.value  # nothing happened yet
 
+    # htmx asks for the step alone (the page opens it in its dialog).
+    fragment = page.get(confirm_url, headers={"HX-Request": "true"}).text
+    assert fragment.lstrip().startswith('<form id="confirm-submit"') and "<html" not in fragment
+    assert 'id="confirm-dialog"' in detail
+
     action, fields = form_fields(html, "confirm-submit")
     assert action == f"/proposals/{proposal.id}/actions/submit"
     assert fields["version"] == str(proposal.version) and fields["csrf_token"] == page.csrf

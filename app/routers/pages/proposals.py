@@ -424,7 +424,8 @@ def confirm_action_page(
     next: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     """The confirmation page of 提出 and 受理: what will happen and the key facts, with the
-    real form post. Shown only when the action would be taken now (the same checks)."""
+    real form post (htmx: only the form, opened in the page's dialog). Shown only when the
+    action would be taken now (the same checks)."""
     chosen = Action(action) if action in {a.value for a in CONFIRMED_ACTIONS} else None
     if chosen is None:
         raise NotFound(NOT_FOUND)
@@ -452,9 +453,8 @@ def confirm_action_page(
         facts=facts,
         cancel=next if next == "/intake" else back,
     )
-    return render(
-        request, "pages/proposals/confirm.html", {"proposal": proposal, "confirm": confirm}
-    )
+    context = {"proposal": proposal, "confirm": confirm}
+    return render(request, "pages/proposals/confirm.html", context, block="confirm")
 
 
 @router.post("/proposals/{proposal_id}/actions/{action}")

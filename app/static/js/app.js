@@ -51,6 +51,34 @@
     result.scrollIntoView({ block: "center" });
   });
 
+  // -- A confirmation step loaded into a <dialog> (htmx) ---------------------------------
+  // Without JavaScript the button is a link to the step's own page; with htmx the step's
+  // form is loaded into the page's dialog and shown modal (Escape closes it, and its
+  // 「やめる」 link, data-close-dialog, closes it instead of leaving the page).
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.tagName === "DIALOG" && !target.open) {
+      target.showModal();
+      var status = target.querySelector("[role='status']");
+      if (status) status.focus();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-close-dialog]");
+    var dialog = link && link.closest("dialog[open]");
+    if (!dialog) return;
+    event.preventDefault();
+    dialog.close();
+  });
+  document.addEventListener(
+    "close",
+    function (event) {
+      // Empty the dialog when it closes, so a stale step is never shown or posted again.
+      if (event.target.id === "confirm-dialog") event.target.textContent = "";
+    },
+    true
+  );
+
   // Plain forms may ask for confirmation with data-confirm="...".
   document.addEventListener("submit", function (event) {
     var form = event.target;
