@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app import rules
 from app.i18n import N_
 from app.i18n import gettext as _
-from app.models import Department, Proposal
+from app.models import Department
 from app.models.enums import OUTCOME_STATUS
 from app.models.execution import CompleteBody
 from app.models.proposal import DecideBody
@@ -78,7 +78,6 @@ def _to_status(action: Action, data: BaseModel | None) -> str:
 
 def confirmation(
     action: Action,
-    proposal: Proposal,
     *,
     url: str,
     hidden: list[tuple[str, str]],
@@ -87,6 +86,8 @@ def confirmation(
     edit: bool = False,
     data: BaseModel | None = None,
 ) -> Confirmation:
+    """The step for `action`: posting `hidden` (with confirmed=1) to `url` takes it; `data`
+    is the validated body where the outcome picks the status (decide)."""
     return Confirmation(
         action=action.value,
         title=_(TITLES[action]),

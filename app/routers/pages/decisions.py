@@ -132,7 +132,7 @@ async def decide(
             return refused(request, back, exc)
         hidden = [(name, str(form.get(name) or "")) for name in ("version", *DECISION_FIELDS)]
         confirm = confirmation(
-            Action.decide, proposal, url=f"{back}/decide", hidden=hidden, edit=True, data=data,
+            Action.decide, url=f"{back}/decide", hidden=hidden, edit=True, data=data,
             facts=decision_facts(session, data, decision_choices(session)["awards"]),
         )  # fmt: skip
         context = {"proposal": proposal, "confirm": confirm}

@@ -205,7 +205,7 @@ async def complete_execution(
             return refused(request, back, exc)
         hidden = [(name, str(form.get(name) or "")) for name in ("version", *COMPLETE_FIELDS)]
         confirm = confirmation(
-            Action.complete, proposal, url=f"{back}/complete", hidden=hidden, edit=True,
+            Action.complete, url=f"{back}/complete", hidden=hidden, edit=True,
             data=data, facts=completion_facts(data),
         )  # fmt: skip
         context = {"proposal": proposal, "confirm": confirm}

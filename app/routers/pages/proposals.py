@@ -447,7 +447,6 @@ def confirm_action_page(
         facts.append((_("募集回"), names.rounds[proposal.round_id].title))
     confirm = confirmation(
         chosen,
-        proposal,
         url=f"/proposals/{proposal.id}/actions/{chosen.value}",
         hidden=hidden,
         facts=facts,
