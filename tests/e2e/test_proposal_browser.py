@@ -61,6 +61,7 @@ def test_write_submit_accept_and_see_the_number(page: Page, live_server: str) ->
     expect(confirm).to_contain_text("下書き → 提出済み（受付待ち）")
     confirm.get_by_role("button", name="提出する").click()
     expect(page.get_by_role("status")).to_contain_text("提案を提出しました")
+    expect(page.get_by_role("status")).to_be_focused()  # the new page's message is read out
     proposal_url = page.url
     sign_out(page)
 

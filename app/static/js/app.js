@@ -51,6 +51,14 @@
     result.scrollIntoView({ block: "center" });
   });
 
+  // After a post that led to a new page (a redirect, or htmx's HX-Redirect), its message
+  // at the top of the page (role=status) takes the focus, so that it is read out.
+  var flash = document.querySelector("#flash .flash");
+  if (flash && (!document.activeElement || document.activeElement === document.body)) {
+    flash.setAttribute("tabindex", "-1");
+    flash.focus();
+  }
+
   // -- A confirmation step loaded into a <dialog> (htmx) ---------------------------------
   // Without JavaScript the button is a link to the step's own page; with htmx the step's
   // form is loaded into the page's dialog and shown modal (Escape closes it, and its
