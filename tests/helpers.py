@@ -2,6 +2,7 @@
 
 import io
 from datetime import timedelta
+from html.parser import HTMLParser
 
 from sqlmodel import Session
 
@@ -92,3 +93,30 @@ def pdf_fonts(content: bytes) -> dict[str, bool]:
                 key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
             )
     return fonts
+
+
+class _FormReader(HTMLParser):
+    """The action and the named inputs of one form (by id) of a page."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id, self.inside, self.action = form_id, False, None
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == self.form_id:
+            self.inside, self.action = True, a.get("action")
+        elif self.inside and tag == "input" and a.get("name") and a.get("type") == "hidden":
+            self.fields[a["name"] or ""] = a.get("value") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+
+
+def form_fields(html: str, form_id: str) -> tuple[str | None, dict[str, str]]:
+    """(action, hidden fields) of the form `form_id` in `html`: what a browser posts."""
+    reader = _FormReader(form_id)
+    reader.feed(html)
+    return reader.action, reader.fields

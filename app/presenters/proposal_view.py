@@ -13,6 +13,7 @@ from app.i18n import N_
 from app.models import Department, Initiative, Proposal, Round, User
 from app.models.types import id_of
 from app.presenters.budget_view import budget_panel
+from app.presenters.confirm_view import CONFIRMED_ACTIONS
 from app.presenters.execution_view import execution_panel
 from app.presenters.review_view import decision_choices, review_panel
 from app.services.attachments import list_attachments
@@ -141,6 +142,7 @@ class ActionButton:
     label: str
     reason: str  # "required" | "optional" | "none"
     primary: bool
+    confirm: bool = False  # leads to the confirmation page first (irreversible)
 
 
 def action_buttons(caps: rules.Capabilities) -> list[ActionButton]:
@@ -157,9 +159,38 @@ def action_buttons(caps: rules.Capabilities) -> list[ActionButton]:
                 label=BUTTON_LABELS[action.value],
                 reason=reason.value,
                 primary=reason == rules.Reason.none,
+                confirm=action in CONFIRMED_ACTIONS,
             )
         )
     return buttons
+
+
+@dataclass
+class ReturnNotice:
+    """Why a returned proposal came back, for the top of its page and of its form."""
+
+    reason: str
+    by: str
+    at: Any
+
+
+def return_notice(
+    session: Session, proposal: Proposal, user: User, events: list[Any] | None = None
+) -> ReturnNotice | None:
+    """The latest return's reason while the proposal is returned (差戻し), as this user may
+    read the timeline; None otherwise."""
+    if not rules.is_in(proposal.status, rules.RETURNED):
+        return None
+    if events is None:
+        events = event_views(session, proposal=proposal, user=user)
+    returns = [e for e in events if e.action == rules.Action.return_.value]
+    if not returns:
+        return None
+    last = returns[-1]
+    actor = session.get(User, last.actor_id) if last.actor_id is not None else None
+    return ReturnNotice(
+        reason=last.reason or "", by=actor.name if actor else "", at=last.created_at
+    )
 
 
 def detail_context(session: Session, proposal: Proposal, user: User) -> dict[str, Any]:
@@ -181,6 +212,7 @@ def detail_context(session: Session, proposal: Proposal, user: User) -> dict[str
         "names": names,
         "blind": blind,
         "events": events,
+        "returned": return_notice(session, proposal, user, events),
         "caps": caps,
         "buttons": action_buttons(caps),
         "can_edit": caps.can(rules.Activity.edit),

@@ -42,6 +42,16 @@ def record_event(
     return event
 
 
+def merge_changes(session: Session, event: ProposalEvent, changes: dict[str, Any]) -> None:
+    """Folds more changes ({field: [old, new]}) into an event: a field already there keeps
+    its first old value and takes the new one (the caller commits)."""
+    merged = dict(event.changes)
+    for name, (old, new) in changes.items():
+        merged[name] = [merged[name][0] if name in merged else _jsonable(old), _jsonable(new)]
+    event.changes = merged
+    session.add(event)
+
+
 def list_events(session: Session, *, proposal_id: int) -> list[ProposalEvent]:
     """Oldest first."""
     query = (

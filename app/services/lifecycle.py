@@ -73,6 +73,29 @@ def clean_reason(transition: Transition, reason: str | None) -> str | None:
     return text if transition.reason != Reason.none else None
 
 
+def preflight(
+    session: Session,
+    *,
+    proposal: Proposal,
+    user: User,
+    action: Action,
+    body: BaseModel | Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> BaseModel:
+    """The checks `perform` makes before any work, in the same order, writing nothing: what
+    a confirmation step runs so that it only asks about an action that would be taken now.
+    Returns the validated body (for showing what was typed)."""
+    transition = rules.check_can_attempt(action, proposal, user)
+    performer = performers()[action]
+    data = validate_body(performer.body, body)
+    clean_reason(transition, getattr(data, "reason", None))
+    if performer.validate is not None:
+        performer.validate(session, proposal=proposal, user=user, body=data)
+    rules.check_status(action, proposal, user, rules.Facts(policy=rules.policy_of(session)))
+    check_version(proposal.version, expected_version)
+    return data
+
+
 def perform(
     session: Session,
     *,

@@ -2,6 +2,7 @@
 not-accept, accept, withdraw) performed through the lifecycle table."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, update
@@ -11,7 +12,15 @@ from app import rules
 from app.db import insert_if_absent
 from app.errors import Forbidden, Invalid
 from app.i18n import N_
-from app.models import Initiative, Proposal, ProposalCoAuthor, ProposalCounter, Round, User
+from app.models import (
+    Initiative,
+    Proposal,
+    ProposalCoAuthor,
+    ProposalCounter,
+    ProposalEvent,
+    Round,
+    User,
+)
 from app.models.enums import Category, Kind, RoundKind, Status
 from app.models.proposal import (
     TEXT_FIELDS,
@@ -26,7 +35,7 @@ from app.models.types import id_of, utcnow
 from app.services import rounds as rounds_service
 from app.services import text_index
 from app.services.concurrency import check_version, claim, lock
-from app.services.events import record_event
+from app.services.events import merge_changes, record_event
 from app.services.japanese import query_words
 from app.services.pagination import PageParams, paginate
 from app.services.search import relevance, text_clause
@@ -191,6 +200,22 @@ def check_author(proposal: Proposal, user: User) -> None:
     rules.check_allowed(rules.Activity.edit, proposal, user, rules.Facts())
 
 
+def _recent_update(
+    session: Session, proposal: Proposal, user: User, within: timedelta
+) -> ProposalEvent | None:
+    """The proposal's latest event when it is this user's own edit from less than
+    `within` ago."""
+    latest = session.exec(
+        select(ProposalEvent)
+        .where(ProposalEvent.proposal_id == proposal.id)
+        .order_by(col(ProposalEvent.created_at).desc(), col(ProposalEvent.id).desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.action != "update" or latest.actor_id != user.id:
+        return None
+    return latest if latest.created_at >= utcnow() - within else None
+
+
 def update_proposal(
     session: Session,
     *,
@@ -198,10 +223,13 @@ def update_proposal(
     changes: dict[str, Any],
     user: User,
     expected_version: int | None,
+    merge_within: timedelta | None = None,
 ) -> Proposal:
     """Edits a draft or returned proposal with the fields given (ProposalUpdate). 404 when not visible; 403 for anyone but its
     authors (and co-author changes by anyone but the main author); 422 for bad values;
-    409 outside draft/returned; 412 for a stale version."""
+    409 outside draft/returned; 412 for a stale version. With `merge_within` (the form's
+    autosave) the changes join the user's own "update" event if it is the proposal's latest
+    and that recent, so that saving every few seconds does not fill the timeline."""
     proposal = get_proposal(session, proposal_id=proposal_id, user=user)
     check_author(proposal, user)
     if isinstance(changes, dict) and "co_author_ids" in changes and user.id != proposal.author_id:
@@ -246,7 +274,11 @@ def update_proposal(
     if not changed:
         return proposal
     claim(session, proposal)
-    record_event(session, proposal=proposal, actor=user, action="update", changes=changed)
+    recent = _recent_update(session, proposal, user, merge_within) if merge_within else None
+    if recent is not None:
+        merge_changes(session, recent, changed)
+    else:
+        record_event(session, proposal=proposal, actor=user, action="update", changes=changed)
     session.commit()
     session.refresh(proposal)
     return proposal

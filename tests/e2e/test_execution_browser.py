@@ -34,6 +34,8 @@ def test_department_starts_ticks_and_completes_then_the_author_sees_it(
     row = page.locator("#milestones tr", has_text=MILESTONE)
     row.get_by_role("button", name="完了にする").click()
     expect(row.get_by_role("button", name="未完了に戻す")).to_be_visible()
+    # The panel says what happened, and that message has the focus (issue 17).
+    expect(page.locator("#execution-message")).to_be_focused()
     expect(page.locator("#execution-state")).to_contain_text("100")
 
     complete = page.locator("#complete-form")
@@ -44,6 +46,10 @@ def test_department_starts_ticks_and_completes_then_the_author_sees_it(
     complete.get_by_label("削減できた時間（時間／年）").fill("７２時間")
     complete.get_by_label("削減できた金額（円／年）").fill("２４，０００円")
     complete.get_by_role("button", name="完了報告を登録する").click()
+    confirm = page.locator("#confirm-complete")
+    expect(confirm).to_contain_text("実施中 → 完了")
+    expect(confirm).to_contain_text("24,000円")
+    confirm.get_by_role("button", name="完了報告を登録する").click()
     expect(page.locator(".proposal__meta .status")).to_have_text("完了")
     url = page.url
 

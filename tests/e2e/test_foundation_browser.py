@@ -6,6 +6,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from app.demo import DEMO_PASSWORD, demo_email
+from app.templating import STATIC_VERSION
 
 
 class Watch:
@@ -63,7 +64,7 @@ def test_staff_signs_in_and_sees_the_japanese_home(page: Page, live_server: str)
 
     assert watch.outside() == []
     assert watch.errors == []
-    assert any(u.endswith(".js?v=1") for u in watch.requests)
+    assert any(u.endswith(f".js?v={STATIC_VERSION}") for u in watch.requests)
 
 
 def test_wrong_password_is_told_in_japanese(page: Page, live_server: str) -> None:

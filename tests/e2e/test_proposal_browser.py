@@ -45,8 +45,23 @@ def test_write_submit_accept_and_see_the_number(page: Page, live_server: str) ->
 
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page.get_by_text("1,200円")).to_be_visible()
-    page.get_by_role("button", name="提出する").click()
+    # 提出 asks first (issue 17): with htmx in a dialog on the page, what happens and the
+    # real button; 「やめる」 just closes it.
+    proposal_url = page.url
+    page.get_by_role("link", name="提出する").click()
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_have_attribute("open", "")
+    expect(dialog.get_by_role("status")).to_be_focused()
+    dialog.get_by_role("link", name="やめる").click()
+    expect(dialog).not_to_have_attribute("open", "")
+    expect(page).to_have_url(proposal_url)
+    page.get_by_role("link", name="提出する").click()
+    confirm = dialog.locator("#confirm-submit")
+    expect(confirm).to_contain_text("提出の確認")
+    expect(confirm).to_contain_text("下書き → 提出済み（受付待ち）")
+    confirm.get_by_role("button", name="提出する").click()
     expect(page.get_by_role("status")).to_contain_text("提案を提出しました")
+    expect(page.get_by_role("status")).to_be_focused()  # the new page's message is read out
     proposal_url = page.url
     sign_out(page)
 
@@ -58,7 +73,10 @@ def test_write_submit_accept_and_see_the_number(page: Page, live_server: str) ->
     item = page.locator(".queue-item", has=page.get_by_role("heading", name=TITLE))
     expect(item).to_contain_text("山田 一郎")
     expect(item.locator(".similar")).to_contain_text("窓口受付のオンライン予約化")
-    item.get_by_role("button", name="受理する").click()
+    item.get_by_role("link", name="受理する").click()
+    confirm = page.locator("#confirm-accept")
+    expect(confirm).to_contain_text(TITLE)
+    confirm.get_by_role("button", name="受理する").click()
     expect(page.get_by_role("status")).to_contain_text(re.compile(r"提案番号: R\d+-\d{4}"))
     number = re.search(r"R\d+-\d{4}", page.get_by_role("status").inner_text()).group(0)
     expect(page.locator(".queue-item", has=page.get_by_role("heading", name=TITLE))).to_have_count(

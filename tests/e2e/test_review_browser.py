@@ -30,11 +30,17 @@ def test_score_rank_adopt_and_tell_the_author(page: Page, live_server: str) -> N
     # Submitting with nothing chosen is refused inline.
     page.get_by_role("button", name="採点を保存する").click()
     expect(page.get_by_role("alert")).to_contain_text("採点")
+    # The focus goes to what needs fixing, not to the body (issue 17).
+    expect(page.locator("fieldset.criterion input[aria-invalid='true']").first).to_be_focused()
     for criterion in page.locator("fieldset.criterion").all():
         criterion.locator("input[type=radio][value='5']").check()
     page.get_by_label("講評（コメント）").fill("効果が大きく、すぐに実施できる。")
     page.get_by_role("button", name="採点を保存する").click()
     expect(page.locator(".review-total")).to_contain_text("100")
+    # 「採点を保存しました」 was far above the button: it is focused and brought into view.
+    saved = page.get_by_role("status").filter(has_text="採点を保存しました")
+    expect(saved).to_be_focused()
+    expect(saved).to_be_in_viewport()
     sign_out(page)
 
     sign_in(page, live_server, "secretariat")
@@ -58,6 +64,16 @@ def test_score_rank_adopt_and_tell_the_author(page: Page, live_server: str) -> N
     form.get_by_label("実施担当課").select_option(label="住民税務課")
     form.get_by_label("削減目標時間（時間／年）").fill("２００")
     form.get_by_role("button", name="決定する").click()
+    # The decision asks first, in place of the form (htmx), focused and announced.
+    confirm = page.locator("#confirm-decide")
+    expect(confirm).to_contain_text("審査中 → 採用")
+    expect(confirm).to_contain_text("200時間")
+    expect(confirm.get_by_role("status")).to_be_focused()
+    confirm.get_by_role("button", name="戻って修正する").click()
+    form = page.locator("#decision-form")
+    expect(form.get_by_label("理由")).to_have_value(REASON)
+    form.get_by_role("button", name="決定する").click()
+    page.locator("#confirm-decide").get_by_role("button", name="決定する").click()
     expect(page.locator(".proposal__meta .status")).to_have_text("採用")
     sign_out(page)
 

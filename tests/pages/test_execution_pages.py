@@ -17,7 +17,7 @@ from app.models.enums import Role, Status
 from app.models.types import utcnow
 from app.services import execution
 from tests.conftest import PageClient
-from tests.helpers import proposal_in
+from tests.helpers import form_fields, proposal_in
 
 HX = {"HX-Request": "true"}
 TODAY = date(2026, 6, 15)  # 令和8年6月15日
@@ -500,7 +500,24 @@ def test_completion_with_full_width_numbers_and_the_effects_table(world, session
     assert current(session, p).status == Status.in_progress.value
     assert current(session, p).version == version
 
-    done = page.post_form(f"/proposals/{p.id}/complete", form)
+    # The first post only asks, with the report as it will be filed (no JavaScript).
+    asked = page.post_form(f"/proposals/{p.id}/complete", form)
+    assert asked.status_code == 200 and "完了報告の確認" in asked.text
+    for fact in ("実施中 → 完了", "480,000円", "120時間", "90,000円", "令和8年6月1日"):
+        assert fact in asked.text, fact
+    assert current(session, p).version == version
+    action, fields = form_fields(asked.text, "confirm-complete")
+    assert action == f"/proposals/{p.id}/complete" and fields["report"] == form["report"]
+    # With htmx, "戻って修正する" gives the form back as typed.
+    again = page.post_form(f"/proposals/{p.id}/complete", {**fields, "edit": "1"}, headers=HX)
+    assert again.text.lstrip().startswith('<form id="complete-form"')
+    assert "４８０，０００円" in again.text
+    assert current(session, p).status == Status.in_progress.value
+    # Someone else's role cannot even be asked: the author is refused (403) as before.
+    refused = world.page(world.author).post_form(f"/proposals/{p.id}/complete", fields)
+    assert refused.status_code == 403
+
+    done = page.post_form(f"/proposals/{p.id}/complete", fields)
     assert done.status_code == 303, done.text
     saved = current(session, p)
     assert saved.status == Status.completed.value

@@ -21,7 +21,7 @@ from app.models.enums import Role, Status
 from app.services.notifications import notify
 from app.services.proposals import set_supervisor_opinion
 from tests.conftest import PageClient
-from tests.helpers import proposal_in
+from tests.helpers import form_fields, proposal_in
 
 HX = {"HX-Request": "true"}
 RUBRIC = [
@@ -295,7 +295,32 @@ def test_decision_adopts_with_an_award_and_the_author_is_told(
     assert current(session, p).status == Status.in_review.value
 
     reason = "窓口の待ち時間が大きく減る見込みのため採用とする。"
-    adopted = desk.post_form(f"/proposals/{p.id}/decide", {**decision, "reason": reason})
+    # The first post only asks: what will be decided, nothing written yet (no JavaScript).
+    asked = desk.post_form(f"/proposals/{p.id}/decide", {**decision, "reason": reason})
+    assert asked.status_code == 200 and "審査結果の決定の確認" in asked.text
+    assert "<html" in asked.text and 'role="status"' in asked.text
+    for fact in ("審査中 → 採用", reason, "優秀賞", "情報政策課", "1,200時間", "300,000円"):
+        assert fact in asked.text, fact
+    assert current(session, p).status == Status.in_review.value
+    assert current(session, p).version == version
+    action, fields = form_fields(asked.text, "confirm-decide")
+    assert action == f"/proposals/{p.id}/decide" and fields["confirmed"] == "1"
+    assert fields["csrf_token"] == desk.csrf and fields["target_savings_yen_per_year"] == "３０万円"
+    # With htmx the step replaces the form; "戻って修正する" brings the form back as typed.
+    again = desk.post_form(f"/proposals/{p.id}/decide", {**fields, "edit": "1"}, headers=HX)
+    assert again.status_code == 200
+    assert again.text.lstrip().startswith('<form id="decision-form"') and reason in again.text
+    assert current(session, p).status == Status.in_review.value
+    # A stale confirmation is refused rather than asked about.
+    stale = desk.post_form(f"/proposals/{p.id}/decide", {**fields, "version": "1"})
+    assert stale.status_code == 303
+    assert current(session, p).status == Status.in_review.value
+    # Without the CSRF token even the confirmed post is refused.
+    forged = desk.post(f"/proposals/{p.id}/decide", data={**fields, "csrf_token": "x"})
+    assert forged.status_code == 403
+    assert current(session, p).status == Status.in_review.value
+
+    adopted = desk.post_form(f"/proposals/{p.id}/decide", fields)
     assert adopted.status_code == 303, adopted.text
     decided = current(session, p)
     assert decided.status == Status.adopted.value and decided.outcome == "adopted"
@@ -322,7 +347,7 @@ def test_reopen_review_from_deferred(world, session: Session) -> None:
     desk: PageClient = world.page(world.clerk)
     deferred = desk.post_form(
         f"/proposals/{p.id}/decide",
-        {"outcome": "deferred", "reason": "来年度の予算と合わせて再検討する。"},
+        {"outcome": "deferred", "reason": "来年度の予算と合わせて再検討する。", "confirmed": "1"},
     )
     assert deferred.status_code == 303
     assert current(session, p).status == Status.deferred.value

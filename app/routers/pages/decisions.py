@@ -13,13 +13,17 @@ from app.i18n import gettext as _
 from app.models import User
 from app.models.review import ReviewersIn
 from app.models.types import id_of
+from app.presenters.confirm_view import confirmation, decision_facts
 from app.presenters.proposal_view import detail_page_context
+from app.presenters.review_view import decision_choices
 from app.routers.pages.forms import (
+    REFUSALS,
     ProposalDep,
     form_values,
     form_version,
     invalid_errors,
     page_form,
+    refused,
 )
 from app.rules import Action
 from app.services import lifecycle
@@ -46,6 +50,7 @@ DECISION_OPTIONAL = (
 
 
 DETAIL = "pages/proposals/detail.html"
+CONFIRM = "pages/proposals/confirm.html"
 
 
 def _detail(session, proposal, user: User, settings, **extra: Any) -> dict:
@@ -97,7 +102,9 @@ async def decide(
     user: PageUser,
     settings: SettingsDep,
 ) -> Response:
-    """Record the decision with its reason, award, implementing department and targets."""
+    """Record the decision with its reason, award, implementing department and targets:
+    the first post shows what will be decided (the confirmation), the confirmed one
+    decides; "戻って修正する" shows the form again with what was typed."""
     form = await request.form()
     values = form_values(form, fields=DECISION_FIELDS, optional=DECISION_OPTIONAL)
     body = {k: v for k, v in values.items() if not (k == "outcome" and not v)}
@@ -109,9 +116,30 @@ async def decide(
         )  # fmt: skip
         return render(request, DETAIL, context, block="decision_form", status_code=422)
 
+    back = f"/proposals/{proposal.id}"
+    if form.get("edit"):  # back from the confirmation to the form, with what was typed
+        context = _detail(session, proposal, user, settings, decision_values=values)
+        return render(request, DETAIL, context, block="decision_form")
+    if form.get("confirmed") != "1":
+        try:
+            data = lifecycle.preflight(
+                session, proposal=proposal, user=user, action=Action.decide, body=body,
+                expected_version=form_version(form),
+            )  # fmt: skip
+        except Invalid as exc:
+            return form_again(exc)
+        except REFUSALS as exc:
+            return refused(request, back, exc)
+        hidden = [(name, str(form.get(name) or "")) for name in ("version", *DECISION_FIELDS)]
+        confirm = confirmation(
+            Action.decide, url=f"{back}/decide", hidden=hidden, edit=True, data=data,
+            facts=decision_facts(session, data, decision_choices(session)["awards"]),
+        )  # fmt: skip
+        context = {"proposal": proposal, "confirm": confirm}
+        return render(request, CONFIRM, context, block="confirm")
     return page_form(
         request,
-        back=f"/proposals/{proposal.id}",
+        back=back,
         run=lambda: lifecycle.perform(
             session, proposal=proposal, user=user, action=Action.decide, body=body,
             expected_version=form_version(form),

@@ -21,6 +21,7 @@ from app.models import Proposal, User
 from app.models.numbers import normalise_number_text
 from app.models.types import Id, id_of
 from app.presenters import execution_view
+from app.presenters.confirm_view import completion_facts, confirmation
 from app.presenters.proposal_view import detail_page_context
 from app.routers.pages.forms import (
     INVALID_OR_REFUSED,
@@ -178,7 +179,37 @@ async def complete_execution(
     user: PageUser,
     settings: SettingsDep,
 ) -> Response:
-    """File the completion report with the actual effects."""
+    """File the completion report with the actual effects: the first post shows the
+    report to confirm, the confirmed one files it; "戻って修正する" shows the form again."""
+    form = await request.form()
+    back = _back(proposal)
+    if form.get("edit"):
+        context = detail_page_context(session, proposal, user, settings)
+        panel: execution_view.ExecutionPanel | None = context["execution"]
+        if panel is None or not panel.shows_form("complete"):
+            return redirect(request, back)
+        panel.complete_values = _typed(form, COMPLETE_FIELDS)
+        return render(request, DETAIL, context, block="execution_complete_form")
+    if form.get("confirmed") != "1":
+        try:
+            data = lifecycle.preflight(
+                session, proposal=proposal, user=user, action=Action.complete,
+                body=_filled(form, COMPLETE_FIELDS), expected_version=form_version(form),
+            )  # fmt: skip
+        except Invalid as exc:
+            return _form_again(
+                request, session, proposal, user, settings,
+                form="complete", values=_typed(form, COMPLETE_FIELDS), exc=exc,
+            )  # fmt: skip
+        except REFUSALS as exc:
+            return refused(request, back, exc)
+        hidden = [(name, str(form.get(name) or "")) for name in ("version", *COMPLETE_FIELDS)]
+        confirm = confirmation(
+            Action.complete, url=f"{back}/complete", hidden=hidden, edit=True,
+            data=data, facts=completion_facts(data),
+        )  # fmt: skip
+        context = {"proposal": proposal, "confirm": confirm}
+        return render(request, "pages/proposals/confirm.html", context, block="confirm")
     return await _form_post(
         request, session, user, settings, proposal,
         form_name="complete", fields=COMPLETE_FIELDS, run=_action(session, user, Action.complete),

@@ -1,6 +1,7 @@
 """Proposal pages: list, my proposals, new/edit forms, the detail page with its timeline
 and action buttons, actions and the supervisor's opinion."""
 
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -13,8 +14,10 @@ from app import rules
 from app.deps import PageUser, SessionDep, SettingsDep
 from app.errors import (
     Invalid,
+    InvalidTransition,
     NotFound,
     PayloadTooLarge,
+    PreconditionFailed,
     UnsupportedMediaType,
 )
 from app.htmx import redirect, render
@@ -24,13 +27,16 @@ from app.models import Attachment, Department, Initiative, User
 from app.models.enums import Category, Kind, Status
 from app.models.proposal import TEXT_MAX, ProposalCreate
 from app.models.types import Id, id_of
+from app.presenters.confirm_view import CONFIRMED_ACTIONS, confirmation
 from app.presenters.proposal_view import (
     ACTION_LABELS,
     FIELD_LABELS,
     detail_page_context,
     load_names,
+    return_notice,
 )
 from app.routers.pages.forms import (
+    INVALID_OR_REFUSED,
     REFUSALS,
     ProposalDep,
     form_values,
@@ -54,7 +60,7 @@ from app.services.snippets import search_snippets
 from app.services.suggest import suggest_initiatives
 from app.services.visibility import NOT_FOUND
 from app.templating import env, flash
-from app.wareki import fiscal_year_of, today_jst
+from app.wareki import JST, fiscal_year_of, today_jst
 
 router = APIRouter()
 PAGE_SIZE = 20
@@ -302,7 +308,10 @@ def edit_proposal_page(
     """Edit form for a draft or returned proposal."""
     values = proposal.model_dump()
     values["co_author_ids"] = [str(i) for i in proposal.co_author_ids]
-    context = _form_context(session, user, values=values, target=proposal)
+    context = _form_context(
+        session, user, values=values, target=proposal,
+        returned=return_notice(session, proposal, user),
+    )  # fmt: skip
     if proposal.round_id not in {r.id for r in context["rounds"]}:
         context["rounds"] = [
             *context["rounds"],
@@ -337,8 +346,62 @@ async def update_proposal(
     else:
         flash(request, _("提案を保存しました。"))
         return redirect(request, f"/proposals/{proposal_id}")
-    context = _form_context(session, user, values=values, errors=errors, target=proposal)
+    context = _form_context(
+        session, user, values=values, errors=errors, target=proposal,
+        returned=return_notice(session, proposal, user),
+    )  # fmt: skip
     return render(request, "pages/proposals/form.html", context, block="form", status_code=422)
+
+
+# The form's autosave folds its saves into one timeline entry per this much editing.
+AUTOSAVE_MERGE = timedelta(minutes=30)
+AUTOSAVE_FAILED = {
+    Invalid: N_("自動保存できませんでした: %(why)s"),
+    PreconditionFailed: N_(
+        "他の人が先にこの提案を更新したため、自動保存を止めました。入力した内容を控えてから、ページを読み込み直してください。"
+    ),
+    InvalidTransition: N_("この提案はもう編集できないため、自動保存を止めました。"),
+}
+
+
+@router.post("/proposals/{proposal_id}/autosave")
+async def autosave_proposal(
+    proposal: ProposalDep, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    """The edit form saving itself after a few seconds without typing (htmx): the same
+    service and version check as 「下書きを保存」; answers the quiet status line
+    「保存しました 10:42」 (Japan time) and the form's new version (out of band), or why
+    it could not save (the form then stays unsaved, and leaving it still asks)."""
+    form = await request.form()
+    changes = _read_proposal_form(form)
+    if user.id != proposal.author_id:
+        changes.pop("co_author_ids", None)
+    try:
+        saved = proposals_service.update_proposal(
+            session,
+            proposal_id=id_of(proposal),
+            changes=changes,
+            user=user,
+            expected_version=form_version(form),
+            merge_within=AUTOSAVE_MERGE,
+        )
+    except Invalid as exc:
+        why = "; ".join(
+            f"{_(FIELD_LABELS.get(name, name))}: {message}"
+            for name, message in invalid_errors(exc).items()
+        )
+        context = {"failed": _(AUTOSAVE_FAILED[Invalid], why=why)}
+        return render(request, "partials/proposals/_autosave.html", context, status_code=422)
+    except REFUSALS as exc:
+        failed = AUTOSAVE_FAILED[
+            PreconditionFailed if isinstance(exc, PreconditionFailed) else InvalidTransition
+        ]
+        stopped = {"failed": _(failed), "stopped": True}
+        return render(
+            request, "partials/proposals/_autosave.html", stopped, status_code=exc.status_code
+        )
+    context = {"saved_at": datetime.now(JST).strftime("%H:%M"), "version": str(saved.version)}
+    return render(request, "partials/proposals/_autosave.html", context)
 
 
 ACTION_DONE = {
@@ -349,6 +412,48 @@ ACTION_DONE = {
     Action.withdraw: N_("提案を取り下げました。"),
     Action.reopen_review: N_("提案を審査中に戻しました。審査委員の採点を続けられます。"),
 }
+
+
+@router.get("/proposals/{proposal_id}/actions/{action}/confirm")
+def confirm_action_page(
+    proposal: ProposalDep,
+    action: str,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    next: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    """The confirmation page of 提出 and 受理: what will happen and the key facts, with the
+    real form post (htmx: only the form, opened in the page's dialog). Shown only when the
+    action would be taken now (the same checks)."""
+    chosen = Action(action) if action in {a.value for a in CONFIRMED_ACTIONS} else None
+    if chosen is None:
+        raise NotFound(NOT_FOUND)
+    back = f"/proposals/{proposal.id}"
+    try:
+        lifecycle.preflight(session, proposal=proposal, user=user, action=chosen, body={})
+    except INVALID_OR_REFUSED as exc:
+        return refused(request, back, exc)
+    hidden = [("version", str(proposal.version))]
+    if next == "/intake":
+        hidden.append(("next", next))
+    blind = proposal.id in blind_proposal_ids(session, user=user)
+    names = load_names(session, [proposal], blind={id_of(proposal)} if blind else ())
+    facts = [(_("提案番号"), proposal.number or _("番号未付与"))]
+    if not blind:
+        authors = "、".join(names.user(i) for i in [proposal.author_id, *proposal.co_author_ids])
+        facts.append((_("提案者"), authors))
+    if proposal.round_id in names.rounds:
+        facts.append((_("募集回"), names.rounds[proposal.round_id].title))
+    confirm = confirmation(
+        chosen,
+        url=f"/proposals/{proposal.id}/actions/{chosen.value}",
+        hidden=hidden,
+        facts=facts,
+        cancel=next if next == "/intake" else back,
+    )
+    context = {"proposal": proposal, "confirm": confirm}
+    return render(request, "pages/proposals/confirm.html", context, block="confirm")
 
 
 @router.post("/proposals/{proposal_id}/actions/{action}")
