@@ -147,10 +147,13 @@ class ActionButton:
 
 def action_buttons(caps: rules.Capabilities) -> list[ActionButton]:
     """The buttons the detail page shows: exactly the allowed actions that have a button
-    of their own (the others have their forms)."""
+    of their own (the others have their forms). A draft its author may discard offers
+    破棄 (the page's own button) rather than 取り下げる: nobody else has seen it."""
     buttons = []
     for action in caps.actions:
         if action.value not in BUTTON_LABELS:
+            continue
+        if action == rules.Action.withdraw and caps.can(rules.Activity.discard):
             continue
         reason = rules.TRANSITIONS[action].reason
         buttons.append(
@@ -216,6 +219,7 @@ def detail_context(session: Session, proposal: Proposal, user: User) -> dict[str
         "caps": caps,
         "buttons": action_buttons(caps),
         "can_edit": caps.can(rules.Activity.edit),
+        "can_discard": caps.can(rules.Activity.discard),
         "can_write_opinion": caps.can(rules.Activity.opinion),
         "can_score": caps.can(rules.Activity.score),
         "review_panel": review_panel(session, proposal, user, caps),

@@ -37,6 +37,7 @@ def test_unsaved_changes_ask_and_drafts_save_themselves(page: Page, live_server:
     expect(page.get_by_label("件名")).to_have_value(TITLE)  # stayed, nothing lost
     assert dialogs.seen == ["beforeunload"]
 
+    page.get_by_label("分野").select_option(value="efficiency")
     page.get_by_label("提案の要旨").fill("紙の貸出簿をやめ、庁内システムで予約と返却を記録する。")
     page.get_by_label("現状と問題点").fill("鍵の所在が分からないことがある。")
     page.get_by_label("提案の内容").fill("貸出と返却を画面で記録する。")

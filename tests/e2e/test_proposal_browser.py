@@ -36,6 +36,11 @@ def test_write_submit_accept_and_see_the_number(page: Page, live_server: str) ->
     expect(suggestion).to_contain_text("手がかりの語")
 
     page.get_by_label("DX取組み").select_option(label="3. 行政手続きのオンライン化")
+    # 分野 is chosen, never assumed; a co-author is found by the reading of their name.
+    page.get_by_label("分野").select_option(value="efficiency")
+    page.get_by_label("名前か読み（かな）で探す").fill("じゅうみん")
+    page.get_by_role("button", name=re.compile("追加: 住民 課長")).click()
+    expect(page.locator("#co-author-chosen")).to_contain_text("住民 課長")
     page.get_by_label("提案の要旨").fill("転入手続きの予約をオンラインで受け付ける。")
     page.get_by_label("現状と問題点").fill("繁忙期の待ち時間が長い。")
     page.get_by_label("提案の内容").fill("町サイトに予約フォームを置く。")

@@ -19,16 +19,18 @@ def test_suggestions_by_name_or_reading_in_either_kana(page_as, make_user, sessi
         return response.text
 
     for typed in ("やまぐち", "ヤマグチ", "山口", "ﾔﾏｸﾞﾁ"):
-        html = options(q=typed)
+        html = options(co_author_q=typed)
         assert "山口 花子" in html and "住民課" in html, typed
         assert f"/proposals/co-author-chip?user_id={yamaguchi.id}" in html
-    found = options(q="やま")
+    found = options(co_author_q="やま")
     assert "山口 花子" in found
     assert "山田 一郎" not in found  # not oneself
     assert "山本 退職" not in found  # not someone who has left
-    assert "山口 花子" not in options(q="やま", chosen=yamaguchi.id)  # already chosen
-    assert "該当する職員はいません。" in options(q="存在しない")
-    assert "該当する職員はいません。" in options(q="%")  # a literal %, not a wildcard
+    assert "山口 花子" not in options(
+        co_author_q="やま", co_author_ids=yamaguchi.id
+    )  # already chosen
+    assert "該当する職員はいません。" in options(co_author_q="存在しない")
+    assert "該当する職員はいません。" in options(co_author_q="%")  # a literal %, not a wildcard
     chip = page.get("/proposals/co-author-chip", params={"user_id": yamaguchi.id})
     assert f'name="co_author_ids" value="{yamaguchi.id}" checked' in chip.text
     assert page.get("/proposals/co-author-chip", params={"user_id": me.id}).status_code == 404

@@ -49,8 +49,9 @@ def test_new_proposal_through_the_form(page_as, make_user, session: Session) -> 
     detail = page.get(f"/proposals/{proposal.id}").text
     assert "下書きを保存しました" in detail
     assert "1,200円" in detail and "300,000円" in detail and "120時間" in detail
-    assert 'id="action-submit"' in detail and 'id="action-withdraw"' in detail
-    assert 'id="action-accept"' not in detail
+    assert 'id="action-submit"' in detail and 'id="action-accept"' not in detail
+    # A draft is discarded (破棄), not withdrawn: nobody else has seen it.
+    assert 'id="action-discard"' in detail and 'id="action-withdraw"' not in detail
 
 
 def test_form_errors_are_inline_in_japanese_and_write_nothing(page_as, make_user, session) -> None:

@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 from app import rules
 from app.deps import PageUser, SessionDep, SettingsDep
 from app.errors import (
+    DomainError,
     Invalid,
     InvalidTransition,
     NotFound,
@@ -24,7 +25,7 @@ from app.htmx import redirect, render
 from app.i18n import N_
 from app.i18n import gettext as _
 from app.models import Attachment, Department, Initiative, User
-from app.models.enums import Category, Kind, Status
+from app.models.enums import Kind, Status
 from app.models.proposal import TEXT_MAX, ProposalCreate
 from app.models.types import Id, id_of
 from app.presenters.confirm_view import CONFIRMED_ACTIONS, confirmation
@@ -52,6 +53,7 @@ from app.services import lifecycle
 from app.services import proposals as proposals_service
 from app.services import rounds as rounds_service
 from app.services import users as users_service
+from app.services.drafts import discard_draft
 from app.services.pagination import PageParams
 from app.services.proposals import ProposalFilters
 from app.services.review import blind_proposal_ids
@@ -97,6 +99,23 @@ OPTIONAL = (
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+def _attachments_context(session: Session, proposal, user: User, settings) -> dict[str, Any]:
+    """The attachments section on the edit form (attach while writing)."""
+    attachments, _total = attachments_service.list_attachments(
+        session, proposal_id=id_of(proposal), user=user, page=PageParams(limit=200)
+    )
+    return {
+        "attachments": attachments,
+        "upload_limit_mb": settings.upload_max_bytes // (1024 * 1024),
+    }
+
+
+def _back_after_attachment(form, proposal) -> str:
+    """Where an attachment's form goes back to: the edit form it was on, or the page."""
+    edit = f"/proposals/{proposal.id}/edit"
+    return edit if form.get("next") == edit else f"/proposals/{proposal.id}#attachments"
 
 
 def _department_names(session: Session) -> dict[int | None, str]:
@@ -211,26 +230,57 @@ def my_proposals_page(request: Request) -> Response:
 @router.get("/proposals/new")
 def new_proposal_page(request: Request, session: SessionDep, user: PageUser) -> Response:
     """新規提案 form."""
-    values = {"kind": Kind.improvement.value, "category": Category.other.value}
+    values = {"kind": Kind.improvement.value}  # 分野 is chosen, never assumed
     context = _form_context(session, user, values=values, target=None)
     return render(request, "pages/proposals/form.html", context)
 
 
 @router.post("/proposals/new")
-async def create_proposal(request: Request, session: SessionDep, user: PageUser) -> Response:
-    """Save a new draft from the form."""
-    values = _read_proposal_form(await request.form())
+async def create_proposal(
+    request: Request, session: SessionDep, user: PageUser, settings: SettingsDep
+) -> Response:
+    """Save a new draft from the form, with the files chosen on it."""
+    form = await request.form()
+    values = _read_proposal_form(form)
     data, errors = validate(ProposalCreate, values)
+    if not values.get("category"):
+        # 分野 is chosen, never assumed (the API's default その他 is not the page's).
+        data, errors = None, {**errors, "category": _(CHOOSE_CATEGORY)}
     if data is not None:
         try:
             proposal = proposals_service.create_proposal(session, data=data, user=user)
         except Invalid as exc:
             errors = invalid_errors(exc)
         else:
+            failed = _attach_files(session, proposal, user, settings, form.getlist("files"))
+            if failed:
+                flash(request, "; ".join(failed), level="error")
+                return redirect(request, f"/proposals/{proposal.id}/edit")
             flash(request, _("下書きを保存しました。内容を確かめて「提出する」を押してください。"))
             return redirect(request, f"/proposals/{proposal.id}")
     context = _form_context(session, user, values=values, errors=errors, target=None)
     return render(request, "pages/proposals/form.html", context, block="form", status_code=422)
+
+
+CHOOSE_CATEGORY = N_("分野を選んでください。")
+ATTACH_FAILED = N_("下書きは保存しましたが、「%(name)s」は添付できませんでした: %(why)s")
+
+
+def _attach_files(session: Session, proposal, user: User, settings, uploads) -> list[str]:
+    """Attach the files chosen on the new-proposal form; why each refused one was."""
+    failed = []
+    for upload in uploads:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            continue
+        try:
+            attachments_service.add_attachment(
+                session, proposal_id=id_of(proposal), user=user, filename=upload.filename,
+                stream=upload.file, settings=settings,
+            )  # fmt: skip
+        except DomainError as exc:  # too large, of a refused kind, …
+            why = _(exc.detail, **exc.params)
+            failed.append(_(ATTACH_FAILED, name=upload.filename, why=why))
+    return failed
 
 
 @router.get("/proposals/similar-hint")
@@ -249,13 +299,50 @@ def similar_hint(
     return render(request, "partials/proposals/_similar.html", {"hints": hints})
 
 
+@router.get("/proposals/{proposal_id}/discard")
+def discard_page(
+    proposal: ProposalDep, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    """破棄's confirmation: what goes with the draft, and the button that deletes it."""
+    rules.check_allowed(rules.Activity.discard, proposal, user, rules.Facts())
+    rules.check_open(rules.Activity.discard, proposal)
+    attachments = attachments_service.list_attachments(
+        session, proposal_id=id_of(proposal), user=user, page=PageParams(limit=200)
+    )[0]
+    context = {"proposal": proposal, "attachments": attachments}
+    return render(request, "pages/proposals/discard.html", context)
+
+
+@router.post("/proposals/{proposal_id}/discard")
+async def discard_proposal(
+    proposal: ProposalDep,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
+) -> Response:
+    """Delete the draft, then to 自分の提案 (a refusal goes back to the draft's page)."""
+    form = await request.form()
+    title = proposal.title
+    try:
+        discard_draft(
+            session, proposal_id=id_of(proposal), user=user, settings=settings,
+            expected_version=form_version(form),
+        )  # fmt: skip
+    except REFUSALS as exc:
+        return refused(request, f"/proposals/{proposal.id}", exc)
+    flash(request, _("下書き「%(title)s」を破棄しました。", title=title))
+    return redirect(request, "/proposals?mine=true")
+
+
 @router.get("/proposals/co-author-options")
 def co_author_options(
     request: Request,
     session: SessionDep,
     user: PageUser,
-    q: Annotated[str, Query(max_length=100)] = "",
-    chosen: Annotated[list[Id], Query()] = [],  # noqa: B006 (FastAPI copies the default)
+    q: Annotated[str, Query(max_length=100, alias="co_author_q")] = "",
+    # The form's chosen co-authors (its checked boxes), left out of the suggestions.
+    chosen: Annotated[list[Id], Query(alias="co_author_ids")] = [],  # noqa: B006
 ) -> Response:
     """The co-author picker's suggestions while a name or reading is typed (an htmx
     fragment): each with a button that adds it to the chosen ones."""
@@ -303,7 +390,11 @@ def proposal_page(
 
 @router.get("/proposals/{proposal_id}/edit")
 def edit_proposal_page(
-    proposal: ProposalDep, request: Request, session: SessionDep, user: PageUser
+    proposal: ProposalDep,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
 ) -> Response:
     """Edit form for a draft or returned proposal."""
     values = proposal.model_dump()
@@ -311,6 +402,7 @@ def edit_proposal_page(
     context = _form_context(
         session, user, values=values, target=proposal,
         returned=return_notice(session, proposal, user),
+        **_attachments_context(session, proposal, user, settings),
     )  # fmt: skip
     if proposal.round_id not in {r.id for r in context["rounds"]}:
         context["rounds"] = [
@@ -531,7 +623,7 @@ async def upload_attachment(
             stream=upload.file, settings=settings, expected_version=form_version(form),
         )  # fmt: skip
 
-    back = f"/proposals/{proposal.id}#attachments"
+    back = _back_after_attachment(form, proposal)
     return page_form(
         request,
         back=back,
@@ -555,7 +647,7 @@ async def delete_attachment(
     form = await request.form()
     return page_form(
         request,
-        back=f"/proposals/{proposal.id}#attachments",
+        back=_back_after_attachment(form, proposal),
         run=lambda: attachments_service.delete_attachment(
             session, proposal_id=id_of(proposal), attachment_id=attachment_id, user=user,
             settings=settings, expected_version=form_version(form),
