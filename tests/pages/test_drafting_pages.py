@@ -99,3 +99,21 @@ def test_only_the_author_discards_and_only_a_draft(page_as, make_user, session: 
     # CSRF as every post.
     assert page.post(f"/proposals/{draft.id}/discard", data={}).status_code == 403
     assert session.get(Proposal, draft.id) is not None
+
+
+def test_messages_name_their_field(page_as, make_user, session: Session) -> None:
+    """The summary at the top reads alone: 件名を入力してください。, and an amount typed as
+    text says what to type (issue 17, item 10)."""
+    page: PageClient = page_as(make_user())
+    page.refresh_csrf("/proposals/new")
+    response = page.post_form(
+        "/proposals/new",
+        {"title": "", "category": "other", "estimated_cost_yen": "約5万円", **COMPLETE},
+    )
+    assert response.status_code == 422
+    html = response.text
+    assert '<a href="#f-title">件名を入力してください。</a>' in html
+    assert '<p class="field__error" id="e-title">件名を入力してください。</p>' in html
+    assert "金額は数字で入力してください（例: 50000、５万）。" in html
+    assert '<a href="#f-estimated_cost_yen">' in html
+    assert session.exec(select(Proposal)).first() is None

@@ -12,9 +12,10 @@ from starlette.datastructures import FormData
 from app.deps import PageUser, SessionDep
 from app.errors import DomainError, Invalid, InvalidTransition, PreconditionFailed
 from app.htmx import redirect
+from app.i18n import N_
 from app.i18n import gettext as _
 from app.models import Proposal
-from app.models.types import Id
+from app.models.types import REQUIRED, Id
 from app.security import CSRF_FORM_FIELD
 from app.services.visibility import get_visible_proposal
 from app.templating import flash
@@ -69,6 +70,29 @@ def invalid_errors(exc: Invalid) -> dict[str, str]:
         loc = [part for part in error["loc"] if part != "body"]
         result.setdefault(str(loc[0]) if loc else "__all__", error["msg"])
     return result
+
+
+MUST_FILL = N_("%(field)sを入力してください。")
+ABOUT_FIELD = N_("%(field)s: %(problem)s")
+
+
+def named_errors(errors: dict[str, str], labels: dict[str, str]) -> dict[str, str]:
+    """The same errors, each saying which field it is about (件名を入力してください。,
+    概算経費（円）: …), so the summary at the top reads alone; messages that already name
+    their field (金額は…, 分野を…) stay as they are."""
+    required = {_(REQUIRED), _(N_("この項目は空にできません。"))}
+    named: dict[str, str] = {}
+    for name, message in errors.items():
+        label = labels.get(name)
+        if label is None or name == "__all__":
+            named[name] = message
+        elif message in required:
+            named[name] = _(MUST_FILL, field=_(label))
+        elif message.startswith(_(label)) or message.startswith(("金額は", "時間は", "分野を")):
+            named[name] = message
+        else:
+            named[name] = _(ABOUT_FIELD, field=_(label), problem=message)
+    return named
 
 
 def form_version(form: FormData) -> int | None:

@@ -43,6 +43,7 @@ from app.routers.pages.forms import (
     form_values,
     form_version,
     invalid_errors,
+    named_errors,
     page_form,
     refused,
     validate,
@@ -258,6 +259,7 @@ async def create_proposal(
                 return redirect(request, f"/proposals/{proposal.id}/edit")
             flash(request, _("下書きを保存しました。内容を確かめて「提出する」を押してください。"))
             return redirect(request, f"/proposals/{proposal.id}")
+    errors = named_errors(errors, FIELD_LABELS)
     context = _form_context(session, user, values=values, errors=errors, target=None)
     return render(request, "pages/proposals/form.html", context, block="form", status_code=422)
 
@@ -438,6 +440,7 @@ async def update_proposal(
     else:
         flash(request, _("提案を保存しました。"))
         return redirect(request, f"/proposals/{proposal_id}")
+    errors = named_errors(errors, FIELD_LABELS)
     context = _form_context(
         session, user, values=values, errors=errors, target=proposal,
         returned=return_notice(session, proposal, user),
