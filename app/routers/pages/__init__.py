@@ -11,6 +11,7 @@ from app.routers.pages import (
     dashboard,
     decisions,
     docs,
+    drafting,
     execution,
     home,
     initiatives,
@@ -34,6 +35,7 @@ for module in (
     home,
     dashboard,
     paper,
+    drafting,  # before proposals: /proposals/similar-hint is no proposal id
     proposals,
     review,
     decisions,

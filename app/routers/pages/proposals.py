@@ -24,9 +24,9 @@ from app.errors import (
 from app.htmx import redirect, render
 from app.i18n import N_
 from app.i18n import gettext as _
-from app.models import Attachment, Department, Initiative, User
+from app.models import Attachment, Initiative, User
 from app.models.enums import Kind, Status
-from app.models.proposal import TEXT_MAX, ProposalCreate
+from app.models.proposal import ProposalCreate
 from app.models.types import Id, id_of
 from app.presenters.confirm_view import CONFIRMED_ACTIONS, confirmation
 from app.presenters.proposal_view import (
@@ -36,6 +36,7 @@ from app.presenters.proposal_view import (
     load_names,
     return_notice,
 )
+from app.routers.pages.drafting import department_names
 from app.routers.pages.forms import (
     INVALID_OR_REFUSED,
     REFUSALS,
@@ -53,14 +54,10 @@ from app.services import attachments as attachments_service
 from app.services import lifecycle
 from app.services import proposals as proposals_service
 from app.services import rounds as rounds_service
-from app.services import users as users_service
-from app.services.drafts import discard_draft
 from app.services.pagination import PageParams
 from app.services.proposals import ProposalFilters
 from app.services.review import blind_proposal_ids
-from app.services.similar import QUERY_TEXT_MAX, similar_proposals
 from app.services.snippets import search_snippets
-from app.services.suggest import suggest_initiatives
 from app.services.visibility import NOT_FOUND
 from app.templating import env, flash
 from app.wareki import JST, fiscal_year_of, today_jst
@@ -119,10 +116,6 @@ def _back_after_attachment(form, proposal) -> str:
     return edit if form.get("next") == edit else f"/proposals/{proposal.id}#attachments"
 
 
-def _department_names(session: Session) -> dict[int | None, str]:
-    return {d.id: d.name for d in session.exec(select(Department)).all()}
-
-
 def _form_context(session: Session, user: User, **extra: Any) -> dict[str, Any]:
     """Choices for the proposal form: initiatives, open rounds and possible co-authors."""
     colleagues = session.exec(
@@ -131,7 +124,7 @@ def _form_context(session: Session, user: User, **extra: Any) -> dict[str, Any]:
         .where(User.id != user.id)
         .order_by(col(User.department_id), col(User.name_kana), col(User.name))
     ).all()
-    departments = _department_names(session)
+    departments = department_names(session)
     return {
         "initiatives": session.exec(select(Initiative).order_by(col(Initiative.number))).all(),
         "rounds": rounds_service.open_rounds(session),
@@ -283,98 +276,6 @@ def _attach_files(session: Session, proposal, user: User, settings, uploads) -> 
             why = _(exc.detail, **exc.params)
             failed.append(_(ATTACH_FAILED, name=upload.filename, why=why))
     return failed
-
-
-@router.get("/proposals/similar-hint")
-def similar_hint(
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    title: Annotated[str, Query(max_length=200)] = "",
-    summary: Annotated[str, Query(max_length=TEXT_MAX)] = "",
-    exclude_id: Annotated[Id | None, Query()] = None,
-) -> Response:
-    """While the title or summary is typed: proposals that look like it, with the words
-    they share marked (an htmx fragment; a long summary is read as far as the API would)."""
-    text = summary[:QUERY_TEXT_MAX]
-    hints = similar_proposals(session, title=title, text=text, user=user, exclude_id=exclude_id)
-    return render(request, "partials/proposals/_similar.html", {"hints": hints})
-
-
-@router.get("/proposals/{proposal_id}/discard")
-def discard_page(
-    proposal: ProposalDep, request: Request, session: SessionDep, user: PageUser
-) -> Response:
-    """破棄's confirmation: what goes with the draft, and the button that deletes it."""
-    rules.check_allowed(rules.Activity.discard, proposal, user, rules.Facts())
-    rules.check_open(rules.Activity.discard, proposal)
-    attachments = attachments_service.list_attachments(
-        session, proposal_id=id_of(proposal), user=user, page=PageParams(limit=200)
-    )[0]
-    context = {"proposal": proposal, "attachments": attachments}
-    return render(request, "pages/proposals/discard.html", context)
-
-
-@router.post("/proposals/{proposal_id}/discard")
-async def discard_proposal(
-    proposal: ProposalDep,
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    settings: SettingsDep,
-) -> Response:
-    """Delete the draft, then to 自分の提案 (a refusal goes back to the draft's page)."""
-    form = await request.form()
-    title = proposal.title
-    try:
-        discard_draft(
-            session, proposal_id=id_of(proposal), user=user, settings=settings,
-            expected_version=form_version(form),
-        )  # fmt: skip
-    except REFUSALS as exc:
-        return refused(request, f"/proposals/{proposal.id}", exc)
-    flash(request, _("下書き「%(title)s」を破棄しました。", title=title))
-    return redirect(request, "/proposals?mine=true")
-
-
-@router.get("/proposals/co-author-options")
-def co_author_options(
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    q: Annotated[str, Query(max_length=100, alias="co_author_q")] = "",
-    # The form's chosen co-authors (its checked boxes), left out of the suggestions.
-    chosen: Annotated[list[Id], Query(alias="co_author_ids")] = [],  # noqa: B006
-) -> Response:
-    """The co-author picker's suggestions while a name or reading is typed (an htmx
-    fragment): each with a button that adds it to the chosen ones."""
-    found = users_service.find_colleagues(session, q=q, user=user, exclude_ids=chosen)
-    context = {"found": found, "q": q, "department_names": _department_names(session)}
-    return render(request, "partials/proposals/_co_author_options.html", context)
-
-
-@router.get("/proposals/co-author-chip")
-def co_author_chip(request: Request, session: SessionDep, user: PageUser, user_id: Id) -> Response:
-    """One chosen co-author: a checked box the form submits (an htmx fragment)."""
-    colleague = session.get(User, user_id)
-    if colleague is None or not colleague.is_active or colleague.id == user.id:
-        raise NotFound(users_service.NOT_FOUND)
-    context = {"c": colleague, "department_names": _department_names(session)}
-    return render(request, "partials/proposals/_co_author_chip.html", context)
-
-
-@router.get("/proposals/initiative-hint")
-def initiative_hint(
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    title: Annotated[str, Query(max_length=200)] = "",
-    summary: Annotated[str, Query(max_length=TEXT_MAX)] = "",
-) -> Response:
-    """While the title or summary is typed: the DX plan's initiatives the text most likely
-    advances, and why (an htmx fragment); the author still chooses."""
-    suggestions = suggest_initiatives(session, text=f"{title}\n{summary[:QUERY_TEXT_MAX]}")
-    return render(request, "partials/proposals/_initiative_hint.html", {"suggestions": suggestions})
 
 
 @router.get("/proposals/{proposal_id}")
