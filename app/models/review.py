@@ -2,7 +2,7 @@
 
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import WithJsonSchema, field_validator
 from sqlalchemy import JSON, Column, UniqueConstraint
@@ -188,9 +188,14 @@ class AssignedProposal(ProposalPublic):
 
 
 class RankedProposal(ProposalPublic):
-    """An entry of the ranking: the proposal and its place (1 = best score)."""
+    """An entry of the ranking: the proposal, where its scoring stands and its place
+    (1 = best score) among those whose scoring is complete; null while it is not."""
 
-    rank: int
+    rank: int | None
+    scoring: Literal["complete", "incomplete", "unassigned"] = Field(
+        description="complete: every assigned reviewer has scored (ranked); incomplete: "
+        "reviewers still to score (not ranked); unassigned: no reviewer assigned yet"
+    )
 
 
 class RubricPublic(Page[CriterionPublic]):

@@ -9,7 +9,7 @@ from app.models import Proposal, ProposalCoAuthor, User
 from app.models.enums import Role
 from app.services.budget import awaiting_count
 from app.services.execution_board import due_counts
-from app.services.review import reviewer_queue
+from app.services.review import reviewer_queue, unassigned_queue
 from app.services.visibility import visible_clause
 
 
@@ -76,6 +76,14 @@ def waiting_for(session: Session, user: User) -> list[tuple[str, int, str]]:
             if due[key]:
                 items.append((label, due[key], "/execution"))
     return items
+
+
+def unassigned_reviews(session: Session, user: User) -> list[Proposal]:
+    """審査委員が未割当: for the secretariat, in-review proposals with no counted reviewer
+    (oldest accepted first); empty for anyone else."""
+    if not user.has_role(Role.secretariat):
+        return []
+    return unassigned_queue(session, user=user)
 
 
 def recent_own(session: Session, user: User, limit: int = 5) -> list[Proposal]:

@@ -11,9 +11,10 @@ when the counted totals spread by more than the policy's margin.
 
 from collections.abc import Collection
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import and_, case
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -320,6 +321,39 @@ def reviewer_queue(session: Session, *, user: User) -> list[tuple[Proposal, Revi
     return sorted(items, key=lambda item: item[1] is not None)
 
 
+class Scoring(StrEnum):
+    """Where an in-review proposal's scoring stands (順位表's groups)."""
+
+    complete = "complete"  # every counted reviewer has scored (at least one assigned)
+    incomplete = "incomplete"  # reviewers assigned, some still to score: not ranked
+    unassigned = "unassigned"  # no counted reviewer yet (審査委員が未割当): not ranked
+
+
+SCORING_ORDER = (Scoring.complete, Scoring.incomplete, Scoring.unassigned)
+
+
+def scoring_of(proposal: Proposal) -> Scoring:
+    if proposal.reviewers_assigned == 0:
+        return Scoring.unassigned
+    return Scoring.complete if reviews_complete(proposal) else Scoring.incomplete
+
+
+def scoring_clause(scoring: Scoring) -> Any:
+    """`scoring_of` as an SQL condition."""
+    assigned = col(Proposal.reviewers_assigned)
+    if scoring == Scoring.unassigned:
+        return assigned == 0
+    if scoring == Scoring.complete:
+        return and_(assigned > 0, col(Proposal.reviews_in) == assigned)
+    return and_(assigned > 0, col(Proposal.reviews_in) < assigned)
+
+
+def check_ranking_reader(user: User) -> None:
+    """403 unless secretariat (the ranking and the unassigned queue are theirs)."""
+    if not user.has_role(Role.secretariat):
+        raise Forbidden(N_("順位表を見られるのは事務局だけです。"))
+
+
 def ranking(
     session: Session,
     *,
@@ -328,10 +362,12 @@ def ranking(
     round_id: int | None = None,
     initiative_id: int | None = None,
     flagged_only: bool = False,
+    scoring: Scoring | None = None,
 ) -> list[Proposal]:
-    """In-review proposals by score (unscored last). 403 unless secretariat."""
-    if not user.has_role(Role.secretariat):
-        raise Forbidden(N_("順位表を見られるのは事務局だけです。"))
+    """In-review proposals: those whose scoring is complete by score (the ranking proper),
+    then those still being scored, then those with no reviewer assigned (oldest accepted
+    first in each). 403 unless secretariat."""
+    check_ranking_reader(user)
     query = select(Proposal).where(rules.status_in(Proposal.status, rules.IN_REVIEW))
     if fiscal_year is not None:
         query = query.where(Proposal.fiscal_year == fiscal_year)
@@ -341,8 +377,27 @@ def ranking(
         query = query.where(Proposal.initiative_id == initiative_id)
     if flagged_only:
         query = query.where(col(Proposal.needs_discussion).is_(True))
-    query = query.order_by(col(Proposal.score).desc().nulls_last(), col(Proposal.accepted_at))
+    if scoring is not None:
+        query = query.where(scoring_clause(scoring))
+    group = case(
+        (scoring_clause(Scoring.complete), 0),
+        (scoring_clause(Scoring.incomplete), 1),
+        else_=2,
+    )
+    query = query.order_by(
+        group,
+        case((scoring_clause(Scoring.complete), col(Proposal.score)), else_=None)
+        .desc()
+        .nulls_last(),
+        col(Proposal.accepted_at),
+        col(Proposal.id),
+    )
     return list(session.exec(query).all())
+
+
+def unassigned_queue(session: Session, *, user: User) -> list[Proposal]:
+    """審査委員が未割当: in-review proposals with no counted reviewer, oldest first."""
+    return ranking(session, user=user, scoring=Scoring.unassigned)
 
 
 def version_numbers(session: Session) -> dict[int, int]:

@@ -345,14 +345,15 @@ def test_ranking_by_score_with_unscored_last_and_filters(world, make_user) -> No
 
     body = world.sec.get(f"{API}/ranking").json()
     rows = [
-        (i["rank"], i["id"], i["score"], i["reviews_in"], i["needs_discussion"])
+        (i["rank"], i["id"], i["score"], i["reviews_in"], i["needs_discussion"], i["scoring"])
         for i in body["items"]
     ]
+    # Only complete scoring is ranked; 1 of 2 and 0 of 2 follow, unranked.
     assert rows == [
-        (1, high, 90.0, 2, False),
-        (2, flagged, 75.0, 2, True),
-        (3, low, 40.0, 1, False),
-        (4, unscored, None, 0, False),
+        (1, high, 90.0, 2, False, "complete"),
+        (2, flagged, 75.0, 2, True, "complete"),
+        (None, low, 40.0, 1, False, "incomplete"),
+        (None, unscored, None, 0, False, "incomplete"),
     ]
     assert body["total"] == 4
     assert all(i["reviewers_assigned"] == 2 for i in body["items"])

@@ -236,8 +236,14 @@ def read_ranking(
     round_id: Id | None = None,
     initiative_id: Id | None = None,
     flagged: bool = False,
+    scoring: Annotated[
+        review_service.Scoring | None,
+        Query(description="only `complete`, `incomplete` or `unassigned` (審査委員が未割当)"),
+    ] = None,
 ) -> dict:
-    """In-review proposals by score for the secretariat, with reviews in and 要協議 flags."""
+    """In-review proposals for the secretariat: those whose scoring is complete ranked by
+    score, then those still being scored and those with no reviewer (not ranked: `rank`
+    null), with reviews in and 要協議 flags."""
     rows = review_service.ranking(
         session,
         user=user,
@@ -245,11 +251,20 @@ def read_ranking(
         round_id=round_id,
         initiative_id=initiative_id,
         flagged_only=flagged,
+        scoring=scoring,
     )
     views = proposal_views(session, rows, user)
-    return full_list(
-        [RankedProposal(**v.model_dump(), rank=i) for i, v in enumerate(views, start=1)]
-    )
+    items, place = [], 0
+    for row, view in zip(rows, views, strict=True):
+        stands = review_service.scoring_of(row)
+        ranked = stands == review_service.Scoring.complete
+        place += ranked
+        items.append(
+            RankedProposal(
+                **view.model_dump(), rank=place if ranked else None, scoring=stands.value
+            )
+        )
+    return full_list(items)
 
 
 PDF_RESPONSE: dict[int | str, dict[str, Any]] = {

@@ -4,7 +4,7 @@ from fastapi.responses import Response
 from app.deps import PageUser, SessionDep
 from app.htmx import render
 from app.models import Department
-from app.services.home import recent_own, waiting_for
+from app.services.home import recent_own, unassigned_reviews, waiting_for
 
 router = APIRouter()
 
@@ -17,5 +17,6 @@ def home(request: Request, user: PageUser, session: SessionDep) -> Response:
         "department": department,
         "waiting": waiting_for(session, user),
         "recent": recent_own(session, user),
+        "unassigned": unassigned_reviews(session, user),
     }
     return render(request, "pages/home.html", context)

@@ -35,7 +35,9 @@ def ranking_page(
     initiative: Annotated[str | None, Query()] = None,
     flagged: Annotated[bool, Query()] = False,
 ) -> Response:
-    """順位表: in-review proposals by score, filtered by fiscal year, round, initiative."""
+    """順位表: in-review proposals whose scoring is complete by score; below, those still
+    being scored and those with no reviewer (not ranked); filtered by fiscal year, round,
+    initiative."""
     rows = review_service.ranking(
         session,
         user=user,
@@ -45,8 +47,12 @@ def ranking_page(
         flagged_only=flagged,
     )
     current_fy = fiscal_year_of(today_jst())
+    groups: dict[str, list] = {s.value: [] for s in review_service.SCORING_ORDER}
+    for row in rows:
+        groups[review_service.scoring_of(row).value].append(row)
     context = {
         "rows": rows,
+        "groups": groups,
         "names": load_names(session, rows),
         "rounds": rounds_service.list_rounds(session),
         "fiscal_years": list(range(current_fy, current_fy - 6, -1)),
