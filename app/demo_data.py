@@ -7,7 +7,8 @@ from typing import Any
 # path: the steps after creation; strings are lifecycle actions (by author or secretariat),
 # ("opinion", text) asks the supervisor; ("no-budget",) is finance marking the budget not
 # required; ("milestone", title, due in days, weight, done days ago or None), ("start",
-# owner, planned end in days), ("progress", percent, note) and ("complete", report, cost,
+# owner, planned end in days), ("progress", percent or None with milestones, note) and
+# ("complete", report, cost,
 # hours, yen) are the implementing department's execution steps.
 DEMO: list[dict[str, Any]] = [
     {
@@ -110,7 +111,7 @@ DEMO: list[dict[str, Any]] = [
             ("milestone", "公用車を施設として登録", -30, 1, 28),
             ("milestone", "鍵の貸出ルールの改定", -3, 1, None),
             ("milestone", "全庁への周知と紙の予約簿の廃止", 5, 2, None),
-            ("progress", 40, "登録は完了。貸出ルールは総務課内で調整中。"),
+            ("progress", None, "登録は完了。貸出ルールは総務課内で調整中。"),
         ],
     },
     {

@@ -89,7 +89,7 @@ def _execute(session: Session, proposal: Proposal, name: str, extra: tuple) -> N
             session,
             proposal_id=id_of(proposal),
             user=doer,
-            body={"percent": percent, "note": note},
+            body={"note": note} if percent is None else {"percent": percent, "note": note},
             expected_version=None,
         )
     elif name == "complete":

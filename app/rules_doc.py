@@ -47,7 +47,8 @@ def render() -> str:
         "Every check in the services, every `allowed_actions` in the API and every form on",
         "the pages is computed from these tables (`rules.capabilities`). A refused request",
         "is answered in this order: 404 when the user may not see the proposal, 403 when",
-        "the rule never lets this user do it, 422 for a bad body (a missing reason…), 409",
+        "the rule never lets this user do it, 422 for a bad body (a missing reason, a",
+        "confirmation the action asks for and the body did not give…), 409",
         "when the status or a guard does not allow it now (the message names the status and",
         "what is allowed), 412 when `If-Match` names an older version.",
         "",
@@ -70,14 +71,15 @@ def render() -> str:
         "",
         "`POST /api/v1/proposals/{id}/<action>` (approve-budget: `…/budget/approve`).",
         "",
-        "| action | from | to | who | reason | also needs |",
-        "|---|---|---|---|---|---|",
+        "| action | from | to | who | reason | also needs | asks to confirm |",
+        "|---|---|---|---|---|---|---|",
     ]
     for action, t in rules.TRANSITIONS.items():
         guards = "; ".join(g.explained for g in t.guards) or "—"
+        confirms = "; ".join(c.explained for c in t.confirms) or "—"
         out.append(
             f"| `{action.value}` | {_statuses(t.sources)} | {_statuses(t.targets)} | "
-            f"{rules.WHO_LABELS[t.who]} | {t.reason.value} | {guards} |"
+            f"{rules.WHO_LABELS[t.who]} | {t.reason.value} | {guards} | {confirms} |"
         )
     out += [
         "",

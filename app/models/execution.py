@@ -108,6 +108,11 @@ class CompleteBody(SQLModel):
     actual_hours_saved_per_year_hours: Hours
     actual_savings_yen_per_year: Yen
     measured_on: Day | None = None
+    close_open_milestones: Flag = Field(
+        default=False,
+        description="required (true) while milestones are open: they are closed (done) on "
+        "the completion date; 422 otherwise",
+    )
 
 
 class MilestoneIn(SQLModel):
@@ -129,9 +134,19 @@ class MilestonePatch(SQLModel):
 
 
 class ProgressIn(SQLModel):
+    """A progress report. The percentage has one source: the weighted milestones when the
+    proposal has any (leave `percent` out; it is recorded from them), else the figure
+    typed here (then required)."""
+
     model_config = ModelConfig(extra="forbid")
 
-    percent: int = Field(ge=0, le=100)
+    percent: int | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="required when the proposal has no milestones; with milestones, omit "
+        "it (or give the derived figure): progress is theirs",
+    )
     note: Text = Field(default="", max_length=10_000)
 
 

@@ -121,6 +121,11 @@ class ExecutionPanel:
         """Progress follows the weighted milestones rather than the updates."""
         return bool(self.milestones)
 
+    @property
+    def open_milestones(self) -> list[Milestone]:
+        """The milestones not done yet: completion closes them, once confirmed."""
+        return [row.milestone for row in self.milestones if row.milestone.done_on is None]
+
     def shows_form(self, name: str) -> bool:
         """Whether the page shows this form ("start", "milestone", "progress", "complete")."""
         return {

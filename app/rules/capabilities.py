@@ -2,8 +2,9 @@
 services make, in the order docs/rules.md gives (403, then 409)."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from app.errors import Forbidden, InvalidTransition
+from app.errors import Forbidden, Invalid, InvalidTransition
 from app.i18n import N_
 from app.models import Proposal, User
 from app.rules.activities import ACTIVITIES, Activity
@@ -112,6 +113,14 @@ def check_can_attempt(action: Action, proposal: Proposal, user: User) -> Transit
     if not may_attempt(action, proposal, user):
         raise Forbidden(NOT_ALLOWED)
     return TRANSITIONS[action]
+
+
+def check_confirmed(action: Action, proposal: Proposal, body: Any) -> None:
+    """422 on the field when the action asks a question the body did not answer yes to
+    (a confirmation the proposal's state needs: Transition.confirms)."""
+    for confirmation in TRANSITIONS[action].confirms:
+        if confirmation.needed(proposal) and getattr(body, confirmation.field, None) is not True:
+            raise Invalid.field(confirmation.field, confirmation.message)
 
 
 def check_status(action: Action, proposal: Proposal, user: User, facts: Facts) -> None:

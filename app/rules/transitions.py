@@ -56,6 +56,17 @@ class Guard:
 
 
 @dataclass(frozen=True)
+class Confirmation:
+    """A question the action asks before it goes ahead in some states: while `needed`
+    holds, the body's `field` must be true, else 422 with the message (on that field)."""
+
+    field: str
+    needed: Callable[[Proposal], bool]
+    message: str
+    explained: str  # for docs/rules.md
+
+
+@dataclass(frozen=True)
 class Transition:
     action: Action
     sources: frozenset[Status]
@@ -63,6 +74,7 @@ class Transition:
     who: Who
     reason: Reason = Reason.none
     guards: tuple[Guard, ...] = ()
+    confirms: tuple[Confirmation, ...] = ()
 
 
 NEEDS_A_REVIEW = N_("完了した審査がまだないため、決定できません。")
@@ -71,6 +83,10 @@ NOT_STARTABLE = N_(
     "予算が措置されていないため開始できません（財政担当が「予算不要」とした場合は開始できます）。"
 )
 NOT_IMPLEMENTED_YET = N_("実施中でない提案は、実施済み報告の場合にだけ完了にできます。")
+OPEN_MILESTONES = N_(
+    "未完了のマイルストーンがあります。完了報告と同時にそれらを完了とすることを確認してください"
+    "（close_open_milestones）。"
+)
 
 
 def budget_settled(proposal: Proposal) -> bool:
@@ -81,6 +97,11 @@ def budget_settled(proposal: Proposal) -> bool:
 def completable(proposal: Proposal) -> bool:
     """Complete's guard: from adopted only for an already-implemented report (実施済み報告)."""
     return not is_in(proposal.status, BUDGETING) or proposal.already_implemented
+
+
+def has_open_milestones(proposal: Proposal) -> bool:
+    """A milestone is not done yet (the proposal keeps the earliest open one's due date)."""
+    return proposal.open_due_date is not None
 
 
 TRANSITIONS: dict[Action, Transition] = {
@@ -160,6 +181,17 @@ TRANSITIONS: dict[Action, Transition] = {
                     lambda p, _policy: completable(p),
                     NOT_IMPLEMENTED_YET,
                     "from adopted only for an already-implemented report (実施済み報告)",
+                ),
+            ),
+            # The bar shows 100 % once completed: open milestones are closed with it, and
+            # only when the caller says so.
+            confirms=(
+                Confirmation(
+                    "close_open_milestones",
+                    has_open_milestones,
+                    OPEN_MILESTONES,
+                    "while milestones are open, `close_open_milestones: true` "
+                    "(they are closed on the completion date)",
                 ),
             ),
         ),

@@ -1,7 +1,8 @@
 """Execution (実施): the implementing department (or the secretariat) starts an adopted
 proposal, plans weighted milestones, reports progress and files the completion report with
 the actual effects. Progress and `overdue` are derived, never typed twice: the percentage
-comes from the weighted milestones when there are any and from the latest update otherwise,
+comes from the weighted milestones when there are any (a progress report then records
+their figure and takes none typed) and from the latest report otherwise,
 and `overdue` holds while an open milestone is past due or the planned end date has passed.
 The department's board and the effects table are in execution_board.py, the reminders in
 reminders.py.
@@ -42,6 +43,11 @@ MEASURED_IN_FUTURE = N_("効果の測定日に未来の日付は指定できま�
 DONE_IN_FUTURE = N_("完了日に未来の日付は指定できません。")
 DONE_ON_WITHOUT_DONE = N_("未完了に戻す場合は完了日を指定しないでください。")
 MILESTONE_NOT_FOUND = N_("指定されたマイルストーンが見つかりません。")
+PERCENT_REQUIRED = N_("進捗率を入力してください（0〜100）。")
+PERCENT_FROM_MILESTONES = N_(
+    "マイルストーンがあるため、進捗率はマイルストーンの重みから計算されます"
+    "（現在 %(percent)s%%）。進捗率は入力せず、内容だけを報告してください。"
+)
 
 # -- derivation ------------------------------------------------------------------------------
 
@@ -195,7 +201,15 @@ def complete(
     session: Session, *, proposal: Proposal, user: User, body: CompleteBody
 ) -> dict[str, Any]:
     """Files the completion report with the actual effects (measured on a date, today by
-    default); progress becomes 100 (the authors are told: app/services/notices.py)."""
+    default); progress becomes 100 (the authors are told: app/services/notices.py). Open
+    milestones are closed on the completion date — the rulebook has the caller confirm it
+    (`close_open_milestones`) — so the milestones, too, say 100 %."""
+    on = today()
+    closed = [m for m in milestones_of(session, proposal_id=id_of(proposal)) if m.done_on is None]
+    for milestone in closed:
+        milestone.done_on, milestone.updated_at = on, utcnow()
+        session.add(milestone)
+    proposal.open_due_date = None
     proposal.completion_report = body.report
     proposal.actual_cost_yen = body.actual_cost_yen
     proposal.actual_hours_saved_per_year_hours = body.actual_hours_saved_per_year_hours
@@ -208,6 +222,7 @@ def complete(
         "actual_hours_saved_per_year_hours": body.actual_hours_saved_per_year_hours,
         "actual_savings_yen_per_year": body.actual_savings_yen_per_year,
         "effect_measured_on": proposal.effect_measured_on,
+        **({"closed_milestones": [m.title for m in closed]} if closed else {}),
     }
 
 
@@ -343,6 +358,19 @@ def delete_milestone(
     _commit_change(session, proposal, user, "milestone-delete", changes)
 
 
+def reported_percent(session: Session, proposal: Proposal, typed: int | None) -> int:
+    """The one percentage a report records: the milestones' when there are any (a typed
+    figure that differs is refused, 422), else the typed one (required)."""
+    derived = weighted_percent(milestones_of(session, proposal_id=id_of(proposal)))
+    if derived is None:
+        if typed is None:
+            raise Invalid.field("percent", PERCENT_REQUIRED)
+        return typed
+    if typed is not None and typed != derived:
+        raise Invalid.field("percent", PERCENT_FROM_MILESTONES, percent=derived)
+    return derived
+
+
 def add_progress(
     session: Session,
     *,
@@ -351,19 +379,19 @@ def add_progress(
     body: ModelOrValues[ProgressIn],
     expected_version: int | None,
 ) -> ProgressUpdate:
-    """404/403, 422 (percent 0–100), 409 unless in progress, 412."""
+    """404/403, 422 (percent 0–100; required without milestones, theirs with them), 409
+    unless in progress, 412."""
     proposal = _writable(session, proposal_id=proposal_id, user=user)
     data = validate_body(ProgressIn, body)
     lock(session, proposal)
     rules.check_open(rules.Activity.report_progress, proposal)
     check_version(proposal.version, expected_version)
+    percent = reported_percent(session, proposal, data.percent)
     update = ProgressUpdate(
-        proposal_id=id_of(proposal), percent=data.percent, note=data.note, author_id=user.id
+        proposal_id=id_of(proposal), percent=percent, note=data.note, author_id=user.id
     )
     session.add(update)
     session.flush()
-    _commit_change(
-        session, proposal, user, "progress", {"percent": data.percent, "note": data.note}
-    )
+    _commit_change(session, proposal, user, "progress", {"percent": percent, "note": data.note})
     session.refresh(update)
     return update

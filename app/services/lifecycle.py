@@ -107,7 +107,8 @@ def perform(
     commit: bool = True,
 ) -> Proposal:
     """Carries out an action in the order docs/rules.md gives: who (403),
-    the body and reason (422, including the performer's own `validate` step), status and
+    the body and reason (422, including the performer's own `validate` step and the
+    confirmations the rulebook asks for in the proposal's state), status and
     guards (409), version (412); then the performer's work, the status change and one
     event, in one commit. A performer may pick the target status by returning it under
     "_target". `commit=False` leaves the commit to a caller whose user action does more
@@ -120,11 +121,13 @@ def perform(
     reason = clean_reason(transition, getattr(data, "reason", None))
     if performer.validate is not None:
         performer.validate(session, proposal=proposal, user=user, body=data)
+    rules.check_confirmed(action, proposal, data)
     lock(session, proposal)  # from here on the checks see what is really there now
     facts = rules.Facts(policy=rules.policy_of(session))
     rules.check_can_attempt(action, proposal, user)
     rules.check_status(action, proposal, user, facts)
     check_version(proposal.version, expected_version)
+    rules.check_confirmed(action, proposal, data)  # again: the state may have moved on
 
     from_status = proposal.status
     changes = performer.work(session, proposal=proposal, user=user, body=data) or {}

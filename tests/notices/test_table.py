@@ -150,6 +150,7 @@ def test_each_step_tells_whom_the_table_says(
         "actual_cost_yen": 400000,
         "actual_hours_saved_per_year_hours": 120,
         "actual_savings_yen_per_year": 480000,
+        "close_open_milestones": True,  # 業者選定 is still open
     }
     ok(doer.post(f"{API}/proposals/{pid}/complete", json=report))
     completed = watch.step(("complete",), {"execution": authors})

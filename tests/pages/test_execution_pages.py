@@ -609,3 +609,121 @@ def test_home_lists_the_departments_execution_items(world, session: Session) -> 
     author: PageClient = world.page(world.author)
     assert 'href="/execution"><strong>' not in author.get("/").text
     assert session.exec(select(Milestone).where(col(Milestone.done_on).is_not(None))).all() == []
+
+
+# -- one source of progress; completion asks about open milestones (issue 17, item 6) ---------
+
+
+def test_with_milestones_the_progress_form_takes_no_percent(world, session: Session) -> None:
+    p = world.adopt("窓口予約システム", status=Status.in_progress)
+    first = world.milestone(p, "端末の設置", date(2026, 6, 1))
+    world.milestone(p, "全庁への周知", date(2026, 7, 1), weight=2)
+    execution.update_milestone(
+        session,
+        proposal_id=p.id,
+        milestone_id=first.id,
+        user=world.doer,
+        body={"done": True},
+        expected_version=None,
+    )
+    page: PageClient = world.page(world.doer)
+    form = section(page.get(f"/proposals/{p.id}").text, "progress-form")
+    assert 'name="percent"' not in form
+    assert "現在 33%" in section(form, "progress-derived")
+
+    version = current(session, p).version
+    tampered = page.post_form(
+        f"/proposals/{p.id}/progress",
+        {"percent": "30", "note": "三割ほど", "version": version},
+        headers=HX,
+    )
+    assert tampered.status_code == 422
+    assert tampered.text.lstrip().startswith('<form id="progress-form"')
+    assert "33%" in section(tampered.text, "progress-e-percent")
+    assert updates(session, p) == [] and current(session, p).version == version
+
+    reported = page.post_form(
+        f"/proposals/{p.id}/progress", {"note": "端末の設置が終わった", "version": version}
+    )
+    assert reported.status_code == 303, reported.text
+    [update] = updates(session, p)
+    assert update.percent == 33 == current(session, p).progress_percent
+    html = world.page(world.author).get(f"/proposals/{p.id}").text
+    assert '<progress max="100" value="33"' in section(html, "execution-state")
+    assert "33%" in section(html, "progress-updates")
+
+    # Without milestones the percentage is typed, and required.
+    plain = world.adopt("押印の廃止", status=Status.in_progress)
+    html = page.get(f"/proposals/{plain.id}").text
+    assert 'name="percent"' in section(html, "progress-form")
+    blank = page.post_form(
+        f"/proposals/{plain.id}/progress",
+        {"note": "進めている", "version": current(session, plain).version},
+        headers=HX,
+    )
+    assert blank.status_code == 422
+    assert "進捗率を入力してください" in section(blank.text, "progress-e-percent")
+    assert updates(session, plain) == []
+
+
+def test_completion_page_asks_about_the_open_milestones(world, session: Session) -> None:
+    p = world.adopt("窓口予約システム", status=Status.in_progress)
+    done = world.milestone(p, "端末の設置", date(2026, 6, 1))
+    open_one = world.milestone(p, "全庁への周知", date(2026, 7, 1))
+    execution.update_milestone(
+        session,
+        proposal_id=p.id,
+        milestone_id=done.id,
+        user=world.doer,
+        body={"done": True},
+        expected_version=None,
+    )
+    for user in (world.doer, world.colleague, world.clerk):
+        form = section(world.page(user).get(f"/proposals/{p.id}").text, "complete-form")
+        asked = section(form, "complete-open-milestones")
+        assert "未完了のマイルストーンが1件あります" in asked
+        assert f'id="open-milestone-{open_one.id}"' in asked and "全庁への周知" in asked
+        assert "端末の設置" not in asked
+        assert 'name="close_open_milestones"' in asked
+
+    page: PageClient = world.page(world.doer)
+    version = current(session, p).version
+    form = {
+        "report": "予約システムを導入した。",
+        "actual_cost_yen": "0",
+        "actual_hours_saved_per_year_hours": "120",
+        "actual_savings_yen_per_year": "0",
+        "version": version,
+    }
+    unconfirmed = page.post_form(f"/proposals/{p.id}/complete", form, headers=HX)
+    assert unconfirmed.status_code == 422
+    assert unconfirmed.text.lstrip().startswith('<form id="complete-form"')
+    error = section(unconfirmed.text, "complete-e-close_open_milestones")
+    assert "未完了のマイルストーンがあります" in error
+    assert "予約システムを導入した。" in unconfirmed.text  # what was typed stays
+    assert current(session, p).status == Status.in_progress.value
+    assert current(session, p).version == version
+    assert [m.done_on for m in milestones(session, p)] == [TODAY, None]
+
+    # Someone outside the department and the secretariat: 403 whatever they tick.
+    outsider = world.page(world.staff).post_form(
+        f"/proposals/{p.id}/complete", {**form, "close_open_milestones": "true"}
+    )
+    assert outsider.status_code == 403
+    assert current(session, p).status == Status.in_progress.value
+
+    confirmed = page.post_form(
+        f"/proposals/{p.id}/complete", {**form, "close_open_milestones": "true"}
+    )
+    assert confirmed.status_code == 303, confirmed.text
+    saved = current(session, p)
+    assert (saved.status, saved.progress_percent) == (Status.completed.value, 100)
+    assert [m.done_on for m in milestones(session, p)] == [TODAY, TODAY]
+    html = world.page(world.author).get(f"/proposals/{p.id}").text
+    assert "完了報告と同時に完了としたマイルストーン: 全庁への周知" in html
+    assert "未完了" not in section(html, "milestones")
+
+    # Nothing open: no question on the form.
+    calm = world.adopt("押印の廃止", status=Status.in_progress)
+    html = page.get(f"/proposals/{calm.id}").text
+    assert "complete-open-milestones" not in section(html, "complete-form")

@@ -48,7 +48,9 @@ COMPLETE_FIELDS = (
     "actual_hours_saved_per_year_hours",
     "actual_savings_yen_per_year",
     "measured_on",
+    "close_open_milestones",
 )
+CHECKBOXES = ("close_open_milestones",)
 DETAIL = "pages/proposals/detail.html"
 
 
@@ -59,7 +61,8 @@ def _filled(
     the optional ones take their defaults. `counts` (a percentage, a weight) are plain
     integers in the schema: full-width digits and a trailing ％ are read here, as the
     Yen and Hours types do for amounts."""
-    values = form_values(form, fields=fields, optional=fields)
+    boxes = tuple(name for name in fields if name in CHECKBOXES)
+    values = form_values(form, fields=fields, optional=fields, checkboxes=boxes)
     for name in counts:
         if isinstance(values.get(name), str):
             values[name] = normalise_number_text(values[name].rstrip("%％ 　"))

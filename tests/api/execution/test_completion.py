@@ -23,6 +23,8 @@ from tests.api.execution.support import (
     writes,
 )
 
+CONFIRMED = {**COMPLETION, "close_open_milestones": True}
+
 # -- complete -----------------------------------------------------------------------------------
 
 
@@ -32,14 +34,21 @@ def test_complete_keeps_estimated_target_and_actual_effects(session: Session, ca
     api = api_as(cast.doer)
     assert get(api, proposal)["overdue"] is True
     before = state(session, proposal.id)
+    typed = {
+        "report": REPORT,
+        "actual_cost_yen": "３０万円",
+        "actual_hours_saved_per_year_hours": "１２０時間",
+        "actual_savings_yen_per_year": "５０，０００円",
+    }
+    # The milestone is still open: completing asks to close it first (nothing written).
+    unconfirmed = api.post(f"{API}/proposals/{proposal.id}/complete", json=typed)
+    assert unconfirmed.status_code == 422, unconfirmed.text
+    assert unconfirmed.headers["content-type"] == "application/problem+json"
+    assert [e["loc"] for e in unconfirmed.json()["errors"]] == [["body", "close_open_milestones"]]
+    assert "未完了のマイルストーン" in unconfirmed.json()["errors"][0]["msg"]
+    assert state(session, proposal.id) == before
     response = api.post(
-        f"{API}/proposals/{proposal.id}/complete",
-        json={
-            "report": REPORT,
-            "actual_cost_yen": "３０万円",
-            "actual_hours_saved_per_year_hours": "１２０時間",
-            "actual_savings_yen_per_year": "５０，０００円",
-        },
+        f"{API}/proposals/{proposal.id}/complete", json={**typed, "close_open_milestones": True}
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -59,9 +68,11 @@ def test_complete_keeps_estimated_target_and_actual_effects(session: Session, ca
     assert body["actual_savings_yen_per_year"] == 50000
     # Stored, not just answered: anyone reading it later sees the same.
     assert get(api_as(cast.other_staff), proposal) == body
-    # The milestone never ticked is not "overdue" on a completed proposal either.
+    # The milestone never ticked was closed on the completion date, as confirmed: the
+    # milestones say 100 % as the bar does.
     listing = api.get(f"{API}/proposals/{proposal.id}/milestones").json()
     assert (listing["items"][0]["overdue"], listing["overdue"]) == (False, False)
+    assert (listing["items"][0]["done"], listing["items"][0]["done_on"]) == (True, day(0))
     assert listing["progress_percent"] == 100
     event = last_event(session, proposal.id)
     assert (event.action, event.from_status, event.to_status, event.actor_id) == (
@@ -75,6 +86,7 @@ def test_complete_keeps_estimated_target_and_actual_effects(session: Session, ca
         "actual_hours_saved_per_year_hours": 120.0,
         "actual_savings_yen_per_year": 50000,
         "effect_measured_on": day(0),
+        "closed_milestones": ["業者選定"],
     }
     told = session.exec(
         select(Notification)
@@ -155,7 +167,7 @@ def test_a_completed_proposal_takes_no_more_execution_writes(
     stone = add_stone(session, proposal, day(3))
     api = api_as(cast.doer)
     url = f"{API}/proposals/{proposal.id}"
-    assert api.post(f"{url}/complete", json=COMPLETION).status_code == 200
+    assert api.post(f"{url}/complete", json=CONFIRMED).status_code == 200
     before = state(session, proposal.id)
     for response in (
         api.post(f"{url}/complete", json=COMPLETION),
@@ -163,7 +175,7 @@ def test_a_completed_proposal_takes_no_more_execution_writes(
         api.post(f"{url}/milestones", json={"title": "追加", "due_date": day(3)}),
         api.patch(f"{url}/milestones/{stone.id}", json={"done": True}),
         api.delete(f"{url}/milestones/{stone.id}"),
-        api.post(f"{url}/progress", json={"percent": 100, "note": "完了"}),
+        api.post(f"{url}/progress", json={"note": "完了"}),
     ):
         assert response.status_code == 409, response.text
         assert "completed" in response.json()["detail"]
@@ -201,9 +213,13 @@ def test_from_budgeted_to_completed_with_every_event(session: Session, cast, api
     api.post(f"{url}/milestones", json={"title": "導入", "due_date": day(60), "weight": 1})
     api.patch(f"{url}/milestones/{first.json()['id']}", json={"done": True})
     assert get(api, proposal)["progress_percent"] == 67  # 2 of 3 = 66.7
-    api.post(f"{url}/progress", json={"percent": 80, "note": "導入準備中"})
+    # A typed figure other than the milestones' is refused; a report without one records it.
+    typed = api.post(f"{url}/progress", json={"percent": 80, "note": "導入準備中"})
+    assert typed.status_code == 422 and "67%" in typed.json()["errors"][0]["msg"]
+    reported = api.post(f"{url}/progress", json={"note": "導入準備中"})
+    assert (reported.status_code, reported.json()["percent"]) == (201, 67)
     assert get(api, proposal)["progress_percent"] == 67  # milestones decide
-    assert api.post(f"{url}/complete", json=COMPLETION).status_code == 200
+    assert api.post(f"{url}/complete", json=CONFIRMED).status_code == 200
 
     timeline = api.get(f"{url}/events").json()["items"]
     assert [e["action"] for e in timeline][-6:] == [

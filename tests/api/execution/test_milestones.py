@@ -65,7 +65,7 @@ def test_milestones_and_updates_answer_the_envelope(session: Session, cast, api_
     base = f"{API}/proposals/{proposal.id}"
     for offset in (5, 1, 3):
         add_stone(session, proposal, day(offset))
-        api.post(f"{base}/progress", json={"percent": offset * 10})
+        api.post(f"{base}/progress", json={"note": f"{offset}"})
     for path in ("milestones", "progress"):
         whole = api.get(f"{base}/{path}").json()
         assert (whole["total"], whole["limit"], whole["offset"], len(whole["items"])) == (
@@ -81,8 +81,9 @@ def test_milestones_and_updates_answer_the_envelope(session: Session, cast, api_
         assert api.get(f"{base}/{path}?offset=-1").status_code == 422
     dues = [m["due_date"] for m in api.get(f"{base}/milestones").json()["items"]]
     assert dues == [day(1), day(3), day(5)]
-    percents = [u["percent"] for u in api.get(f"{base}/progress").json()["items"]]
-    assert percents == [30, 10, 50]  # newest first
+    updates = api.get(f"{base}/progress").json()["items"]
+    assert [u["note"] for u in updates] == ["3", "1", "5"]  # newest first
+    assert [u["percent"] for u in updates] == [0, 0, 0]  # the milestones' figure, none done
 
 
 @pytest.mark.parametrize("status", [Status.adopted, Status.budgeted])
