@@ -11,7 +11,7 @@ from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.i18n import N_
-from app.models.numbers import Hours, Yen
+from app.models.numbers import HoursSaved, SavingsYen, Yen
 from app.models.page import Page
 from app.models.proposal import ProposalPublic
 from app.models.types import (
@@ -105,8 +105,8 @@ class CompleteBody(SQLModel):
 
     report: ReportText = Field(max_length=10_000)
     actual_cost_yen: Yen
-    actual_hours_saved_per_year_hours: Hours
-    actual_savings_yen_per_year: Yen
+    actual_hours_saved_per_year_hours: HoursSaved
+    actual_savings_yen_per_year: SavingsYen
     measured_on: Day | None = None
     close_open_milestones: Flag = Field(
         default=False,

@@ -54,3 +54,19 @@ def _hours(value: Any) -> Any:
 YEN_MAX = 2**31 - 1
 Yen = Annotated[int, Field(ge=0, le=YEN_MAX), BeforeValidator(_amount)]
 Hours = Annotated[float, Field(ge=0, le=10**7), BeforeValidator(_hours)]
+
+# The two effects, as the forms and the API describe them (app/services/effects.py).
+HoursSaved = Annotated[
+    Hours,
+    Field(
+        description="staff hours saved a year (削減時間): staff time is counted here only, "
+        "converted to yen at HOURLY_STAFF_COST_YEN"
+    ),
+]
+SavingsYen = Annotated[
+    Yen,
+    Field(
+        description="yen saved a year other than staff time (削減額: 印刷費, 郵送料, 委託料…); "
+        "leave staff cost out, it comes from the hours"
+    ),
+]

@@ -10,7 +10,7 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from app.i18n import N_
 from app.models.enums import Category, Kind, Outcome, Status
-from app.models.numbers import Hours, Yen
+from app.models.numbers import HoursSaved, SavingsYen, Yen
 from app.models.types import (
     NON_BLANK_TEXT_SCHEMA,
     NON_CONTROL,
@@ -161,8 +161,8 @@ class ProposalWrite(SQLModel):
     round_id: Id | None = None
     co_author_ids: list[Id] = Field(default_factory=list, max_length=20)
     estimated_cost_yen: Yen | None = None
-    estimated_hours_saved_per_year_hours: Hours | None = None
-    estimated_savings_yen_per_year: Yen | None = None
+    estimated_hours_saved_per_year_hours: HoursSaved | None = None
+    estimated_savings_yen_per_year: SavingsYen | None = None
 
 
 class ProposalCreate(ProposalWrite):
@@ -188,8 +188,8 @@ class ProposalUpdate(SQLModel):
     round_id: Id | None = None
     co_author_ids: list[Id] = Field(default=None, max_length=20)
     estimated_cost_yen: Yen | None = None
-    estimated_hours_saved_per_year_hours: Hours | None = None
-    estimated_savings_yen_per_year: Yen | None = None
+    estimated_hours_saved_per_year_hours: HoursSaved | None = None
+    estimated_savings_yen_per_year: SavingsYen | None = None
 
 
 class ReasonBody(SQLModel):
@@ -230,8 +230,8 @@ class DecideBody(SQLModel):
     reason: ReasonText = Field(max_length=TEXT_MAX)
     award: str | None = Field(default=None, max_length=30)
     implementing_department_id: Id | None = None
-    target_hours_saved_per_year_hours: Hours | None = None
-    target_savings_yen_per_year: Yen | None = None
+    target_hours_saved_per_year_hours: HoursSaved | None = None
+    target_savings_yen_per_year: SavingsYen | None = None
 
 
 class SearchMatch(SQLModel):

@@ -1,7 +1,7 @@
 """The answer of GET /api/v1/stats (the figures are defined in app/services/stats.py and
 docs/portal.md); rates are fractions 0–1 rounded to 4 places, null when nothing to divide."""
 
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 from app.models.enums import Kind
 
@@ -63,6 +63,13 @@ class EffectFigures(SQLModel):
     hourly_staff_cost_yen: int
     hours_as_yen_estimated: int
     hours_as_yen_actual: int
+    hours_as_yen_target: int
+    total_yen_estimated: int = Field(
+        description="hours as yen + 削減額 (money other than staff time): staff time counted "
+        "once — a 削減額 equal to its proposal's hours' conversion is left out"
+    )
+    total_yen_target: int
+    total_yen_actual: int
 
 
 class MedianDays(SQLModel):

@@ -255,18 +255,16 @@ def _budget(view: RollUp, figures: dict[str, Any], prefix: str) -> None:
 
 def _effects(view: RollUp, figures: dict[str, Any], prefix: str, rate: int) -> None:
     e = figures["effects"]
-    target_as_yen = round(e["hours_saved_target"] * rate)
+    target_as_yen = e["hours_as_yen_target"]
     view.effect_rows = [
         {"name": _("削減時間（年間）"), "kind": "hours",
          "values": (e["hours_saved_estimated"], e["hours_saved_target"], e["hours_saved_actual"])},
         {"name": _("削減時間の金額換算（年間）"), "kind": "yen",
          "values": (e["hours_as_yen_estimated"], target_as_yen, e["hours_as_yen_actual"])},
-        {"name": _("削減額（年間）"), "kind": "yen",
+        {"name": _("削減額（職員の時間以外・年間）"), "kind": "yen",
          "values": (e["savings_yen_estimated"], e["savings_yen_target"], e["savings_yen_actual"])},
         {"name": _("換算額と削減額の合計（年間）"), "kind": "yen",
-         "values": (e["hours_as_yen_estimated"] + e["savings_yen_estimated"],
-                    target_as_yen + e["savings_yen_target"],
-                    e["hours_as_yen_actual"] + e["savings_yen_actual"])},
+         "values": (e["total_yen_estimated"], e["total_yen_target"], e["total_yen_actual"])},
     ]  # fmt: skip
     for row in view.effect_rows:
         show = hours if row["kind"] == "hours" else yen

@@ -13,6 +13,7 @@ from app.i18n import N_
 from app.models import Department, Milestone, Proposal, User
 from app.models.enums import Role
 from app.models.types import id_of
+from app.services import effects
 from app.services.execution import is_overdue, overdue_clause, today
 
 BOARD_OTHER_DEPARTMENT = N_("他の課の実施状況を見られるのは事務局だけです。")
@@ -108,18 +109,25 @@ class EffectRow:
     label: str  # estimated (見込み), target (目標), actual (実績)
     cost_yen: int | None
     hours: float | None
-    savings_yen: int | None
+    savings_yen: int | None  # money saved other than staff time (as entered)
     hours_as_yen: int | None  # hours × the hourly staff cost
-    total_yen: int | None  # savings + hours as yen
+    total_yen: int | None  # hours as yen + savings: staff time counted once (effects.py)
+    staff_time_twice: bool = False  # savings repeat the hours' conversion: not added again
 
 
 def effect_rows(proposal: Proposal, hourly_cost_yen: int) -> list[EffectRow]:
     """Estimated (by the author), target (at decision) and actual (the report), side by side."""
 
     def row(label: str, cost: int | None, hours: float | None, savings: int | None) -> EffectRow:
-        as_yen = round(hours * hourly_cost_yen) if hours is not None else None
-        total = None if as_yen is None and savings is None else (as_yen or 0) + (savings or 0)
-        return EffectRow(label, cost, hours, savings, as_yen, total)
+        return EffectRow(
+            label,
+            cost,
+            hours,
+            savings,
+            effects.hours_as_yen(hours, hourly_cost_yen),
+            effects.total_yen(hours, savings, hourly_cost_yen),
+            effects.staff_time_twice(hours, savings, hourly_cost_yen),
+        )
 
     return [
         row(

@@ -302,7 +302,9 @@ FIELDS: tuple[Field, ...] = (
         "estimated_savings_yen_per_year",
         "削減見込み額（円／年）",
         "integer",
-        N_("提案時に見込んだ年間の削減額（円）。"),
+        N_(
+            "提案時に見込んだ年間の削減額（円）。職員の時間以外で減る経費（印刷費、郵送料、委託料など）で、職員の時間は削減時間で数えます。"
+        ),
         "960000",
         _p("estimated_savings_yen_per_year"),
     ),
@@ -318,7 +320,9 @@ FIELDS: tuple[Field, ...] = (
         "target_savings_yen_per_year",
         "削減目標額（円／年）",
         "integer",
-        N_("採用時に定めた年間の削減額の目標（円）。"),
+        N_(
+            "採用時に定めた年間の削減額の目標（円）。職員の時間以外で減る経費で、職員の時間は削減時間で数えます。"
+        ),
         "800000",
         _p("target_savings_yen_per_year"),
     ),
@@ -334,7 +338,9 @@ FIELDS: tuple[Field, ...] = (
         "actual_savings_yen_per_year",
         "削減実績額（円／年）",
         "integer",
-        N_("完了時に報告された年間の削減額の実績（円）。"),
+        N_(
+            "完了時に報告された年間の削減額の実績（円）。職員の時間以外で減った経費で、職員の時間は削減時間で数えます。"
+        ),
         "722000",
         _p("actual_savings_yen_per_year"),
     ),

@@ -14,7 +14,10 @@ of proposals (a test counts them). Definitions (also on the dashboard page):
 - participation = distinct authors of submitted proposals / active staff accounts;
 - budget = each proposal's current (newest) budget record;
 - estimated and target effects are summed over adopted proposals, actual effects over
-  completed ones; hours are converted to yen at the hourly staff cost setting;
+  completed ones; hours are converted to yen at the hourly staff cost setting; 削減額 is
+  money other than staff time, and the totals (`total_yen_*` = hours as yen + 削減額) count
+  staff time once: a 削減額 that repeats its proposal's hours' conversion is left out of
+  them (effects.py);
 - by department, departments with fewer active staff than `merge_below` are counted
   together as one row 「その他」 (`merged: true`), so that nobody is named by a one-person
   department's figures: the API and the pages pass the small_group_min_staff setting for
@@ -36,6 +39,7 @@ from app.i18n import N_
 from app.models import BudgetRecord, Department, Initiative, Proposal
 from app.models.enums import KIND_LABELS, STATUS_LABELS, Kind, Status
 from app.services.budget import is_current_record, parse_fiscal_year
+from app.services.effects import staff_time_twice_clause
 from app.services.small_groups import OTHER, active_staff, small_departments
 from app.wareki import fiscal_year_label, fiscal_year_of, today_jst
 
@@ -83,6 +87,7 @@ class Scope:
     fiscal_year: int
     initiative_id: int | None = None  # one initiative's roll-up; None for all
     no_initiative: bool = False  # proposals tied to no initiative
+    hourly_cost_yen: int = 0  # for the effects' totals (staff time counted once)
 
     def conditions(self) -> list[ColumnElement[bool]]:
         where: list[ColumnElement[bool]] = [col(Proposal.fiscal_year) == self.fiscal_year]
@@ -100,9 +105,18 @@ def resolve_fiscal_year(value: int | str | None) -> int:
     return parse_fiscal_year(value)
 
 
-def _aggregates(budget) -> list:
+def _other_savings(hours, savings, rate: int):
+    """削減額 as the effect's total counts it: left out where it repeats the hours'
+    conversion (staff time entered twice; effects.py)."""
+    return case((staff_time_twice_clause(hours, savings, rate), 0), else_=savings)
+
+
+def _aggregates(budget, rate: int) -> list:
     """The per-group sums every roll-up needs (over submitted proposals of the scope)."""
     status = col(Proposal.status)
+    est = (Proposal.estimated_hours_saved_per_year_hours, Proposal.estimated_savings_yen_per_year)
+    target = (Proposal.target_hours_saved_per_year_hours, Proposal.target_savings_yen_per_year)
+    actual = (Proposal.actual_hours_saved_per_year_hours, Proposal.actual_savings_yen_per_year)
     adopted = rules.status_in(status, rules.ADOPTED)
     completed = rules.status_in(status, rules.COMPLETED)
     return [
@@ -119,6 +133,9 @@ def _aggregates(budget) -> list:
         _sum_if(adopted, Proposal.estimated_savings_yen_per_year).label("yen_est"),
         _sum_if(adopted, Proposal.target_savings_yen_per_year).label("yen_target"),
         _sum_if(completed, Proposal.actual_savings_yen_per_year).label("yen_actual"),
+        _sum_if(adopted, _other_savings(*est, rate)).label("other_est"),
+        _sum_if(adopted, _other_savings(*target, rate)).label("other_target"),
+        _sum_if(completed, _other_savings(*actual, rate)).label("other_actual"),
         _sum_if(completed, Proposal.actual_cost_yen).label("cost_actual"),
     ]
 
@@ -126,7 +143,7 @@ def _aggregates(budget) -> list:
 def _grouped(session: Session, scope: Scope, key) -> dict[Any, Any]:
     budget = aliased(BudgetRecord, name="current_budget")
     rows = session.exec(
-        select(key.label("key"), *_aggregates(budget))
+        select(key.label("key"), *_aggregates(budget, scope.hourly_cost_yen))
         .select_from(Proposal)
         .join(budget, is_current_record(budget), isouter=True)
         .where(*scope.conditions())
@@ -193,7 +210,7 @@ def compute(
 ) -> dict[str, Any]:
     """The figures of API.md's /stats (and a few more) for one fiscal year; departments
     with fewer than `merge_below` active staff counted together as 「その他」."""
-    scope = Scope(resolve_fiscal_year(fiscal_year), initiative_id)
+    scope = Scope(resolve_fiscal_year(fiscal_year), initiative_id, hourly_cost_yen=hourly_cost_yen)
     if initiative_id is not None and session.get(Initiative, initiative_id) is None:
         raise Invalid(
             UNKNOWN_INITIATIVE,
@@ -231,6 +248,8 @@ def compute(
     staff = sum(staff_rows.values())
     hours = {n: _round(_total(rows, f"hours_{n}")) for n in ("est", "target", "actual")}
     yen = {n: int(_total(rows, f"yen_{n}")) for n in ("est", "target", "actual")}
+    other = {n: int(_total(rows, f"other_{n}")) for n in ("est", "target", "actual")}
+    as_yen = {n: round(hours[n] * hourly_cost_yen) for n in ("est", "target", "actual")}
 
     def initiative_row(initiative: Initiative | None, row) -> dict[str, Any]:
         return {
@@ -334,8 +353,12 @@ def compute(
             "savings_yen_actual": yen["actual"],
             "actual_cost_yen": int(_total(rows, "cost_actual")),
             "hourly_staff_cost_yen": hourly_cost_yen,
-            "hours_as_yen_estimated": round(hours["est"] * hourly_cost_yen),
-            "hours_as_yen_actual": round(hours["actual"] * hourly_cost_yen),
+            "hours_as_yen_estimated": as_yen["est"],
+            "hours_as_yen_target": as_yen["target"],
+            "hours_as_yen_actual": as_yen["actual"],
+            "total_yen_estimated": as_yen["est"] + other["est"],
+            "total_yen_target": as_yen["target"] + other["target"],
+            "total_yen_actual": as_yen["actual"] + other["actual"],
         },
         "median_days": medians,
         "stages": [{"stage": key, "label": label} for key, label, *_ in STAGES],

@@ -51,7 +51,12 @@ def test_figures_match_the_hand_computed_ones(data, api_as) -> None:
         "actual_cost_yen": 5_000,
         "hourly_staff_cost_yen": 4_000,
         "hours_as_yen_estimated": 642_000,  # 160.5 × 4,000
+        "hours_as_yen_target": 320_000,
         "hours_as_yen_actual": 480_000,
+        # hours as yen + 削減額 (money other than staff time): staff time counted once
+        "total_yen_estimated": 652_000,
+        "total_yen_target": 320_000,
+        "total_yen_actual": 500_000,
     }
     # intake 2,4,6,1,3 → 3; review 8,16,6,3,5 → 6; preparation 10,14 → 12; execution 30
     assert body["median_days"] == {

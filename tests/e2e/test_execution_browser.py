@@ -44,7 +44,7 @@ def test_department_starts_ticks_and_completes_then_the_author_sees_it(
     )
     complete.get_by_label("実際にかかった経費（円・一回限り）").fill("０円")
     complete.get_by_label("削減できた時間（時間／年）").fill("７２時間")
-    complete.get_by_label("削減できた金額（円／年）").fill("２４，０００円")
+    complete.get_by_label("削減できた金額（職員の時間以外・円／年）").fill("２４，０００円")
     complete.get_by_role("button", name="完了報告を登録する").click()
     confirm = page.locator("#confirm-complete")
     expect(confirm).to_contain_text("実施中 → 完了")
