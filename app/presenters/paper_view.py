@@ -87,9 +87,10 @@ class PacketCriterion:
 
 @dataclass
 class PacketEntry:
-    rank: int
+    rank: int | None  # among those whose scoring is complete; None while it is not
     proposal: Proposal
     criteria: list[PacketCriterion] = field(default_factory=list)
+    scoring: str = "complete"  # review_service.Scoring: complete, incomplete, unassigned
 
 
 @dataclass
@@ -140,9 +141,17 @@ def review_packet(
     round_ = rounds_service.get_round(session, round_id=round_id) if round_id is not None else None
     reviews = review_service.counted_reviews_of(session, [id_of(p) for p in rows])
     means = review_service.breakdowns(session, reviews)
+    # As on the ranking: only complete scoring is ranked (those come first); the rest follow
+    # unranked, still being scored or with no reviewer.
+    standings = [review_service.scoring_of(p) for p in rows]
+    ranks = [
+        place if stands == review_service.Scoring.complete else None
+        for place, stands in enumerate(standings, start=1)
+    ]
     entries = [
         PacketEntry(
             rank=rank,
+            scoring=stands.value,
             proposal=proposal,
             criteria=[
                 PacketCriterion(
@@ -158,7 +167,7 @@ def review_packet(
                 for row in means[id_of(proposal)]
             ],
         )
-        for rank, proposal in enumerate(rows, start=1)
+        for rank, stands, proposal in zip(ranks, standings, rows, strict=True)
     ]
     return Packet(fiscal_year=fiscal_year, round=round_, entries=entries, made_on=made_on)
 

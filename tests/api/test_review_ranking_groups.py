@@ -167,3 +167,29 @@ def test_secretariat_home_lists_proposals_without_reviewers(
     assign(world.sec, p["unassigned"], world.c)
     assign(world.sec, p["recused"], world.c)
     assert "home-unassigned" not in desk.get("/").text
+
+
+def test_the_committees_packet_ranks_only_complete_scoring(world, page_as) -> None:
+    p = _ranked(world)
+    html = page_as(world.secretariat).get("/ranking/packet").text
+
+    def cover_rank(pid: int) -> str:
+        row = html[html.index(f'id="packet-row-{pid}"') :]
+        return re.findall(r'<td class="num">([^<]*)</td>', row[: row.index("</tr>")])[0]
+
+    def page_head(pid: int) -> str:
+        page = html[html.index(f'id="packet-{pid}"') :]
+        return page[: page.index("</p>")]
+
+    assert [cover_rank(p["full"]), cover_rank(p["single"])] == ["1", "2"]
+    assert "第1位" in page_head(p["full"]) and "第2位" in page_head(p["single"])
+    assert cover_rank(p["half"]) == "順位なし（採点中 1／2人）"
+    assert "順位なし（採点中 1／2人）" in page_head(p["half"]) and "位" not in page_head(
+        p["half"]
+    ).replace("順位なし", "")
+    assert cover_rank(p["unassigned"]) == "順位なし（審査委員が未割当）"
+    assert "順位なし（審査委員が未割当）" in page_head(p["recused"])
+    order = [
+        html.index(f'id="packet-row-{p[k]}"') for k in ("full", "single", "half", "unassigned")
+    ]
+    assert order == sorted(order)
