@@ -91,6 +91,7 @@ def preflight(
     clean_reason(transition, getattr(data, "reason", None))
     if performer.validate is not None:
         performer.validate(session, proposal=proposal, user=user, body=data)
+    rules.check_confirmed(action, proposal, data)
     rules.check_status(action, proposal, user, rules.Facts(policy=rules.policy_of(session)))
     check_version(proposal.version, expected_version)
     return data

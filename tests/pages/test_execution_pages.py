@@ -696,6 +696,7 @@ def test_completion_page_asks_about_the_open_milestones(world, session: Session)
         "version": version,
     }
     unconfirmed = page.post_form(f"/proposals/{p.id}/complete", form, headers=HX)
+    # Not ticked: the form again with the question, not the confirmation step.
     assert unconfirmed.status_code == 422
     assert unconfirmed.text.lstrip().startswith('<form id="complete-form"')
     error = section(unconfirmed.text, "complete-e-close_open_milestones")
@@ -705,6 +706,11 @@ def test_completion_page_asks_about_the_open_milestones(world, session: Session)
     assert current(session, p).version == version
     assert [m.done_on for m in milestones(session, p)] == [TODAY, None]
 
+    plain = page.post_form(f"/proposals/{p.id}/complete", form)
+    assert plain.status_code == 422 and "complete-e-close_open_milestones" in plain.text
+    forged = page.post_form(f"/proposals/{p.id}/complete", {**form, "confirmed": "1"})
+    assert forged.status_code == 422 and current(session, p).status == Status.in_progress.value
+
     # Someone outside the department and the secretariat: 403 whatever they tick.
     outsider = world.page(world.staff).post_form(
         f"/proposals/{p.id}/complete", {**form, "close_open_milestones": "true"}
@@ -712,9 +718,14 @@ def test_completion_page_asks_about_the_open_milestones(world, session: Session)
     assert outsider.status_code == 403
     assert current(session, p).status == Status.in_progress.value
 
-    confirmed = page.post_form(
-        f"/proposals/{p.id}/complete", {**form, "close_open_milestones": "true"}
-    )
+    # Ticked: the next step asks to confirm the report (issue 17 item 7) and carries the
+    # answer along; the confirmed post files it.
+    asked = page.post_form(f"/proposals/{p.id}/complete", {**form, "close_open_milestones": "true"})
+    assert asked.status_code == 200 and "完了報告の確認" in asked.text
+    assert current(session, p).status == Status.in_progress.value
+    _action, fields = form_fields(asked.text, "confirm-complete")
+    assert fields["close_open_milestones"] == "true"
+    confirmed = page.post_form(f"/proposals/{p.id}/complete", fields)
     assert confirmed.status_code == 303, confirmed.text
     saved = current(session, p)
     assert (saved.status, saved.progress_percent) == (Status.completed.value, 100)

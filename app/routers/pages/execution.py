@@ -206,7 +206,12 @@ async def complete_execution(
             )  # fmt: skip
         except REFUSALS as exc:
             return refused(request, back, exc)
-        hidden = [(name, str(form.get(name) or "")) for name in ("version", *COMPLETE_FIELDS)]
+        # A checkbox goes on only when ticked: its presence is its answer (forms.form_values).
+        hidden = [
+            (name, str(form.get(name) or ""))
+            for name in ("version", *COMPLETE_FIELDS)
+            if name not in CHECKBOXES or name in form
+        ]
         confirm = confirmation(
             Action.complete, url=f"{back}/complete", hidden=hidden, edit=True,
             data=data, facts=completion_facts(data),
