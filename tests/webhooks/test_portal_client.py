@@ -53,7 +53,11 @@ def generated(tmp_path_factory, settings: Settings, engine) -> Iterator[SimpleNa
         document = client.get("/openapi.json").json()
     folder = tmp_path_factory.mktemp("portal_client")
     (folder / "openapi.json").write_text(json.dumps(document), "utf-8")
-    (folder / "config.yaml").write_text(f"package_name_override: {PACKAGE}\npost_hooks: []\n")
+    # docs/portal.md's config: a PDF (the review packet) is binary, as octet-stream is.
+    (folder / "config.yaml").write_text(
+        f"package_name_override: {PACKAGE}\npost_hooks: []\n"
+        "content_type_overrides:\n  application/pdf: application/octet-stream\n"
+    )
     generator = shutil.which("openapi-python-client", path=str(Path(sys.executable).parent))
     assert generator, "openapi-python-client is in the dev extra: run make install"
     command = [generator, "generate", "--path", "openapi.json", "--config", "config.yaml"]
