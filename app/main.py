@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import Receive, Scope, Send
@@ -190,19 +191,27 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     from app.services.upload_orphans import STARTUP_MIN_AGE_SECONDS, sweep
 
-    with Session(app.state.engine) as session:
-        with_policy(session, app.state.policy)
-        mail.with_settings(session, app.state.settings)
-        swept = sweep(session, settings=app.state.settings, min_age_seconds=STARTUP_MIN_AGE_SECONDS)
-        if swept.partial or swept.orphans:
-            log.warning(
-                "removed %s unfinished and %s orphaned uploads", swept.partial, swept.orphans
+    try:
+        with Session(app.state.engine) as session:
+            with_policy(session, app.state.policy)
+            mail.with_settings(session, app.state.settings)
+            swept = sweep(
+                session, settings=app.state.settings, min_age_seconds=STARTUP_MIN_AGE_SECONDS
             )
-        if app.state.settings.demo:
-            from app.demo import load_demo
+            if swept.partial or swept.orphans:
+                log.warning(
+                    "removed %s unfinished and %s orphaned uploads", swept.partial, swept.orphans
+                )
+            if app.state.settings.demo:
+                from app.demo import load_demo
 
-            if load_demo(session):
-                log.info("demo data loaded")
+                if load_demo(session):
+                    log.info("demo data loaded")
+    except OperationalError:
+        # The database is down: serve anyway, so /api/v1/health says 503 and requests get
+        # the database error page, rather than the worker failing to start (the sweep of
+        # leftover uploads and the demo data wait for the next start).
+        log.exception("the database is unreachable at start-up")
 
     # Webhooks: this worker's deliverer thread sends the outbox while the app runs.
     from app.services.webhook_delivery import background_deliverer

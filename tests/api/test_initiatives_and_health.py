@@ -1,6 +1,7 @@
 """GET /initiatives (the plan's 12), /health, and the problem+json shape of errors."""
 
 import json
+import os
 
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
@@ -31,9 +32,16 @@ def test_health_ok(client: TestClient) -> None:
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
-def test_health_503_when_database_unreachable(settings) -> None:
+def test_health_503_when_database_unreachable(settings, tmp_path) -> None:
+    """The worker starts with the database down (and an old upload the start-up sweep
+    would look up), and says so."""
+    uploads = tmp_path / "uploads"
+    (uploads / "7").mkdir(parents=True)
+    leftover = uploads / "7" / "old-file"
+    leftover.write_bytes(b"x")
+    os.utime(leftover, (0, 0))
     dead = create_engine("postgresql+psycopg://nobody:x@127.0.0.1:1/none", pool_pre_ping=False)
-    app = create_app(settings, engine=dead)
+    app = create_app(settings.model_copy(update={"upload_dir": uploads}), engine=dead)
     with TestClient(app) as client:
         response = client.get("/api/v1/health")
     assert response.status_code == 503

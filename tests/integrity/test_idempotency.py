@@ -64,6 +64,7 @@ def test_parallel_page_posts_of_one_form_create_one_draft(
                 "csrf_token": csrf_from(page),
                 "idempotency_key": FORM_KEY.search(page).group(1),
                 "title": "ダブルクリックの確認",
+                "category": "other",
             }
 
             def post(_: int, data=data) -> httpx.Response:
@@ -130,7 +131,7 @@ def test_a_replayed_page_post_redirects_to_the_same_proposal(
 ) -> None:
     page: PageClient = page_as(make_user())
     key = FORM_KEY.search(page.get("/proposals/new").text).group(1)
-    data = {"title": "再送信の確認", "idempotency_key": key}
+    data = {"title": "再送信の確認", "category": "other", "idempotency_key": key}
     first = page.post_form("/proposals/new", data)
     second = page.post_form("/proposals/new", data)
     assert first.status_code == second.status_code == 303

@@ -55,7 +55,9 @@ PROPOSAL = {
 # Rows the writer's requests change after they were created (everything else only grows):
 # a proposal's version and timestamps move with each upload, a token's last_seen_at with
 # each request.
-MUTABLE = {"proposal", "auth_session"}
+# Tables whose rows later requests change in place (proposal_term_count: a word's count
+# of proposals grows with each new proposal that has it).
+MUTABLE = {"proposal", "auth_session", "proposal_term_count"}
 
 
 # -- targets -----------------------------------------------------------------------------------
@@ -319,6 +321,12 @@ def test_backup_while_writing_restores_exactly(
             if name in MUTABLE or name == "alembic_version":
                 continue
             assert set(rows) <= set(source_rows[name]), name
+        # The snapshot is consistent: each word's count is the restored proposals having it.
+        terms = column_names(target_engine, "proposal_term").index("term")
+        having: dict[str, int] = {}
+        for row in restored_rows["proposal_term"]:
+            having[row[terms]] = having.get(row[terms], 0) + 1
+        assert {r[0]: r[1] for r in restored_rows["proposal_term_count"] if r[1]} == having
         columns = column_names(target_engine, "proposal")
         key, version = columns.index("id"), columns.index("version")
         later = {row[key]: row[version] for row in source_rows["proposal"]}
