@@ -66,3 +66,9 @@ class UnsupportedMediaType(DomainError):
 
 class TooManyRequests(DomainError):
     status_code = 429
+
+
+class Unavailable(DomainError):
+    """Something the server needs is missing or down (503); the request may work later."""
+
+    status_code = 503

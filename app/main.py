@@ -53,6 +53,7 @@ HTTP_TITLES = {
     422: "Unprocessable Content",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 PAGE_MESSAGES = {
     400: N_("リクエストの形式が正しくありません。"),

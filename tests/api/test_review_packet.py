@@ -70,3 +70,23 @@ def test_an_unknown_round_or_a_bad_year_is_422(packet) -> None:
     assert api.get(PACKET, params={"fiscal_year": 1999}).status_code == 422
     # Refused before the filters are read: 403 wins over 422.
     assert packet.api(packet.author).get(PACKET, params={"fiscal_year": 1999}).status_code == 403
+
+
+def test_without_pango_the_pdf_is_503_and_the_rest_works(packet, monkeypatch) -> None:
+    """WeasyPrint is imported when a PDF is made: a server without Debian's pango starts and
+    serves everything, and says what to install when asked for the PDF."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pango(name, *args, **kwargs):
+        if name.startswith("weasyprint"):
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    response = packet.api(packet.clerk).get(PACKET)
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "libpango-1.0-0" in response.json()["detail"]
+    assert packet.page(packet.clerk).get("/ranking/packet").status_code == 200
