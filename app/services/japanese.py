@@ -20,6 +20,7 @@ group (`SYNONYM_WEIGHT`) and each compound part (`PART_WEIGHT`). Similarity, sug
 ranking all compare these features, so they agree with one another on every database.
 """
 
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -79,8 +80,21 @@ class Word:
 
 
 @cache
+def _dictionary() -> Dictionary:
+    return Dictionary(dict="core")
+
+
+_local = threading.local()
+
+
 def _tokenizer():
-    return Dictionary(dict="core").tokenizer(mode=SplitMode.C)
+    """This thread's tokenizer: a Sudachi tokenizer may not be used by two threads at once
+    (the app's sync routes run in a pool of threads), so each thread has its own over the
+    one dictionary."""
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:
+        tokenizer = _local.tokenizer = _dictionary().tokenizer(mode=SplitMode.C)
+    return tokenizer
 
 
 def _fold(text: str) -> str:

@@ -67,3 +67,15 @@ def test_query_words_and_snippets() -> None:
     window = snippet([long_text], terms=["押印"], words={"押印"})
     assert window is not None and window.text.startswith("…") and window.text.endswith("…")
     assert len(window.text) < 130
+
+
+def test_the_analyser_serves_many_threads_at_once() -> None:
+    """The routes run in a pool of threads; a Sudachi tokenizer refuses to be used by two
+    at once, so each thread has its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    text = "窓口申請書の押印を廃止し、オンライン申請に切り替える。" * 20
+    expected = bases(text)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: bases(text), range(64)))
+    assert all(result == expected for result in results)
