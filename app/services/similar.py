@@ -182,7 +182,12 @@ def _stored_features(session: Session, ids: list[int]) -> dict[int, dict[str, Fe
 
 
 def _candidates(
-    session: Session, query: Vector, corpus: Corpus, user: User, exclude_id: int | None
+    session: Session,
+    query: Vector,
+    corpus: Corpus,
+    user: User,
+    exclude_id: int | None,
+    wanted: int,
 ) -> list[int]:
     """Visible proposals sharing the query's rarer specific features, best first: the
     partial score (the query's weights of the features they share) summed in the database,
@@ -199,7 +204,7 @@ def _candidates(
         .where(visible_clause(user))
         .group_by(col(ProposalTerm.proposal_id))
         .order_by(score.desc(), col(ProposalTerm.proposal_id).desc())
-        .limit(CANDIDATES)
+        .limit(max(CANDIDATES, wanted))
     )
     if exclude_id is not None:
         statement = statement.where(ProposalTerm.proposal_id != exclude_id)
@@ -227,7 +232,7 @@ def similar_proposals(
         return []
     corpus = Corpus(session)
     query = query_vector(corpus, found)
-    ids = _candidates(session, query, corpus, user, exclude_id)
+    ids = _candidates(session, query, corpus, user, exclude_id, limit)
     stored = _stored_features(session, ids)
     corpus.load(t for f in stored.values() for t in f)
     scored: list[tuple[int, Match, Vector]] = []

@@ -241,3 +241,12 @@ def test_reindex_text_rebuilds_what_a_bulk_load_bypassed(
     assert "analysed the texts of 1 proposals" in capsys.readouterr().out
     assert [h["id"] for h in hints(api, "押印の廃止")] == [seal.id]
     assert counts_agree(session)
+
+
+def test_as_many_hints_as_asked_for(session, author, secretariat, api_as) -> None:
+    """`limit` up to 20 is honoured (more than the dozen candidates scored by default)."""
+    for n in range(15):
+        filed(session, author, f"窓口申請書の押印を廃止する（{n + 1}）", "申請書の押印欄をなくす。")
+    api = api_as(secretariat)
+    assert len(hints(api, "申請書の押印の廃止", limit=15)) == 15
+    assert len(hints(api, "申請書の押印の廃止")) == 5
