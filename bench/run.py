@@ -55,32 +55,14 @@ def prepare(url: str, size: int, upload_dir: Path) -> tuple[int, float]:
     """A fresh, migrated database with the demo accounts and `size` bulk-loaded proposals;
     returns the busiest fiscal year and the load time in seconds. On PostgreSQL the
     database's public schema is DROPPED and re-created."""
-    from sqlalchemy import text
-    from sqlmodel import Session
-
     from app.config import Settings
-    from app.db import make_engine
-    from app.demo import load_demo
-    from app.migrate import upgrade_head
+    from bench.database import analyse, fresh_database
 
     settings = Settings(_env_file=None, database_url=url, upload_dir=upload_dir)
-    engine = make_engine(settings)
-    if not settings.is_sqlite:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    with engine.begin() as connection:
-        upgrade_head(connection)
-    with Session(engine) as session:
-        load_demo(session)
+    engine = fresh_database(settings)
     began = time.perf_counter()
     year = load(engine, size)
-    if settings.is_sqlite:
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
-    else:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
+    analyse(engine)
     seconds = time.perf_counter() - began
     engine.dispose()
     return year, seconds

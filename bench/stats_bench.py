@@ -6,9 +6,9 @@ realistic states, then times GET /api/v1/stats and GET /dashboard in-process thr
 ASGI app (no network), and prints the median and 95th percentile. With --write it appends
 the figures, the machine and the command to docs/benchmarks.md.
 
-    .venv/bin/python bench/stats_bench.py                       # SQLite
-    .venv/bin/python bench/stats_bench.py --database-url postgresql://u:p@127.0.0.1/db
-    .venv/bin/python bench/stats_bench.py --write               # and record the figures
+    .venv/bin/python -m bench.stats_bench                       # SQLite
+    .venv/bin/python -m bench.stats_bench --database-url postgresql://u:p@127.0.0.1/db
+    .venv/bin/python -m bench.stats_bench --write               # and record the figures
 
 The load is a bulk insert (not the lifecycle), shaped like a town's decade of proposals:
 statuses in the proportions below, ten fiscal years, 12 initiatives plus none, 30
@@ -18,7 +18,6 @@ most adopted proposals, milestones for those being carried out, effects for comp
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.database import analyse, fresh_database  # noqa: E402
 from bench.load import load  # noqa: E402
+from bench.report import machine  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -57,57 +58,27 @@ def timed(client, path: str, runs: int) -> tuple[float, float]:
     return statistics.median(samples), p95
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
-
-
 def main() -> int:
     args = parse_args()
     folder = tempfile.mkdtemp(prefix="teian-bench-")
     url = args.database_url or f"sqlite:///{folder}/bench.db"
     os.environ.update(DATABASE_URL=url, ENVIRONMENT="test", DEMO="false")
     from fastapi.testclient import TestClient
-    from sqlalchemy import text
+    from sqlmodel import Session
 
     from app.config import Settings
-    from app.db import make_engine
-    from app.demo import load_demo
     from app.main import create_app
-    from app.migrate import upgrade_head
     from app.models.auth_session import SessionKind
     from app.services.sessions import open_session
 
     settings = Settings(
         _env_file=None, database_url=url, environment="test", upload_dir=Path(folder) / "uploads"
     )
-    engine = make_engine(settings)
-    if not settings.is_sqlite:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    with engine.begin() as connection:
-        upgrade_head(connection)
-    from sqlmodel import Session
-
-    with Session(engine) as session:
-        load_demo(session)  # the demo accounts (and their few proposals)
+    engine = fresh_database(settings)  # the demo accounts (and their few proposals)
     began = time.perf_counter()
     year = load(engine, args.proposals)
     loaded_in = time.perf_counter() - began
-    if settings.is_sqlite:
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
-    else:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
+    analyse(engine)
 
     from sqlmodel import select
 
@@ -148,7 +119,7 @@ def main() -> int:
     print(f"loaded {args.proposals:,} proposals in {loaded_in:.1f} s; timed fiscal year {year}")
     print("\n".join(lines))
     if args.write:
-        command = "bench/stats_bench.py" + (
+        command = "-m bench.stats_bench" + (
             " --database-url postgresql://…" if args.database_url else ""
         )
         revision = subprocess.run(

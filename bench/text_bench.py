@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.stats_bench import machine  # noqa: E402
+from bench.report import machine  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "text_eval"
 MARKER = "<!-- text-bench -->"
@@ -115,42 +115,27 @@ def main() -> int:
     url = args.database_url or f"sqlite:///{folder}/bench.db"
     os.environ.update(DATABASE_URL=url, ENVIRONMENT="test", DEMO="false")
     from fastapi.testclient import TestClient
-    from sqlalchemy import text
     from sqlmodel import Session, select
 
     from app.config import Settings
-    from app.db import make_engine
-    from app.demo import demo_email, load_demo
+    from app.demo import demo_email
     from app.main import create_app
-    from app.migrate import upgrade_head
     from app.models import User
     from app.models.auth_session import SessionKind
     from app.services.sessions import open_session
     from app.services.text_index import reindex_all
+    from bench.database import analyse, fresh_database
 
     settings = Settings(
         _env_file=None, database_url=url, environment="test", upload_dir=Path(folder) / "up"
     )
-    engine = make_engine(settings)
-    if not settings.is_sqlite:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    with engine.begin() as connection:
-        upgrade_head(connection)
-    with Session(engine) as session:
-        load_demo(session)
+    engine = fresh_database(settings)
     load(engine, args.proposals)
     began = time.perf_counter()
     with Session(engine) as session:
         analysed = reindex_all(session)
     indexed_in = time.perf_counter() - began
-    if settings.is_sqlite:
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
-    else:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
+    analyse(engine)
     with Session(engine) as session:
         reader = session.exec(select(User).where(User.email == demo_email("secretariat"))).one()
         token = open_session(session, user=reader, kind=SessionKind.token, settings=settings)

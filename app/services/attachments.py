@@ -88,9 +88,6 @@ def remove_stored(path: Path) -> None:
         log.exception("could not remove the stored file %s", path)
 
 
-_remove = remove_stored
-
-
 @dataclass
 class _Saved:
     path: Path
@@ -115,7 +112,7 @@ def _save(stream: BinaryIO, first: bytes, target: Path, limit: int) -> _Saved:
                 out.write(chunk)
                 chunk = stream.read(CHUNK)
     except BaseException:
-        _remove(target)
+        remove_stored(target)
         raise
     return _Saved(target, size, digest.hexdigest())
 
@@ -192,8 +189,8 @@ def add_attachment(
         session.commit()
     except BaseException:
         session.rollback()
-        _remove(saved.path)
-        _remove(final)
+        remove_stored(saved.path)
+        remove_stored(final)
         raise
     session.refresh(attachment)
     return attachment
@@ -268,4 +265,4 @@ def delete_attachment(
     session.delete(attachment)
     session.commit()
     # Only once the row is gone: a failed commit leaves both in place.
-    _remove(path)
+    remove_stored(path)

@@ -8,10 +8,17 @@ from sqlmodel import Session, col, select
 
 from app import rules
 from app.config import Settings
-from app.models import Attachment, Notification, ProposalEvent, User
+from app.models import Attachment, Notification, Proposal, ProposalEvent, User
 from app.services.attachments import remove_stored, stored_path
 from app.services.concurrency import check_version, lock
 from app.services.visibility import get_visible_proposal
+
+
+def check_discardable(proposal: Proposal, user: User) -> None:
+    """Forbidden (403) for anyone but the draft's author; InvalidTransition (409) once it
+    has been submitted — what the confirmation page checks before asking."""
+    rules.check_allowed(rules.Activity.discard, proposal, user, rules.Facts())
+    rules.check_open(rules.Activity.discard, proposal)
 
 
 def discard_draft(

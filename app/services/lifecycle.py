@@ -73,6 +73,26 @@ def clean_reason(transition: Transition, reason: str | None) -> str | None:
     return text if transition.reason != Reason.none else None
 
 
+def _checked_body(
+    session: Session,
+    proposal: Proposal,
+    user: User,
+    action: Action,
+    body: BaseModel | Mapping[str, Any] | None,
+) -> tuple[BaseModel, str | None]:
+    """The checks before the lock, in docs/rules.md's order: who (403), then the body, the
+    reason, the performer's own validation and the rulebook's confirmations (422). Returns
+    the validated body and the cleaned reason."""
+    transition = rules.check_can_attempt(action, proposal, user)
+    performer = performers()[action]
+    data = validate_body(performer.body, body)
+    reason = clean_reason(transition, getattr(data, "reason", None))
+    if performer.validate is not None:
+        performer.validate(session, proposal=proposal, user=user, body=data)
+    rules.check_confirmed(action, proposal, data)
+    return data, reason
+
+
 def preflight(
     session: Session,
     *,
@@ -85,13 +105,7 @@ def preflight(
     """The checks `perform` makes before any work, in the same order, writing nothing: what
     a confirmation step runs so that it only asks about an action that would be taken now.
     Returns the validated body (for showing what was typed)."""
-    transition = rules.check_can_attempt(action, proposal, user)
-    performer = performers()[action]
-    data = validate_body(performer.body, body)
-    clean_reason(transition, getattr(data, "reason", None))
-    if performer.validate is not None:
-        performer.validate(session, proposal=proposal, user=user, body=data)
-    rules.check_confirmed(action, proposal, data)
+    data, _reason = _checked_body(session, proposal, user, action, body)
     rules.check_status(action, proposal, user, rules.Facts(policy=rules.policy_of(session)))
     check_version(proposal.version, expected_version)
     return data
@@ -116,22 +130,16 @@ def perform(
     than this one step, so that the whole action lands or none of it does.
     `body` is the API's model or a page's form values, validated here into the performer's
     model after the 403 check (so a page's form answers 403 before 422, as the API does)."""
-    transition = rules.check_can_attempt(action, proposal, user)
-    performer = performers()[action]
-    data = validate_body(performer.body, body)
-    reason = clean_reason(transition, getattr(data, "reason", None))
-    if performer.validate is not None:
-        performer.validate(session, proposal=proposal, user=user, body=data)
-    rules.check_confirmed(action, proposal, data)
+    data, reason = _checked_body(session, proposal, user, action, body)
     lock(session, proposal)  # from here on the checks see what is really there now
     facts = rules.Facts(policy=rules.policy_of(session))
-    rules.check_can_attempt(action, proposal, user)
+    transition = rules.check_can_attempt(action, proposal, user)
     rules.check_status(action, proposal, user, facts)
     check_version(proposal.version, expected_version)
     rules.check_confirmed(action, proposal, data)  # again: the state may have moved on
 
     from_status = proposal.status
-    changes = performer.work(session, proposal=proposal, user=user, body=data) or {}
+    changes = performers()[action].work(session, proposal=proposal, user=user, body=data) or {}
     to_status = changes.pop("_target", None)
     if to_status is None and len(transition.targets) == 1:
         (to_status,) = transition.targets

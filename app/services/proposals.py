@@ -118,10 +118,7 @@ def list_proposals(
     if filters.sort == "updated" or not words:
         return paginate(session, query.order_by(*newest), page)
     # Relevance: the query's words weighted by their idf over the town's proposals.
-    corpus = text_index.corpus_size(session)
-    frequencies = text_index.document_frequencies(session, words)
-    weights = {w: text_index.idf(frequencies.get(w, 0), corpus) for w in words}
-    ranked = relevance(weights)
+    ranked = relevance(text_index.Corpus(session).idfs(words))
     query = query.outerjoin(ranked, ranked.c.proposal_id == Proposal.id).order_by(
         func.coalesce(ranked.c.rank, 0.0).desc(), *newest
     )

@@ -23,7 +23,6 @@ on SQLite and PostgreSQL.
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -35,14 +34,7 @@ from app.models import Proposal, User
 from app.models.proposal import TEXT_FIELDS
 from app.models.text import ProposalTerm
 from app.services import japanese
-from app.services.text_index import (
-    Feature,
-    corpus_size,
-    document_frequencies,
-    features,
-    idf,
-    rarest,
-)
+from app.services.text_index import Corpus, Feature, features, rarest
 from app.services.visibility import visible_clause
 
 # A query's text, in the API and the pages' hints: a query string stays well inside the
@@ -74,10 +66,6 @@ class Vector:
     whole: dict[str, float] = field(default_factory=dict)
     title: dict[str, float] = field(default_factory=dict)
     words: dict[str, str] = field(default_factory=dict)  # feature → the text's word
-
-    @property
-    def norm(self) -> float:
-        return _norm(self.whole)
 
 
 def _norm(vector: dict[str, float]) -> float:
@@ -141,26 +129,6 @@ class Hint:
     similarity: float
     matched_words: list[str]
     terms: list[str] = field(default_factory=list)  # the shared features (for marking)
-
-
-class Corpus:
-    """idf of features over the town's proposals, read once per request as needed."""
-
-    def __init__(self, session: Session):
-        self.session = session
-        self.size = corpus_size(session)
-        self.df: dict[str, int] = {}
-
-    def load(self, terms: Iterable[str]) -> None:
-        missing = [t for t in terms if t not in self.df]
-        if missing:
-            found = document_frequencies(self.session, missing)
-            self.df.update({t: found.get(t, 0) for t in missing})
-
-    def idfs(self, terms: Iterable[str]) -> dict[str, float]:
-        wanted = list(terms)
-        self.load(wanted)
-        return {t: idf(self.df[t], self.size) for t in wanted}
 
 
 def _stored_features(session: Session, ids: list[int]) -> dict[int, dict[str, Feature]]:

@@ -30,8 +30,8 @@ from app import rules
 from app.models import Initiative, Proposal
 from app.models.enums import Status
 from app.models.text import ProposalTerm
-from app.services.similar import GENERIC_FACTOR, Corpus, cosine, generic_terms
-from app.services.text_index import Feature, features, rarest
+from app.services.similar import GENERIC_FACTOR, cosine, generic_terms
+from app.services.text_index import Corpus, Feature, features, rarest
 
 WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "initiative_words.json"
 TITLE_FACTOR = 2.0

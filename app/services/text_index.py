@@ -214,3 +214,23 @@ def rarest(terms: Iterable[str], frequencies: dict[str, int], budget: int) -> li
         chosen.append(term)
         spent += cost
     return chosen
+
+
+class Corpus:
+    """idf of features over the town's proposals, read once per request as needed."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.size = corpus_size(session)
+        self.df: dict[str, int] = {}
+
+    def load(self, terms: Iterable[str]) -> None:
+        missing = [t for t in terms if t not in self.df]
+        if missing:
+            found = document_frequencies(self.session, missing)
+            self.df.update({t: found.get(t, 0) for t in missing})
+
+    def idfs(self, terms: Iterable[str]) -> dict[str, float]:
+        wanted = list(terms)
+        self.load(wanted)
+        return {t: idf(self.df[t], self.size) for t in wanted}

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
-from app import rules
 from app.deps import PageUser, SessionDep, SettingsDep
 from app.errors import NotFound
 from app.htmx import redirect, render
@@ -19,7 +18,7 @@ from app.models.types import Id, id_of
 from app.routers.pages.forms import REFUSALS, ProposalDep, form_version, refused
 from app.services import attachments as attachments_service
 from app.services import users as users_service
-from app.services.drafts import discard_draft
+from app.services.drafts import check_discardable, discard_draft
 from app.services.pagination import PageParams
 from app.services.similar import QUERY_TEXT_MAX, similar_proposals
 from app.services.suggest import suggest_initiatives
@@ -53,8 +52,7 @@ def discard_page(
     proposal: ProposalDep, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """破棄's confirmation: what goes with the draft, and the button that deletes it."""
-    rules.check_allowed(rules.Activity.discard, proposal, user, rules.Facts())
-    rules.check_open(rules.Activity.discard, proposal)
+    check_discardable(proposal, user)
     attachments = attachments_service.list_attachments(
         session, proposal_id=id_of(proposal), user=user, page=PageParams(limit=200)
     )[0]
