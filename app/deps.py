@@ -1,7 +1,7 @@
 """Dependencies shared by the routers: the session, the current user and role gates."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
 from sqlmodel import Session
@@ -20,6 +20,8 @@ from app.services.concurrency import parse_if_match
 NOT_SIGNED_IN = N_("ログインしてください。")
 NOT_ALLOWED = N_("この操作を行う権限がありません。")
 
+T = TypeVar("T")
+
 
 # Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in a
 # worker thread, and each such hop costs more than the work (docs/benchmarks.md).
@@ -29,15 +31,22 @@ async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def new_session(request: Request) -> Session:
+    """A database session for this request, working under the app's review policy and
+    mail settings."""
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    with_policy(session, request.app.state.policy)  # rules.policy_of reads it
+    mail.with_settings(session, request.app.state.settings)  # mail.settings_of reads it
+    return session
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     # Opening a Session touches no database (the connection is taken on its first query,
     # in the route's thread). Closing it returns the connection to the pool, which rolls
     # back what is left open: on PostgreSQL a round trip, done in a worker thread; on
     # SQLite the end of a local read transaction, cheaper than the thread hop.
     engine = request.app.state.engine
-    session = Session(engine, expire_on_commit=False)
-    with_policy(session, request.app.state.policy)  # rules.policy_of reads it
-    mail.with_settings(session, request.app.state.settings)  # mail.settings_of reads it
+    session = new_session(request)
     request.state.db = session  # reused by the page layout (the unread badge)
     try:
         yield session
@@ -46,8 +55,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         # transaction nobody ends (on PostgreSQL, a connection idle in transaction
         # until garbage collection). Without it the badge opens a session of its own.
         request.state.db = None
-        if engine.dialect.name == "sqlite":
-            session.close()
+        if engine.dialect.name == "sqlite" or not session.in_transaction():
+            session.close()  # nothing to send to a server: no hop
         else:
             await run_in_threadpool(session.close)
 
@@ -82,7 +91,7 @@ def start_session(
     )
 
 
-def get_api_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
+def authenticate(request: Request, session: Session, settings: Settings) -> User:
     """The caller of an API request: a service key (services/api_keys.py; 403 outside its
     scopes), a bearer token, or the page session (whose unsafe requests the CSRF
     middleware has already checked). 401 for anything else, including a revoked or
@@ -112,6 +121,35 @@ def get_api_user(request: Request, session: SessionDep, settings: SettingsDep) -
     request.state.auth, user = found
     request.state.user = user
     return user
+
+
+def get_api_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
+    return authenticate(request, session, settings)
+
+
+async def presents_credentials(request: Request) -> None:
+    """401 at once when the request carries no credentials at all: a route that signs in
+    inside its own thread (`in_one_thread`) still answers that before reading its
+    parameters, as every other route does."""
+    if not request.headers.get("authorization") and SESSION_KEY not in request.session:
+        raise NotAuthenticated(NOT_SIGNED_IN, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def in_one_thread(request: Request, work: Callable[[Session, User], T]) -> T:
+    """Opens a database session, signs in the API caller and runs `work(session, user)`,
+    all in one worker thread, and closes the session there. The busiest reads use it:
+    each sync dependency (the session's closing included) is a hop from the event loop
+    into a thread and back, and for a small read the hops cost more than the work
+    (docs/benchmarks.md). Routes that use it declare `dependencies=[Credentials]`."""
+
+    def run() -> T:
+        with new_session(request) as session:
+            return work(session, authenticate(request, session, request.app.state.settings))
+
+    return await run_in_threadpool(run)
+
+
+Credentials = Depends(presents_credentials)
 
 
 class LoginRequired(Exception):

@@ -240,9 +240,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine or make_engine(settings)
 
     install_error_handlers(app)
-    app.include_router(api.router)
+    api.include_in(app)
     app.openapi = openapi_with_problems(app)  # type: ignore[method-assign]
-    app.include_router(pages.router)
+    pages.include_in(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     # Added innermost first: repeated requests are answered once, after the CSRF check;

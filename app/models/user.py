@@ -103,10 +103,11 @@ class User(SQLModel, table=True):
         return [role.value for role in Role if role.value in held]
 
     def has_role(self, *roles: Role | str) -> bool:
-        # Called for every proposal of a list (its allowed actions): no list, no sort.
-        held = {row.role for row in self.role_rows}
-        held.add(Role.staff.value)
-        return any(str(role) in held for role in roles)
+        # Called a score of times for every proposal shown (its allowed actions): no set,
+        # no list, no sort. Role is a StrEnum, so a member equals its stored string.
+        if Role.staff in roles:
+            return True
+        return any(row.role in roles for row in self.role_rows)
 
 
 # The policy's bounds, shown in the schema; the policy itself (app/passwords.py) gives the

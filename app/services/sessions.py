@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Result, delete, update
+from sqlalchemy import Result, String, bindparam, delete, update
 from sqlalchemy.orm import contains_eager
 from sqlmodel import Session, col, select
 
@@ -72,6 +72,20 @@ def open_session(
     return key
 
 
+# Built once and run with the key's hash as a parameter: building the statement and its
+# cache key on every request cost more than running it (docs/benchmarks.md).
+_SIGNED_IN = (
+    select(AuthSession, User)
+    .join(User, col(User.id) == col(AuthSession.user_id))
+    .outerjoin(UserRole, col(UserRole.user_id) == col(User.id))
+    .options(contains_eager(User.role_rows))  # type: ignore[arg-type]
+    .where(
+        col(AuthSession.key_hash) == bindparam("key_hash", type_=String),
+        col(AuthSession.kind) == bindparam("kind", type_=String),
+    )
+)
+
+
 def resolve(
     session: Session,
     *,
@@ -89,16 +103,8 @@ def resolve(
     # a revoked session or a role taken away counts from the next request on).
     # exec() types its answer as a TupleResult, a typing-only class; it is a Result, which
     # has unique() (needed with the joined roles).
-    result = cast(
-        Result[AuthSession, User],
-        session.exec(
-            select(AuthSession, User)
-            .join(User, col(User.id) == col(AuthSession.user_id))
-            .outerjoin(UserRole, col(UserRole.user_id) == col(User.id))
-            .options(contains_eager(User.role_rows))  # type: ignore[arg-type]
-            .where(col(AuthSession.key_hash) == key_hash(key), col(AuthSession.kind) == kind.value)
-        ),
-    )
+    parameters = {"key_hash": key_hash(key), "kind": kind.value}
+    result = cast(Result[AuthSession, User], session.exec(_SIGNED_IN, params=parameters))
     found = result.unique().first()
     if found is None:
         return None

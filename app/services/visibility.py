@@ -11,10 +11,15 @@ reads. Each rule is listed here:
 Anyone else gets 404, as if it did not exist.
 """
 
-from sqlalchemy import and_, false, or_
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Integer, and_, bindparam, false, or_
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app import rules
 from app.errors import NotFound
@@ -33,31 +38,76 @@ def _was_submitted() -> ColumnElement[bool]:
     )
 
 
-def reviewing_clause(user: User) -> ColumnElement[bool]:
-    """The proposals this user is a counted reviewer of."""
+def _assigned_to(user_id: Any) -> ColumnElement[bool]:
     assigned = (
         select(ReviewAssignment.proposal_id)
-        .where(ReviewAssignment.reviewer_id == user.id)
+        .where(ReviewAssignment.reviewer_id == user_id)
         .where(col(ReviewAssignment.active).is_(True))
         .where(col(ReviewAssignment.recused_at).is_(None))
     )
     return col(Proposal.id).in_(assigned)
 
 
-def visible_clause(user: User) -> ColumnElement[bool]:
-    co_authored = select(ProposalCoAuthor.proposal_id).where(ProposalCoAuthor.user_id == user.id)
+def reviewing_clause(user: User) -> ColumnElement[bool]:
+    """The proposals this user is a counted reviewer of."""
+    return _assigned_to(user.id)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What decides which sight rules apply to a user: their roles, and whether they have
+    a department. Two users of the same kind see by the same condition, with their own id
+    and department in it."""
+
+    secretariat: bool
+    supervisor: bool
+    reviewer: bool
+
+    @classmethod
+    def of(cls, user: User) -> "Reader":
+        return cls(
+            secretariat=user.has_role(Role.secretariat),
+            supervisor=user.has_role(Role.supervisor) and user.department_id is not None,
+            reviewer=user.has_role(Role.reviewer),
+        )
+
+
+def _visible(reader: Reader, user_id: Any, department_id: Any) -> ColumnElement[bool]:
+    """Every sight rule for this kind of reader; `user_id` and `department_id` are values
+    or bound parameters."""
+    co_authored = select(ProposalCoAuthor.proposal_id).where(ProposalCoAuthor.user_id == user_id)
     conditions: list[ColumnElement[bool]] = [
-        col(Proposal.author_id) == user.id,
+        col(Proposal.author_id) == user_id,
         col(Proposal.id).in_(co_authored),
         rules.status_in(col(Proposal.status), rules.PUBLIC),
     ]
-    if user.has_role(Role.secretariat):
+    if reader.secretariat:
         conditions.append(_was_submitted())
-    if user.has_role(Role.supervisor) and user.department_id is not None:
-        conditions.append(and_(_was_submitted(), col(Proposal.department_id) == user.department_id))
-    if user.has_role(Role.reviewer):
-        conditions.append(reviewing_clause(user))
+    if reader.supervisor:
+        conditions.append(and_(_was_submitted(), col(Proposal.department_id) == department_id))
+    if reader.reviewer:
+        conditions.append(_assigned_to(user_id))
     return or_(false(), *conditions)
+
+
+def visible_clause(user: User) -> ColumnElement[bool]:
+    return _visible(Reader.of(user), user.id, user.department_id)
+
+
+@cache
+def _visible_by_id(reader: Reader) -> SelectOfScalar[Proposal]:
+    """One proposal by id if visible, with its co-authors (joined: the relationship's own
+    loading would be a second query). Built once per kind of reader and reused with the
+    request's values as parameters: building a statement and its cache key costs more than
+    running it (docs/benchmarks.md)."""
+    user_id = bindparam("reader_id", type_=Integer)
+    department_id = bindparam("reader_department_id", type_=Integer)
+    return (
+        select(Proposal)
+        .options(joinedload(Proposal.co_author_rows))  # type: ignore[arg-type]
+        .where(Proposal.id == bindparam("proposal_id", type_=Integer))
+        .where(_visible(reader, user_id, department_id))
+    )
 
 
 def facts_for(session: Session, proposal: Proposal, user: User) -> rules.Facts:
@@ -84,15 +134,12 @@ def get_visible_proposal(session: Session, *, proposal_id: int, user: User) -> P
     (also for an id no row can have, which the database would refuse to compare)."""
     if not 1 <= proposal_id <= ID_MAX:
         raise NotFound(NOT_FOUND)
-    # The co-authors come in the same query (the relationship's own loading would be a
-    # second one).
-    query = (
-        select(Proposal)
-        .options(joinedload(Proposal.co_author_rows))  # type: ignore[arg-type]
-        .where(Proposal.id == proposal_id)
-        .where(visible_clause(user))
-    )
-    proposal = session.exec(query).unique().first()
+    parameters = {
+        "proposal_id": proposal_id,
+        "reader_id": user.id,
+        "reader_department_id": user.department_id,
+    }
+    proposal = session.exec(_visible_by_id(Reader.of(user)), params=parameters).unique().first()
     if proposal is None:
         raise NotFound(NOT_FOUND)
     return proposal

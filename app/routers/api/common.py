@@ -3,6 +3,7 @@
 from typing import Any, Protocol, TypeVar
 
 from fastapi import Response
+from pydantic import BaseModel
 
 from app.services.concurrency import etag
 from app.services.pagination import PageParams
@@ -30,6 +31,14 @@ class Versioned(Protocol):
 
 
 V = TypeVar("V", bound=Versioned)
+
+
+def json_answer(model: BaseModel, *, etag_from: Versioned | None = None) -> Response:
+    """The model as the JSON answer, serialised here (in the route's thread) rather than
+    validated again and serialised by FastAPI against the route's `response_model`, which
+    the model already is (docs/benchmarks.md); with the ETag of `etag_from`'s version."""
+    headers = {"ETag": etag(etag_from.version)} if etag_from is not None else None
+    return Response(model.model_dump_json(), media_type="application/json", headers=headers)
 
 
 def with_etag(response: Response, model: V) -> V:

@@ -2,13 +2,14 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
 from pydantic_core import PydanticCustomError
+from sqlmodel import Session
 
 from app import rules
-from app.deps import ApiUser, IfMatch, SessionDep, SettingsDep
-from app.models import Proposal
+from app.deps import ApiUser, Credentials, IfMatch, SessionDep, SettingsDep, in_one_thread
+from app.models import Proposal, User
 from app.models.enums import Category, Kind, Status
 from app.models.event import EventPublic
 from app.models.execution import CompleteBody, StartBody
@@ -25,7 +26,7 @@ from app.models.proposal import (
     SearchMatch,
 )
 from app.models.types import FiscalYear, Id, Text, id_of
-from app.routers.api.common import envelope, with_etag
+from app.routers.api.common import envelope, json_answer, with_etag
 from app.rules import Action
 from app.services import lifecycle
 from app.services import proposals as proposals_service
@@ -142,12 +143,16 @@ def create_proposal(
     return with_etag(response, _public(session, proposal, user))
 
 
-@router.get(PROPOSAL, response_model=ProposalPublic)
-def read_proposal(
-    proposal: VisibleProposal, session: SessionDep, user: ApiUser, response: Response
-) -> ProposalPublic:
+@router.get(PROPOSAL, response_model=ProposalPublic, dependencies=[Credentials])
+async def read_proposal(proposal_id: ProposalId, request: Request) -> Response:
     """One proposal, with what the caller may do with it now (`allowed_actions`)."""
-    return with_etag(response, _public(session, proposal, user))
+
+    def read(session: Session, user: User) -> Response:
+        proposal = proposals_service.get_proposal(session, proposal_id=proposal_id, user=user)
+        view = _public(session, proposal, user)
+        return json_answer(view, etag_from=view)
+
+    return await in_one_thread(request, read)
 
 
 def authors_only(proposal: VisibleProposal, user: ApiUser) -> Proposal:

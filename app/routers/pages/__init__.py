@@ -1,6 +1,6 @@
 """HTML pages and htmx fragments: thin handlers around the same services as the API."""
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
 from app.routers.pages import (
     account,
@@ -26,10 +26,9 @@ from app.routers.pages import (
     rubric,
     webhooks,
 )
-from app.routers.routing import use_checked_routes
+from app.routers.routing import scope_router, use_checked_routes
 
-router = APIRouter(include_in_schema=False)
-for module in (
+MODULES = (
     auth,
     account,
     home,
@@ -52,6 +51,14 @@ for module in (
     webhooks,
     docs,
     open_data,
-):
+)
+for module in MODULES:
     use_checked_routes(module.router)  # 405 with the full Allow; forms in UTF-8 only
-    router.include_router(module.router)
+    scope_router(module.router)
+
+
+def include_in(app: FastAPI) -> None:
+    """Includes each module's router straight into the app, in the order above (see
+    app/routers/api/__init__.py for why not through one pages router)."""
+    for module in MODULES:
+        app.include_router(module.router, include_in_schema=False)
