@@ -46,6 +46,7 @@ def print_result(result: Result) -> None:
     print(
         f"  detail throughput {result.detail_rps:.0f} req/s vs bare {result.bare_rps:.0f} req/s"
         f" = {result.ratio:.2f}x; server RSS {result.rss_mb:.0f} MB"
+        f" ({result.rss_anon_mb:.0f} MB anonymous, {result.rss_file_mb:.0f} MB file-mapped)"
     )
 
 
@@ -122,6 +123,8 @@ def block(result: Result, runs: int) -> str:
         f"{_met(result.ratio, RATIO_TARGET, higher_is_better=True)} |",
         f"| server memory (RSS) after the run | {result.rss_mb:.0f} MB | ≤ {memory} MB | "
         f"{_met(result.rss_mb, memory)} |",
+        f"| of which anonymous (heap) / file-mapped | {result.rss_anon_mb:.0f} / "
+        f"{result.rss_file_mb:.0f} MB | | |",
         f"<!-- /bench:{key} -->",
     ]
     return "\n".join(lines)

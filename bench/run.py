@@ -37,6 +37,8 @@ class Result:
     detail_rps: float = 0.0
     bare_rps: float = 0.0
     rss_mb: float = 0.0
+    rss_anon_mb: float = 0.0
+    rss_file_mb: float = 0.0
 
     ratio_median: float = 0.0
 
@@ -89,7 +91,16 @@ def api_token(url: str, upload_dir: Path, email: str) -> str:
 
 def process_rss_mb(pid: int) -> float:
     """Resident memory of the process and its children (the workers), in MB."""
-    total, pending = 0, [pid]
+    return process_memory_mb(pid)["VmRSS"]
+
+
+def process_memory_mb(pid: int) -> dict[str, float]:
+    """Resident memory of the process and its children (the workers), in MB: all of it
+    (VmRSS), the anonymous part (RssAnon: the heap, what the workers alone hold) and the
+    file-mapped part (RssFile: libraries and mapped files such as the morphological
+    dictionary, which the kernel shares between workers and may drop and re-read)."""
+    totals = dict.fromkeys(("VmRSS", "RssAnon", "RssFile"), 0.0)
+    pending = [pid]
     while pending:
         current = pending.pop()
         try:
@@ -98,10 +109,11 @@ def process_rss_mb(pid: int) -> float:
         except OSError:
             continue
         for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
+            key, _, value = line.partition(":")
+            if key in totals:
+                totals[key] += int(value.split()[0]) / 1024
         pending.extend(int(child) for child in children)
-    return total / 1024
+    return totals
 
 
 @contextmanager
@@ -231,7 +243,9 @@ def run(
                     print(f"  window: {ours[-1]:.0f} vs {bare[-1]:.0f} req/s")
         result.detail_rps, result.bare_rps = statistics.median(ours), statistics.median(bare)
         result.ratio_median = statistics.median(ratios)
-        result.rss_mb = process_rss_mb(pid)
+        memory = process_memory_mb(pid)
+        result.rss_mb, result.rss_anon_mb = memory["VmRSS"], memory["RssAnon"]
+        result.rss_file_mb = memory["RssFile"]
     shutil.rmtree(folder, ignore_errors=True)
     return result
 
