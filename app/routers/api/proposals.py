@@ -81,7 +81,7 @@ IdOrNone = Annotated[
 ]
 
 
-def proposal_filters(
+async def proposal_filters(  # no I/O: no thread hop
     status: Annotated[list[Status] | None, Query()] = None,
     initiative_id: Annotated[
         IdOrNone | None,
