@@ -38,7 +38,8 @@ def json_answer(model: BaseModel, *, etag_from: Versioned | None = None) -> Resp
     validated again and serialised by FastAPI against the route's `response_model`, which
     the model already is (docs/benchmarks.md); with the ETag of `etag_from`'s version."""
     headers = {"ETag": etag(etag_from.version)} if etag_from is not None else None
-    return Response(model.model_dump_json(), media_type="application/json", headers=headers)
+    body = model.model_dump_json(by_alias=True)  # as FastAPI would
+    return Response(body, media_type="application/json", headers=headers)
 
 
 def with_etag(response: Response, model: V) -> V:

@@ -114,24 +114,29 @@ async def proposal_filters(  # no I/O: no thread hop
     )
 
 
-@router.get("/proposals", response_model=Page[ProposalPublic])
-def read_proposals(
-    session: SessionDep,
-    user: ApiUser,
+@router.get("/proposals", response_model=Page[ProposalPublic], dependencies=[Credentials])
+async def read_proposals(
+    request: Request,
     filters: Annotated[ProposalFilters, Depends(proposal_filters)],
     page: Annotated[PageParams, Depends(page_params)],
-) -> dict:
+) -> Response:
     """Proposals the caller may see, filtered; `q` searches titles and texts in Japanese,
     best match first, each result with its `match` (snippet and matched words)."""
-    rows, total = proposals_service.list_proposals(session, user=user, filters=filters, page=page)
-    views = proposal_views(session, rows, user)
-    if filters.q:
-        snippets = search_snippets(rows, filters.q)
-        for view in views:
-            found = snippets.get(view.id)
-            if found is not None:
-                view.match = SearchMatch(snippet=found.text, matched_words=found.matched_words)
-    return envelope(views, total, page)
+
+    def read(session: Session, user: User) -> Response:
+        rows, total = proposals_service.list_proposals(
+            session, user=user, filters=filters, page=page
+        )
+        views = proposal_views(session, rows, user)
+        if filters.q:
+            snippets = search_snippets(rows, filters.q)
+            for view in views:
+                found = snippets.get(view.id)
+                if found is not None:
+                    view.match = SearchMatch(snippet=found.text, matched_words=found.matched_words)
+        return json_answer(Page[ProposalPublic](**envelope(views, total, page)))
+
+    return await in_one_thread(request, read)
 
 
 @router.post("/proposals", response_model=ProposalPublic, status_code=201)
