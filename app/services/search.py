@@ -47,7 +47,19 @@ exists (drop it with `pg_drop_ddl()`, alter, then run `pg_search_ddl()` again).
 
 import unicodedata
 
-from sqlalchemy import Text, and_, case, column, false, func, literal_column, or_, select, table
+from sqlalchemy import (
+    Text,
+    and_,
+    case,
+    column,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
@@ -61,6 +73,11 @@ MAX_TERMS = 8
 TRIGRAM = 3  # terms shorter than this cannot use a trigram index
 
 FTS_TABLE = "proposal_fts"
+FTS_VOCAB = "proposal_fts_vocab"  # its trigrams (fts5vocab), for terms under TRIGRAM
+# Two line feeds after the title and after the body: every character of a text then begins
+# a trigram, so the trigrams beginning with a 1–2 character term find every text holding
+# it, even at its very end. No term holds a line feed (terms are split on white space).
+FTS_END = "char(10, 10)"
 FTS_TRIGGERS = ("proposal_fts_insert", "proposal_fts_update", "proposal_fts_delete")
 PG_SEARCH_COLUMN = "search_text"
 PG_SEARCH_INDEX = "ix_proposal_search_trgm"
@@ -135,43 +152,50 @@ def _fold_updates(where: str) -> list[str]:
     return statements
 
 
-def _body_of(row: str) -> str:
-    return " || char(10) || ".join(f"coalesce({row}.{name}, '')" for name in TEXTS)
+def _title_of(row: str, end: bool) -> str:
+    return f"coalesce({row}.title, '')" + (f" || {FTS_END}" if end else "")
 
 
-def _insert_row(row: str) -> str:
+def _body_of(row: str, end: bool = True) -> str:
+    body = " || char(10) || ".join(f"coalesce({row}.{name}, '')" for name in TEXTS)
+    return body + (f" || {FTS_END}" if end else "")
+
+
+def _insert_row(row: str, end: bool = True) -> str:
     return (
         f"INSERT INTO {FTS_TABLE}(rowid, title, body) "
-        f"VALUES ({row}.id, coalesce({row}.title, ''), {_body_of(row)})"
+        f"VALUES ({row}.id, {_title_of(row, end)}, {_body_of(row, end)})"
     )
 
 
-def sqlite_search_ddl(*, create_table: bool = True) -> list[str]:
-    """The FTS5 table (optional) and the three triggers keeping it in step with `proposal`."""
+def sqlite_search_ddl(*, create_table: bool = True, end: bool = True) -> list[str]:
+    """The FTS5 table and its vocabulary (optional) and the three triggers keeping it in
+    step with `proposal`. `end=False` gives the rows of before 0017 (no FTS_END)."""
     folds = "; ".join(_fold_updates("rowid = new.id"))
     statements = []
     if create_table:
-        statements.append(
-            f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(title, body, tokenize='trigram')"
-        )
+        statements += [
+            f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(title, body, tokenize='trigram')",
+            f"CREATE VIRTUAL TABLE {FTS_VOCAB} USING fts5vocab({FTS_TABLE}, 'row')",
+        ]
     columns = ", ".join(SEARCHED)
     statements += [
         f"CREATE TRIGGER {FTS_TRIGGERS[0]} AFTER INSERT ON proposal BEGIN "
-        f"{_insert_row('new')}; {folds}; END",
+        f"{_insert_row('new', end)}; {folds}; END",
         f"CREATE TRIGGER {FTS_TRIGGERS[1]} AFTER UPDATE OF {columns} ON proposal BEGIN "
-        f"DELETE FROM {FTS_TABLE} WHERE rowid = old.id; {_insert_row('new')}; {folds}; END",
+        f"DELETE FROM {FTS_TABLE} WHERE rowid = old.id; {_insert_row('new', end)}; {folds}; END",
         f"CREATE TRIGGER {FTS_TRIGGERS[2]} AFTER DELETE ON proposal BEGIN "
         f"DELETE FROM {FTS_TABLE} WHERE rowid = old.id; END",
     ]
     return statements
 
 
-def sqlite_backfill() -> list[str]:
+def sqlite_backfill(*, end: bool = True) -> list[str]:
     """(Re)fill the FTS table from every proposal."""
     return [
         f"DELETE FROM {FTS_TABLE}",
         f"INSERT INTO {FTS_TABLE}(rowid, title, body) "
-        f"SELECT id, coalesce(title, ''), {_body_of('proposal')} FROM proposal",
+        f"SELECT id, {_title_of('proposal', end)}, {_body_of('proposal', end)} FROM proposal",
         *_fold_updates("1 = 1"),
     ]
 
@@ -179,6 +203,7 @@ def sqlite_backfill() -> list[str]:
 def sqlite_drop_ddl() -> list[str]:
     return [
         *(f"DROP TRIGGER IF EXISTS {name}" for name in FTS_TRIGGERS),
+        f"DROP TABLE IF EXISTS {FTS_VOCAB}",
         f"DROP TABLE IF EXISTS {FTS_TABLE}",
     ]
 
@@ -241,6 +266,35 @@ def fts_match(expression: str) -> ColumnElement[bool]:
     return literal_column(FTS_TABLE).op("MATCH")(expression)
 
 
+def _vocab_prefix(term: str) -> str | None:
+    """`term` as the trigram tokenizer folds it (ASCII letters lowered; it folds only
+    ASCII here), or None when a character may fold otherwise or has no successor."""
+    if any(not c.isascii() and (c.lower() != c or c.upper() != c) for c in term):
+        return None
+    last = ord(term[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF or last > 0x10FFFF:
+        return None
+    return "".join(c.lower() if c.isascii() else c for c in term)
+
+
+def _short_match(term: str) -> ColumnElement[bool] | None:
+    """A MATCH of the FTS trigrams that begin with `term` (read from the vocabulary; an
+    empty phrase matches nothing): thanks to FTS_END, exactly the texts holding it, up
+    to case. None when the term's fold is uncertain (LIKE then serves it alone)."""
+    prefix = _vocab_prefix(term)
+    if prefix is None:
+        return None
+    successor = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    vocab = table(FTS_VOCAB, column("term"))
+    quoted = literal('"') + func.replace(vocab.c.term, '"', '""') + literal('"')
+    trigrams = (
+        select(func.group_concat(quoted, " OR "))
+        .where(vocab.c.term >= prefix, vocab.c.term < successor)
+        .scalar_subquery()
+    )
+    return fts_match(func.coalesce(trigrams, '""'))
+
+
 def _sqlite_clause(terms: list[str]) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
@@ -248,10 +302,18 @@ def _sqlite_clause(terms: list[str]) -> ColumnElement[bool]:
         conditions.append(fts_match(" AND ".join(fts_phrase(t) for t in long_terms)))
     for term in terms:
         if len(term) < TRIGRAM:
-            pattern = f"%{escape_like(term)}%"
-            conditions.append(
-                or_(fts.c.title.like(pattern, escape="\\"), fts.c.body.like(pattern, escape="\\"))
-            )
+            short = _short_match(term)
+            if short is not None:
+                conditions.append(short)
+            if short is None or any(c.isalpha() for c in term if c.isascii()):
+                # LIKE decides (ASCII case only) among the texts the trigrams found.
+                pattern = f"%{escape_like(term)}%"
+                conditions.append(
+                    or_(
+                        fts.c.title.like(pattern, escape="\\"),
+                        fts.c.body.like(pattern, escape="\\"),
+                    )
+                )
     return col(Proposal.id).in_(select(fts.c.rowid).where(*conditions))
 
 
@@ -290,7 +352,10 @@ def search_clause(q: str, dialect: str) -> ColumnElement[bool] | None:
 def sqlite_restore_trigger_ddl() -> list[str]:
     """Re-creates the triggers after a migration rebuilt `proposal` (SQLite batch mode
     drops them); the FTS table and its rows stay."""
-    return [*sqlite_drop_ddl()[:-1], *sqlite_search_ddl(create_table=False)]
+    return [
+        *(f"DROP TRIGGER IF EXISTS {name}" for name in FTS_TRIGGERS),
+        *sqlite_search_ddl(create_table=False),
+    ]
 
 
 # -- words and relevance (the Japanese analyser: app/services/japanese.py, docs/text.md) ---

@@ -1,0 +1,40 @@
+"""Search: 1–2 character terms through the FTS trigrams on SQLite (no full scan)
+
+SQLite only: the FTS rows gain two line feeds after the title and the body (FTS_END, so
+every character of a text begins a trigram) and the table a vocabulary (proposal_fts_vocab)
+from which a short term's trigrams are read (see app/services/search.py). The table and its
+triggers are re-created and refilled. PostgreSQL is unchanged.
+
+Revision ID: 0017_search
+Revises: 0016_notice
+Create Date: 2026-12-01 20:10:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from app.services.search import sqlite_backfill, sqlite_drop_ddl, sqlite_search_ddl
+
+revision: str = "0017_search"
+down_revision: str | None = "0016_notice"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _run(statements: list[str]) -> None:
+    # Straight to the driver: the fold's SQL holds characters such as ':' and '?'.
+    connection = op.get_bind()
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        _run([*sqlite_drop_ddl(), *sqlite_search_ddl(), *sqlite_backfill()])
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        statements = sqlite_search_ddl(end=False)
+        _run([*sqlite_drop_ddl(), *statements[:1], *statements[2:], *sqlite_backfill(end=False)])
