@@ -116,13 +116,30 @@ def list_proposals(
     query = query.where(condition)
     words = query_words(filters.q or "")
     if filters.sort == "updated" or not words:
-        return paginate(session, query.order_by(*newest), page)
+        return _found_page(session, query.order_by(*newest), page)
     # Relevance: the query's words weighted by their idf over the town's proposals.
     ranked = relevance(text_index.Corpus(session).idfs(words))
     query = query.outerjoin(ranked, ranked.c.proposal_id == Proposal.id).order_by(
         func.coalesce(ranked.c.rank, 0.0).desc(), *newest
     )
-    return paginate(session, query, page)
+    return _found_page(session, query, page)
+
+
+def _found_page(session: Session, query, page: PageParams) -> tuple[list[Proposal], int]:
+    """paginate() for a search, in one pass over what it found: the page's ids in order,
+    each with the count of all the rows (a window over the whole result, before LIMIT),
+    then those proposals by primary key. The count is asked apart only when the page is
+    past the end (then no row carries it)."""
+    ids = query.with_only_columns(col(Proposal.id), func.count().over())
+    found = session.connection().execute(ids.limit(page.limit).offset(page.offset)).all()
+    if not found:
+        if page.offset == 0:
+            return [], 0
+        return paginate(session, query, page)
+    order = [row[0] for row in found]
+    loaded = session.exec(select(Proposal).where(col(Proposal.id).in_(order))).all()
+    by_id = {p.id: p for p in loaded}
+    return [by_id[i] for i in order], found[0][1]
 
 
 # -- writing ------------------------------------------------------------------------------
