@@ -50,6 +50,7 @@ import unicodedata
 from sqlalchemy import (
     Text,
     and_,
+    any_,
     case,
     column,
     false,
@@ -60,6 +61,7 @@ from sqlalchemy import (
     select,
     table,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
@@ -82,9 +84,12 @@ FTS_TRIGGERS = ("proposal_fts_insert", "proposal_fts_update", "proposal_fts_dele
 PG_SEARCH_COLUMN = "search_text"
 PG_SEARCH_INDEX = "ix_proposal_search_trgm"
 PG_TITLE_INDEX = "ix_proposal_title_trgm"
+PG_BIGRAMS = "proposal_bigrams"  # an SQL function: a text's distinct 2-character strings
+PG_BIGRAM_INDEX = "ix_proposal_search_bigram"
+BIGRAM = 2
 # Objects that exist only in the database (never in SQLModel.metadata).
 DATABASE_ONLY_TABLE_PREFIX = FTS_TABLE  # the FTS table and its shadow tables
-DATABASE_ONLY_INDEXES = frozenset({PG_SEARCH_INDEX, PG_TITLE_INDEX})
+DATABASE_ONLY_INDEXES = frozenset({PG_SEARCH_INDEX, PG_TITLE_INDEX, PG_BIGRAM_INDEX})
 DATABASE_ONLY_COLUMNS = frozenset({("proposal", PG_SEARCH_COLUMN)})
 
 fts = table(FTS_TABLE, column("rowid"), column("title"), column("body"))
@@ -233,6 +238,29 @@ def pg_drop_ddl() -> list[str]:
     ]
 
 
+def pg_bigram_ddl() -> list[str]:
+    """The function listing a text's distinct bigrams and the GIN index over those of
+    `search_text`, which serves 2-character terms (trigrams cannot)."""
+    return [
+        f"CREATE FUNCTION {PG_BIGRAMS}(text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT "
+        "PARALLEL SAFE AS $$ SELECT coalesce(array_agg(DISTINCT substr($1, i, 2)), '{}') "
+        "FROM generate_series(1, length($1) - 1) AS i $$",
+        f"CREATE INDEX {PG_BIGRAM_INDEX} ON proposal USING gin ({PG_BIGRAMS}({PG_SEARCH_COLUMN}))",
+    ]
+
+
+def pg_bigram_drop_ddl() -> list[str]:
+    return [
+        f"DROP INDEX IF EXISTS {PG_BIGRAM_INDEX}",
+        f"DROP FUNCTION IF EXISTS {PG_BIGRAMS}(text)",
+    ]
+
+
+def pg_bigrams() -> ColumnElement:
+    """proposal_bigrams(search_text): the expression of the bigram index."""
+    return getattr(func, PG_BIGRAMS)(pg_search_column())
+
+
 def pg_search_column() -> ColumnElement[str]:
     return literal_column(f"proposal.{PG_SEARCH_COLUMN}", Text)
 
@@ -262,7 +290,7 @@ def fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def fts_match(expression: str) -> ColumnElement[bool]:
+def fts_match(expression: str | ColumnElement[str]) -> ColumnElement[bool]:
     return literal_column(FTS_TABLE).op("MATCH")(expression)
 
 
@@ -317,9 +345,15 @@ def _sqlite_clause(terms: list[str]) -> ColumnElement[bool]:
     return col(Proposal.id).in_(select(fts.c.rowid).where(*conditions))
 
 
-def _postgres_clause(terms: list[str]) -> ColumnElement[bool]:
+def _postgres_conditions(terms: list[str]) -> list[ColumnElement[bool]]:
     searched = pg_search_column()
-    return and_(*(searched.like(func.lower(f"%{escape_like(t)}%"), escape="\\") for t in terms))
+    conditions: list[ColumnElement[bool]] = []
+    for term in terms:
+        conditions.append(searched.like(func.lower(f"%{escape_like(term)}%"), escape="\\"))
+        if len(term) == BIGRAM:
+            # The bigram index finds the texts holding it; LIKE decides, as for trigrams.
+            conditions.append(pg_bigrams().op("@>")(postgresql.array([func.lower(term)])))
+    return conditions
 
 
 def _generic_clause(terms: list[str]) -> ColumnElement[bool]:
@@ -337,16 +371,23 @@ def _generic_clause(terms: list[str]) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
-def search_clause(q: str, dialect: str) -> ColumnElement[bool] | None:
-    """A condition matching proposals that contain every term; None for a blank query."""
+def search_conditions(q: str, dialect: str) -> list[ColumnElement[bool]]:
+    """Conditions that together match the proposals containing every term (none for a
+    blank query)."""
     terms = terms_of(q, dialect)
     if not terms:
-        return None
+        return []
     if dialect == "sqlite":
-        return _sqlite_clause(terms)
+        return [_sqlite_clause(terms)]
     if dialect == "postgresql":
-        return _postgres_clause(terms)
-    return _generic_clause(terms)
+        return _postgres_conditions(terms)
+    return [_generic_clause(terms)]
+
+
+def search_clause(q: str, dialect: str) -> ColumnElement[bool] | None:
+    """A condition matching proposals that contain every term; None for a blank query."""
+    conditions = search_conditions(q, dialect)
+    return and_(*conditions) if conditions else None
 
 
 def sqlite_restore_trigger_ddl() -> list[str]:
@@ -361,11 +402,23 @@ def sqlite_restore_trigger_ddl() -> list[str]:
 # -- words and relevance (the Japanese analyser: app/services/japanese.py, docs/text.md) ---
 
 
-def _words_clause(words: list[str]) -> ColumnElement[bool]:
+def _words_clause(words: list[str], dialect: str = "") -> ColumnElement[bool]:
     """Proposals whose analysed texts have every one of `words` (as a word or a compound's
-    part: 押印 and 廃止 for 「押印の廃止」 find 「押印を廃止する」)."""
+    part: 押印 and 廃止 for 「押印の廃止」 find 「押印を廃止する」).
+
+    On PostgreSQL the ids come as `id = ANY(ARRAY(…))`, one array computed once: beside
+    the substring's LIKE (text_clause ORs them) the primary key then serves it and the
+    planner ORs two bitmap index scans, where `id IN (…)` made it read every row."""
     if not words:
         return false()
+    if dialect == "postgresql":
+        having_all = (
+            select(col(ProposalTerm.proposal_id))
+            .where(col(ProposalTerm.term).in_(words))
+            .group_by(col(ProposalTerm.proposal_id))
+            .having(func.count() == len(words))  # (proposal_id, term) is the primary key
+        )
+        return col(Proposal.id) == any_(func.array(having_all.scalar_subquery()))
     return and_(
         *(
             col(Proposal.id).in_(
@@ -384,11 +437,12 @@ def text_clause(q: str, dialect: str) -> ColumnElement[bool] | None:
         return None
     conditions = []
     for term in raw_terms:
-        substring = search_clause(term, dialect)
-        words = query_words(term)
-        conditions.append(
-            or_(substring, _words_clause(words)) if substring is not None else _words_clause(words)
-        )
+        substring = search_conditions(term, dialect)
+        words = _words_clause(query_words(term), dialect)
+        # (a AND b) OR w written as (a OR w) AND (b OR w): on PostgreSQL `bigrams @> … OR
+        # id = ANY(…)` is then exactly the two index scans' condition, never re-evaluated
+        # row by row (computing a text's bigrams is the costly part).
+        conditions += [or_(s, words) for s in substring] if substring else [words]
     return and_(*conditions)
 
 

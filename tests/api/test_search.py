@@ -75,6 +75,33 @@ def test_terms_of_one_two_and_more_characters(api: TestClient, corpus) -> None:
     assert search(api, "ロボットで自動化") == [WINDOW]
 
 
+def test_short_terms_at_the_very_end_of_a_text_and_in_short_texts(api: TestClient) -> None:
+    # 1–2 character terms are served by an index (SQLite: the FTS trigrams beginning with
+    # the term; PostgreSQL: bigrams), which must not miss a text's last characters.
+    counter = propose(api, "住民窓口", summary="受付は窓")
+    seal = propose(api, "印鑑", expected_effect="ｘＹ")  # the body ends with "xY"
+    paper = propose(api, "紙")
+    titles = {p["id"]: p["title"] for p in (counter, seal, paper)}
+    assert search(api, "窓口") == [titles[counter["id"]]]
+    assert search(api, "窓") == [titles[counter["id"]]]
+    assert search(api, "口") == [titles[counter["id"]]]
+    assert search(api, "印鑑") == [titles[seal["id"]]]
+    assert search(api, "鑑") == [titles[seal["id"]]]
+    assert search(api, "紙") == [titles[paper["id"]]]
+    for q in ("xy", "XY", "ｘｙ", "y", "Y"):
+        assert search(api, q) == [titles[seal["id"]]], q
+    assert search(api, "x紙") == []
+    assert search(api, "窓 印") == []
+
+
+def test_a_page_past_the_end_still_counts_the_matches(api: TestClient, corpus) -> None:
+    for sort in ("relevance", "updated"):
+        body = api.get("/api/v1/proposals", params={"q": "の", "offset": 5, "sort": sort}).json()
+        assert (body["total"], body["items"]) == (3, [])
+        body = api.get("/api/v1/proposals", params={"q": "の", "limit": 2, "sort": sort}).json()
+        assert (body["total"], len(body["items"])) == (3, 2)
+
+
 def test_absent_terms_find_nothing(api: TestClient, corpus) -> None:
     assert search(api, "除雪") == []
     assert search(api, "窓口業務の効率化") == []
