@@ -117,8 +117,11 @@ def list_proposals(
     words = query_words(filters.q or "")
     if filters.sort == "updated" or not words:
         return _found_page(session, query.order_by(*newest), page)
-    # Relevance: the query's words weighted by their idf over the town's proposals.
-    ranked = relevance(text_index.Corpus(session).idfs(words))
+    # Relevance: the query's words weighted by their idf over the town's proposals. One
+    # word's idf (always positive) would scale every rank alike and so cannot change the
+    # order: it is left out, and with it the count of all proposals it needs.
+    weights = text_index.Corpus(session).idfs(words) if len(words) > 1 else {words[0]: 1.0}
+    ranked = relevance(weights)
     query = query.outerjoin(ranked, ranked.c.proposal_id == Proposal.id).order_by(
         func.coalesce(ranked.c.rank, 0.0).desc(), *newest
     )

@@ -22,27 +22,36 @@ it in steps of `FOLD_STEP` replacements, each an UPDATE of the just-inserted FTS
 runs only when the row holds one of that step's characters (plain text costs one INSERT).
 No user-defined SQL function is involved, so any client may write to `proposal`.
 Terms of three or more characters are ANDed into one quoted FTS5 MATCH (served by the
-trigram index, case-insensitive); shorter terms, which trigrams cannot serve, fall back
-to LIKE over the folded FTS columns (ASCII case-insensitive).
+trigram index, case-insensitive). Shorter terms have no trigram of their own: the FTS rows
+end in two line feeds (`FTS_END`, so every character of a text begins a trigram) and such
+a term is a MATCH of every trigram beginning with it, listed from the table's vocabulary
+(`proposal_fts_vocab`, fts5vocab) by a range of its terms — exactly the texts holding it.
+A term with ASCII letters also keeps its LIKE over the folded FTS columns (ASCII
+case-insensitive, which decides among the texts found), and one whose case fold the
+tokenizer might do otherwise (other cased letters) is served by that LIKE alone.
 
 PostgreSQL — a normalised search column and the pg_trgm extension: `proposal.search_text`,
 a stored generated column `lower(normalize(title || ' ' || summary || ' ' || …, NFKC))`
 (`PG_SEARCH_SQL`), with a GIN `gin_trgm_ops` index. Every term, NFKC-normalised in Python,
 is `search_text LIKE lower('%term%')` (PostgreSQL lowers both sides, so they agree); the
-index serves terms of three or more characters, and for shorter ones PostgreSQL reads the
-whole index (still correct). The column is stored rather than an expression index because
-re-checking candidates would otherwise run normalize() over every matching row's texts on
-every query (about twenty times slower for a common term). A second, expression index on
+index serves terms of three or more characters. A 2-character term is served by a second
+GIN index, over the text's distinct bigrams (`proposal_bigrams(search_text) @> ARRAY[…]`,
+an immutable SQL function), LIKE deciding as before; a 1-character term reads the table.
+The column is stored rather than an expression index because re-checking candidates would
+otherwise run normalize() over every matching row's texts on every query (about twenty
+times slower for a common term). A second, expression index on
 `normalize(title, NFKC)` serves the similar-proposal hints (app/services/similar.py).
 `normalize()` needs a UTF-8 database (PostgreSQL 13 or later).
 
-The migration 0004_search.py creates these objects with the functions below; they exist
-only in the database (not in the models), so app/migrate.py's filter hides them from
-autogenerate. Changing `FOLDS` or the DDL needs a new migration that re-creates them.
-Later migrations of `proposal` must keep them: on SQLite a batch migration that rebuilds
-the table drops its triggers (run `sqlite_search_ddl(create_table=False)` afterwards); on
-PostgreSQL a column used by `search_text` cannot change type while the generated column
-exists (drop it with `pg_drop_ddl()`, alter, then run `pg_search_ddl()` again).
+The migration 0004_search.py creates these objects with the functions below (0017_search
+adds FTS_END, the vocabulary and the bigram index); they exist only in the database (not
+in the models), so app/migrate.py's filter hides them from autogenerate. Changing `FOLDS`
+or the DDL needs a new migration that re-creates them. Later migrations of `proposal` must
+keep them: on SQLite a batch migration that rebuilds the table drops its triggers (run
+`sqlite_search_ddl(create_table=False)` afterwards); on PostgreSQL a column used by
+`search_text` cannot change type while the generated column exists (drop it with
+`pg_drop_ddl()`, which drops the bigram index with the column, alter, then run
+`pg_search_ddl()` and `pg_bigram_ddl()` again).
 """
 
 import unicodedata
@@ -242,7 +251,7 @@ def pg_bigram_ddl() -> list[str]:
     """The function listing a text's distinct bigrams and the GIN index over those of
     `search_text`, which serves 2-character terms (trigrams cannot)."""
     return [
-        f"CREATE FUNCTION {PG_BIGRAMS}(text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT "
+        f"CREATE OR REPLACE FUNCTION {PG_BIGRAMS}(text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT "
         "PARALLEL SAFE AS $$ SELECT coalesce(array_agg(DISTINCT substr($1, i, 2)), '{}') "
         "FROM generate_series(1, length($1) - 1) AS i $$",
         f"CREATE INDEX {PG_BIGRAM_INDEX} ON proposal USING gin ({PG_BIGRAMS}({PG_SEARCH_COLUMN}))",
