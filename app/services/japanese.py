@@ -23,7 +23,7 @@ ranking all compare these features, so they agree with one another on every data
 import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from sudachipy import Dictionary, SplitMode
 
@@ -173,4 +173,11 @@ def word_keys(word: Word) -> dict[str, float]:
 
 def query_words(text: str) -> list[str]:
     """Distinct base forms of a search query's content words ('押印の廃止' → 押印, 廃止)."""
-    return list(dict.fromkeys(w.base for w in analyse(text)))
+    return list(_query_words(text))
+
+
+@lru_cache(maxsize=1024)
+def _query_words(text: str) -> tuple[str, ...]:
+    # A search asks for the words of its query, and of each of its terms, for the
+    # condition, the ranking and every result's snippet: the analysis is done once.
+    return tuple(dict.fromkeys(w.base for w in analyse(text)))
