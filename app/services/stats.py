@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import case, distinct, false, func, literal, or_, text, union_all
+from sqlalchemy import case, distinct, false, func, literal, null, or_, union_all
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
@@ -111,46 +112,108 @@ def _other_savings(hours, savings, rate: int):
     return case((staff_time_twice_clause(hours, savings, rate), 0), else_=savings)
 
 
-def _aggregates(budget, rate: int) -> list:
-    """The per-group sums every roll-up needs (over submitted proposals of the scope)."""
+def _base(scope: Scope, department_key):
+    """The fiscal year's submitted proposals of the scope, one row each, with what every
+    roll-up sums already worked out (the status tests, 削減額 counted once, the current
+    budget record): read once and materialised, then grouped in several ways
+    (`_grouped`). Its columns come from the stats index alone (ix_proposal_stats) but for
+    the budget record."""
+    budget = aliased(BudgetRecord, name="current_budget")
+    rate = scope.hourly_cost_yen
     status = col(Proposal.status)
-    est = (Proposal.estimated_hours_saved_per_year_hours, Proposal.estimated_savings_yen_per_year)
-    target = (Proposal.target_hours_saved_per_year_hours, Proposal.target_savings_yen_per_year)
-    actual = (Proposal.actual_hours_saved_per_year_hours, Proposal.actual_savings_yen_per_year)
+    est = (
+        col(Proposal.estimated_hours_saved_per_year_hours),
+        col(Proposal.estimated_savings_yen_per_year),
+    )
+    target = (
+        col(Proposal.target_hours_saved_per_year_hours),
+        col(Proposal.target_savings_yen_per_year),
+    )
+    actual = (
+        col(Proposal.actual_hours_saved_per_year_hours),
+        col(Proposal.actual_savings_yen_per_year),
+    )
     adopted = rules.status_in(status, rules.ADOPTED)
     completed = rules.status_in(status, rules.COMPLETED)
-    return [
-        func.count(col(Proposal.id)).label("proposals"),
-        func.count(distinct(col(Proposal.author_id))).label("proposers"),
-        _count_if(adopted).label("adopted"),
-        _count_if(rules.status_in(status, rules.DECIDED)).label("decided"),
-        _count_if(completed).label("completed"),
-        func.coalesce(func.sum(budget.requested_yen), 0).label("requested_yen"),
-        func.coalesce(func.sum(budget.approved_yen), 0).label("approved_yen"),
-        _sum_if(adopted, Proposal.estimated_hours_saved_per_year_hours).label("hours_est"),
-        _sum_if(adopted, Proposal.target_hours_saved_per_year_hours).label("hours_target"),
-        _sum_if(completed, Proposal.actual_hours_saved_per_year_hours).label("hours_actual"),
-        _sum_if(adopted, Proposal.estimated_savings_yen_per_year).label("yen_est"),
-        _sum_if(adopted, Proposal.target_savings_yen_per_year).label("yen_target"),
-        _sum_if(completed, Proposal.actual_savings_yen_per_year).label("yen_actual"),
-        _sum_if(adopted, _other_savings(*est, rate)).label("other_est"),
-        _sum_if(adopted, _other_savings(*target, rate)).label("other_target"),
-        _sum_if(completed, _other_savings(*actual, rate)).label("other_actual"),
-        _sum_if(completed, Proposal.actual_cost_yen).label("cost_actual"),
-    ]
 
+    def flag(condition: ColumnElement[bool]):
+        return case((condition, 1), else_=0)
 
-def _grouped(session: Session, scope: Scope, key) -> dict[Any, Any]:
-    budget = aliased(BudgetRecord, name="current_budget")
-    rows = session.exec(
-        select(key.label("key"), *_aggregates(budget, scope.hourly_cost_yen))
+    def only(condition: ColumnElement[bool], value):
+        return case((condition, value), else_=None)
+
+    return (
+        sa_select(
+            col(Proposal.initiative_id).label("initiative_id"),
+            department_key.label("department"),
+            col(Proposal.kind).label("kind"),
+            col(Proposal.author_id).label("author_id"),
+            flag(adopted).label("adopted"),
+            flag(rules.status_in(status, rules.DECIDED)).label("decided"),
+            flag(completed).label("completed"),
+            col(budget.requested_yen).label("requested_yen"),
+            col(budget.approved_yen).label("approved_yen"),
+            only(adopted, est[0]).label("hours_est"),
+            only(adopted, target[0]).label("hours_target"),
+            only(completed, actual[0]).label("hours_actual"),
+            only(adopted, est[1]).label("yen_est"),
+            only(adopted, target[1]).label("yen_target"),
+            only(completed, actual[1]).label("yen_actual"),
+            only(adopted, _other_savings(*est, rate)).label("other_est"),
+            only(adopted, _other_savings(*target, rate)).label("other_target"),
+            only(completed, _other_savings(*actual, rate)).label("other_actual"),
+            only(completed, Proposal.actual_cost_yen).label("cost_actual"),
+        )
         .select_from(Proposal)
         .join(budget, is_current_record(budget), isouter=True)
         .where(*scope.conditions())
-        .where(rules.status_in(col(Proposal.status), rules.NOT_DRAFT))
-        .group_by(text("key"))  # by the label: Postgres cannot match a CASE's parameters
-    ).all()
-    return {row.key: row for row in rows}
+        .where(rules.status_in(status, rules.NOT_DRAFT))
+        .cte("base")
+        .prefix_with("MATERIALIZED")  # read once, grouped four ways (both databases)
+    )
+
+
+# The sums of every group, by name (the columns of `_base` summed; 0 when none).
+SUMS = (
+    "adopted", "decided", "completed", "requested_yen", "approved_yen",
+    "hours_est", "hours_target", "hours_actual", "yen_est", "yen_target", "yen_actual",
+    "other_est", "other_target", "other_actual", "cost_actual",
+)  # fmt: skip
+GROUPINGS = ("initiative", "department", "kind", "all")
+
+
+def _grouped(session: Session, scope: Scope, department_key) -> dict[str, dict[Any, Any]]:
+    """The sums per initiative, per department (`department_key`), per kind and over all
+    (with the distinct proposers), in one query: {grouping: {key: row}}."""
+    base = _base(scope, department_key)
+    keys = {
+        "initiative": base.c.initiative_id,
+        "department": base.c.department,
+        "kind": base.c.kind,
+        "all": None,
+    }
+    parts = []
+    for grouping, key in keys.items():
+        part = sa_select(
+            literal(grouping).label("grouping"),
+            (key if grouping == "initiative" else null()).label("initiative"),
+            (key if grouping == "department" else null()).label("department"),
+            (key if grouping == "kind" else null()).label("kind"),
+            func.count().label("proposals"),
+            # distinct authors: by department and over all only (the others need none)
+            (
+                func.count(distinct(base.c.author_id))
+                if grouping in ("department", "all")
+                else null()
+            ).label("proposers"),
+            *(func.coalesce(func.sum(base.c[name]), 0).label(name) for name in SUMS),
+        ).select_from(base)
+        parts.append(part if key is None else part.group_by(key))
+    grouped: dict[str, dict[Any, Any]] = {grouping: {} for grouping in GROUPINGS}
+    for row in session.execute(union_all(*parts)).all():
+        key = None if row.grouping == "all" else getattr(row, str(row.grouping))
+        grouped[str(row.grouping)][key] = row
+    return grouped
 
 
 def _total(rows, name: str) -> Any:
@@ -158,35 +221,31 @@ def _total(rows, name: str) -> Any:
 
 
 def _medians(session: Session, scope: Scope) -> dict[str, float | None]:
-    """Median days per stage, in one query: each stage's durations numbered in order, then
-    the middle one (or the mean of the middle two) per stage."""
+    """Median days per stage, in one query: per stage, the middle duration (or the mean of
+    the middle two) picked by LIMIT and OFFSET from the stage's count, which sorts only up
+    to the middle instead of numbering every duration."""
     parts = []
     for key, _label, start, end in STAGES:
         begin, finish = getattr(Proposal, start), getattr(Proposal, end)
+        where = (*scope.conditions(), col(begin).is_not(None), col(finish).is_not(None))
+        n = select(func.count()).select_from(Proposal).where(*where).scalar_subquery()
+        days = _days_between(session, begin, finish).label("days")
+        middle = (
+            select(days)
+            .where(*where)
+            .order_by(days)
+            .limit(2 - n % 2)  # the middle one, or the middle two
+            .offset((n - 1) // 2)
+            .subquery(f"middle_{key}")
+        )
         parts.append(
             select(
                 literal(key).label("stage"),
-                _days_between(session, begin, finish).label("days"),
+                select(func.avg(middle.c.days)).scalar_subquery().label("days"),
             )
-            .where(*scope.conditions())
-            .where(col(begin).is_not(None), col(finish).is_not(None))
         )
-    durations = union_all(*parts).subquery("durations")
-    numbered = select(
-        durations.c.stage,
-        durations.c.days,
-        func.row_number()
-        .over(partition_by=durations.c.stage, order_by=durations.c.days)
-        .label("rn"),
-        func.count().over(partition_by=durations.c.stage).label("n"),
-    ).subquery("numbered")
-    n = numbered.c.n
-    middle = or_(numbered.c.rn == (n + 1) // 2, numbered.c.rn == (n + 2) // 2)
-    rows = session.exec(
-        select(numbered.c.stage, func.avg(numbered.c.days)).where(middle).group_by(numbered.c.stage)
-    ).all()
-    found = {stage: _round(days) for stage, days in rows}
-    return {key: found.get(key) for key, *_ in STAGES}
+    rows = session.execute(union_all(*parts)).all()
+    return {stage: (None if days is None else _round(days)) for stage, days in rows}
 
 
 def _department_key(small: set[int | None]):
@@ -231,16 +290,14 @@ def compute(
     small = small_departments(
         staff_rows, [d.id for d in departments] + [None], min_staff=merge_below
     )
-    by_initiative_rows = _grouped(session, scope, Proposal.initiative_id)
-    by_department_rows = _grouped(session, scope, _department_key(small))
-    by_kind_rows = _grouped(session, scope, Proposal.kind)
+    grouped = _grouped(session, scope, _department_key(small))
+    by_initiative_rows = grouped["initiative"]
+    by_department_rows = grouped["department"]
+    by_kind_rows = grouped["kind"]
     initiatives = session.exec(select(Initiative).order_by(col(Initiative.number))).all()
     medians = _medians(session, scope)
-    proposers = session.exec(
-        select(func.count(distinct(col(Proposal.author_id))))
-        .where(*scope.conditions())
-        .where(rules.status_in(col(Proposal.status), rules.NOT_DRAFT))
-    ).one()
+    every = grouped["all"].get(None)
+    proposers = int(every.proposers) if every else 0
 
     rows = list(by_initiative_rows.values())
     proposals = _total(rows, "proposals")
