@@ -28,7 +28,18 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import case, distinct, false, func, literal, null, or_, union_all
+from sqlalchemy import (
+    case,
+    distinct,
+    false,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    text,
+    union_all,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
@@ -56,12 +67,15 @@ STAGES = (
 OTHER_KEY = -1
 
 
-def _count_if(condition: ColumnElement[bool]):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+def _in(column, items) -> ColumnElement[bool]:
+    """column IN (…) with one bound parameter per item rather than SQLAlchemy's expanding
+    list, which it rewrites into the statement on every execution (a few milliseconds for
+    the figures' dozen lists); the compiled statement is then reused as it is."""
+    return col(column).in_([literal(item) for item in items])
 
 
-def _sum_if(condition: ColumnElement[bool], column):
-    return func.coalesce(func.sum(case((condition, column), else_=None)), 0)
+def _status_in(group) -> ColumnElement[bool]:
+    return _in(Proposal.status, rules.values(group))
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
@@ -112,15 +126,16 @@ def _other_savings(hours, savings, rate: int):
     return case((staff_time_twice_clause(hours, savings, rate), 0), else_=savings)
 
 
-def _base(scope: Scope, department_key):
-    """The fiscal year's submitted proposals of the scope, one row each, with what every
-    roll-up sums already worked out (the status tests, 削減額 counted once, the current
-    budget record): read once and materialised, then grouped in several ways
-    (`_grouped`). Its columns come from the stats index alone (ix_proposal_stats) but for
-    the budget record."""
-    budget = aliased(BudgetRecord, name="current_budget")
-    rate = scope.hourly_cost_yen
-    status = col(Proposal.status)
+def _count_if(condition: ColumnElement[bool]):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _sum_if(condition: ColumnElement[bool], column):
+    return func.coalesce(func.sum(case((condition, column), else_=None)), 0)
+
+
+def _sums(budget, rate: int) -> dict[str, Any]:
+    """Every sum a group may need, by name (over submitted proposals of the scope)."""
     est = (
         col(Proposal.estimated_hours_saved_per_year_hours),
         col(Proposal.estimated_savings_yen_per_year),
@@ -133,82 +148,80 @@ def _base(scope: Scope, department_key):
         col(Proposal.actual_hours_saved_per_year_hours),
         col(Proposal.actual_savings_yen_per_year),
     )
-    adopted = rules.status_in(status, rules.ADOPTED)
-    completed = rules.status_in(status, rules.COMPLETED)
-
-    def flag(condition: ColumnElement[bool]):
-        return case((condition, 1), else_=0)
-
-    def only(condition: ColumnElement[bool], value):
-        return case((condition, value), else_=None)
-
-    return (
-        sa_select(
-            col(Proposal.initiative_id).label("initiative_id"),
-            department_key.label("department"),
-            col(Proposal.kind).label("kind"),
-            col(Proposal.author_id).label("author_id"),
-            flag(adopted).label("adopted"),
-            flag(rules.status_in(status, rules.DECIDED)).label("decided"),
-            flag(completed).label("completed"),
-            col(budget.requested_yen).label("requested_yen"),
-            col(budget.approved_yen).label("approved_yen"),
-            only(adopted, est[0]).label("hours_est"),
-            only(adopted, target[0]).label("hours_target"),
-            only(completed, actual[0]).label("hours_actual"),
-            only(adopted, est[1]).label("yen_est"),
-            only(adopted, target[1]).label("yen_target"),
-            only(completed, actual[1]).label("yen_actual"),
-            only(adopted, _other_savings(*est, rate)).label("other_est"),
-            only(adopted, _other_savings(*target, rate)).label("other_target"),
-            only(completed, _other_savings(*actual, rate)).label("other_actual"),
-            only(completed, Proposal.actual_cost_yen).label("cost_actual"),
-        )
-        .select_from(Proposal)
-        .join(budget, is_current_record(budget), isouter=True)
-        .where(*scope.conditions())
-        .where(rules.status_in(status, rules.NOT_DRAFT))
-        .cte("base")
-        .prefix_with("MATERIALIZED")  # read once, grouped four ways (both databases)
-    )
+    adopted = _status_in(rules.ADOPTED)
+    completed = _status_in(rules.COMPLETED)
+    return {
+        "adopted": _count_if(adopted),
+        "decided": _count_if(_status_in(rules.DECIDED)),
+        "completed": _count_if(completed),
+        "requested_yen": func.coalesce(func.sum(budget.requested_yen), 0),
+        "approved_yen": func.coalesce(func.sum(budget.approved_yen), 0),
+        "hours_est": _sum_if(adopted, est[0]),
+        "hours_target": _sum_if(adopted, target[0]),
+        "hours_actual": _sum_if(completed, actual[0]),
+        "yen_est": _sum_if(adopted, est[1]),
+        "yen_target": _sum_if(adopted, target[1]),
+        "yen_actual": _sum_if(completed, actual[1]),
+        "other_est": _sum_if(adopted, _other_savings(*est, rate)),
+        "other_target": _sum_if(adopted, _other_savings(*target, rate)),
+        "other_actual": _sum_if(completed, _other_savings(*actual, rate)),
+        "cost_actual": _sum_if(completed, Proposal.actual_cost_yen),
+    }
 
 
-# The sums of every group, by name (the columns of `_base` summed; 0 when none).
 SUMS = (
     "adopted", "decided", "completed", "requested_yen", "approved_yen",
     "hours_est", "hours_target", "hours_actual", "yen_est", "yen_target", "yen_actual",
     "other_est", "other_target", "other_actual", "cost_actual",
 )  # fmt: skip
-GROUPINGS = ("initiative", "department", "kind", "all")
+# What each grouping needs besides the count: by initiative every sum (the totals add its
+# rows up), by department the rates' numerators and the distinct proposers, by kind the
+# adopted, over all the distinct proposers alone.
+GROUPINGS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "initiative": (SUMS, False),
+    "department": (("adopted", "completed"), True),
+    "kind": (("adopted",), False),
+    "all": ((), True),
+}
 
 
 def _grouped(session: Session, scope: Scope, department_key) -> dict[str, dict[Any, Any]]:
-    """The sums per initiative, per department (`department_key`), per kind and over all
-    (with the distinct proposers), in one query: {grouping: {key: row}}."""
-    base = _base(scope, department_key)
+    """The submitted proposals of the scope counted and summed per initiative, per
+    department (`department_key`), per kind and over all, in one query (each part reads
+    the stats index, ix_proposal_stats; only by initiative joins the current budget
+    record): {grouping: {key: row}}; a row has None for the sums its grouping does not
+    need (GROUPINGS)."""
+    budget = aliased(BudgetRecord, name="current_budget")
+    sums = _sums(budget, scope.hourly_cost_yen)
     keys = {
-        "initiative": base.c.initiative_id,
-        "department": base.c.department,
-        "kind": base.c.kind,
-        "all": None,
+        # + 0: an expression, so that SQLite reads the year from the stats index and sorts
+        # its groups rather than walk the whole table in the order of the initiative index
+        "initiative": col(Proposal.initiative_id) + literal_column("0"),
+        "department": department_key,
+        "kind": col(Proposal.kind),
     }
     parts = []
-    for grouping, key in keys.items():
-        part = sa_select(
-            literal(grouping).label("grouping"),
-            (key if grouping == "initiative" else null()).label("initiative"),
-            (key if grouping == "department" else null()).label("department"),
-            (key if grouping == "kind" else null()).label("kind"),
-            func.count().label("proposals"),
-            # distinct authors: by department and over all only (the others need none)
-            (
-                func.count(distinct(base.c.author_id))
-                if grouping in ("department", "all")
-                else null()
-            ).label("proposers"),
-            *(func.coalesce(func.sum(base.c[name]), 0).label(name) for name in SUMS),
-        ).select_from(base)
-        parts.append(part if key is None else part.group_by(key))
+    for grouping, (wanted, with_proposers) in GROUPINGS.items():
+        key = keys.get(grouping)
+        proposers = func.count(distinct(col(Proposal.author_id))) if with_proposers else null()
+        part = (
+            sa_select(
+                literal(grouping).label("grouping"),
+                *((keys[name] if name == grouping else null()).label(name) for name in keys),
+                func.count().label("proposals"),
+                proposers.label("proposers"),
+                *((sums[name] if name in wanted else null()).label(name) for name in SUMS),
+            )
+            .select_from(Proposal)
+            .where(*scope.conditions())
+            .where(_status_in(rules.NOT_DRAFT))
+        )
+        if "requested_yen" in wanted:
+            part = part.join(budget, is_current_record(budget), isouter=True)
+        if key is not None:
+            part = part.group_by(text(grouping))  # by the label: Postgres cannot match
+            # a CASE's parameters
+        parts.append(part)
     grouped: dict[str, dict[Any, Any]] = {grouping: {} for grouping in GROUPINGS}
     for row in session.execute(union_all(*parts)).all():
         key = None if row.grouping == "all" else getattr(row, str(row.grouping))
@@ -221,31 +234,42 @@ def _total(rows, name: str) -> Any:
 
 
 def _medians(session: Session, scope: Scope) -> dict[str, float | None]:
-    """Median days per stage, in one query: per stage, the middle duration (or the mean of
-    the middle two) picked by LIMIT and OFFSET from the stage's count, which sorts only up
-    to the middle instead of numbering every duration."""
-    parts = []
-    for key, _label, start, end in STAGES:
-        begin, finish = getattr(Proposal, start), getattr(Proposal, end)
-        where = (*scope.conditions(), col(begin).is_not(None), col(finish).is_not(None))
-        n = select(func.count()).select_from(Proposal).where(*where).scalar_subquery()
-        days = _days_between(session, begin, finish).label("days")
+    """Median days per stage, in one query: the scope's durations per stage worked out in
+    one read of the stats index (None where a stage has not both ends) and their counts;
+    then per stage the middle duration, or the mean of the middle two, picked by LIMIT and
+    OFFSET from the count (sorting only up to the middle, and numbering none)."""
+    durations = (
+        sa_select(
+            *(
+                _days_between(session, getattr(Proposal, start), getattr(Proposal, end)).label(key)
+                for key, _label, start, end in STAGES
+            )
+        )
+        .where(*scope.conditions())
+        .cte("durations")
+        .prefix_with("MATERIALIZED")
+    )
+    counts = (
+        sa_select(*(func.count(durations.c[key]).label(key) for key, *_ in STAGES))
+        .cte("counts")
+        .prefix_with("MATERIALIZED")
+    )
+    medians = []
+    for key, *_ in STAGES:
+        days, n = durations.c[key], sa_select(counts.c[key]).scalar_subquery()
         middle = (
-            select(days)
-            .where(*where)
+            sa_select(days.label("days"))
+            .where(days.is_not(None))
             .order_by(days)
             .limit(2 - n % 2)  # the middle one, or the middle two
             .offset((n - 1) // 2)
             .subquery(f"middle_{key}")
         )
-        parts.append(
-            select(
-                literal(key).label("stage"),
-                select(func.avg(middle.c.days)).scalar_subquery().label("days"),
-            )
-        )
-    rows = session.execute(union_all(*parts)).all()
-    return {stage: (None if days is None else _round(days)) for stage, days in rows}
+        medians.append(sa_select(func.avg(middle.c.days)).scalar_subquery().label(key))
+    row = session.execute(sa_select(*medians)).one()
+    return {
+        key: _round(row[i]) if row[i] is not None else None for i, (key, *_) in enumerate(STAGES)
+    }
 
 
 def _department_key(small: set[int | None]):
@@ -253,7 +277,7 @@ def _department_key(small: set[int | None]):
     if not small:
         return Proposal.department_id
     ids = [d for d in small if d is not None]
-    folded: ColumnElement[bool] = col(Proposal.department_id).in_(ids) if ids else false()
+    folded: ColumnElement[bool] = _in(Proposal.department_id, sorted(ids)) if ids else false()
     if None in small:
         folded = or_(folded, col(Proposal.department_id).is_(None))
     return case((folded, literal(OTHER_KEY)), else_=Proposal.department_id)
