@@ -10,8 +10,9 @@ import pytest
 from sqlmodel import Session, select
 
 from app.models import Initiative
-from app.models.enums import Role
-from tests.stats_data import YEAR, fixed_year
+from app.models.enums import Role, Status
+from app.presenters.dashboard_view import fiscal_years
+from tests.stats_data import YEAR, fixed_year, put
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -137,6 +138,22 @@ def test_the_charts_have_one_bar_per_row_with_its_value(data, page_as) -> None:
     rate = svg(html, "chart-rate-adoption")
     assert values(rate) == ["60.0%"] and rate.get("role") == "img"
     assert 'style="' not in html  # the CSP blocks inline styles
+
+
+def test_the_fiscal_year_selector_lists_every_year_with_proposals_once(
+    data, page_as, session: Session
+) -> None:
+    """The years with proposals are found one after another through the index (a recursive
+    query, not SELECT DISTINCT): each once, the oldest too, newest first."""
+    for year in (2011, 2011, 2019):
+        put(session, data.a1, Status.completed, f"{year}年度の提案", fiscal_year=year)
+    years = fiscal_years(session, YEAR)
+    assert years == sorted(set(years), reverse=True)
+    assert {2011, 2019, YEAR - 1, YEAR} <= set(years)
+    assert not {2010, 2012, 2018} & set(years)
+    html = dashboard(page_as, data.a1)
+    assert html.count('<option value="2011" >') == 1
+    assert '<option value="2019" >令和元年度</option>' in html
 
 
 def test_the_fiscal_year_selector_lists_years_in_wareki(data, page_as) -> None:
