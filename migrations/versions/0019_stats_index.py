@@ -5,7 +5,7 @@ See docs/benchmarks.md: with 100,000 proposals the grouped queries read a fiscal
 rows scattered through the whole table, once per grouping.
 
 Revision ID: 0019_stats
-Revises: 0016_notice
+Revises: 0017_search
 Create Date: 2026-12-01 19:50:00
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0019_stats"
-down_revision: str | None = "0016_notice"
+down_revision: str | None = "0017_search"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
