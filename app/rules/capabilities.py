@@ -76,19 +76,27 @@ class Capabilities:
         return activity in self.activities
 
 
+def allowed_actions(proposal: Proposal, user: User, facts: Facts) -> tuple[Action, ...]:
+    """The actions of `capabilities` alone (what a list shows of each proposal). The status
+    is asked first: it rules out most actions without asking who the user is."""
+    status = proposal.status
+    return tuple(
+        action
+        for action, transition in TRANSITIONS.items()
+        if status in transition.sources
+        and blocked_by(action, proposal, facts) is None
+        and transition.who(proposal, user)
+    )
+
+
 def capabilities(proposal: Proposal, user: User, facts: Facts | None = None) -> Capabilities:
     facts = facts or Facts()
-    actions = tuple(
-        action
-        for action in TRANSITIONS
-        if may_attempt(action, proposal, user) and blocked_by(action, proposal, facts) is None
-    )
     activities = frozenset(
         activity
         for activity, rule in ACTIVITIES.items()
-        if _who(rule.who, proposal, user, facts) and is_open(activity, proposal)
+        if is_open(activity, proposal) and _who(rule.who, proposal, user, facts)
     )
-    return Capabilities(actions, activities)
+    return Capabilities(allowed_actions(proposal, user, facts), activities)
 
 
 # -- the checks services make, in the order API.md gives: 403, then 409 ----------------------

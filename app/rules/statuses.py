@@ -65,7 +65,12 @@ BUDGET_CORRECTABLE = BUDGET_WAITING | BUDGET_NOT_NEEDED
 
 def is_in(status: str | None, group: Iterable[StrEnum]) -> bool:
     """Whether a stored status string belongs to a group."""
-    return status is not None and status in {member.value for member in group}
+    if status is None:
+        return False
+    if isinstance(group, frozenset):
+        # The groups above: a StrEnum member hashes and compares as its string.
+        return status in group
+    return status in {member.value for member in group}
 
 
 def values(group: Iterable[StrEnum]) -> list[str]:

@@ -63,29 +63,46 @@ def proposal_view(
 ) -> ProposalPublic:
     """The proposal as this user may read it (derived fields included); `blind` when the
     user reviews it blind."""
-    data = {name: getattr(proposal, name) for name in _COPIED}
+    return _view(
+        proposal,
+        user,
+        blind=blind,
+        facts=rules.Facts(policy=policy),
+        secretariat=user.has_role(Role.secretariat),
+    )
+
+
+def _view(
+    proposal: Proposal, user: User, *, blind: bool, facts: rules.Facts, secretariat: bool
+) -> ProposalPublic:
+    # The loaded columns are read from the instance's state (each attribute access through
+    # the ORM's descriptor costs more than the rest of the view); one not loaded is loaded.
+    state = proposal.__dict__
+    data = {name: state[name] if name in state else getattr(proposal, name) for name in _COPIED}
     data.update(
         co_author_ids=proposal.co_author_ids,
         fiscal_year_label=fiscal_year_label(proposal.fiscal_year),
-        allowed_actions=rules.capabilities(
-            proposal, user, rules.Facts(policy=policy)
-        ).allowed_actions,
+        allowed_actions=[action.value for action in rules.allowed_actions(proposal, user, facts)],
         overdue=is_overdue(proposal),
     )
     if blind:
         data.update(author_id=None, co_author_ids=None, department_id=None)
-    if not shows_review_figures(proposal, user):
+    if not (secretariat or proposal.outcome is not None):  # shows_review_figures
         data.update(dict.fromkeys(REVIEW_FIGURES))
-    if not user.has_role(Role.secretariat):
+    if not secretariat:
         data["needs_discussion"] = None
     return ProposalPublic.model_validate(data)
 
 
 def proposal_views(session: Session, proposals: list[Proposal], user: User) -> list[ProposalPublic]:
-    """proposal_view for several proposals, with one lookup of what the user reviews blind."""
+    """proposal_view for several proposals, with one lookup of what the user reviews blind
+    and of the user's roles."""
     blind = blind_proposal_ids(session, user=user)
-    policy = rules.policy_of(session)
-    return [proposal_view(p, user, blind=p.id in blind, policy=policy) for p in proposals]
+    facts = rules.Facts(policy=rules.policy_of(session))
+    secretariat = user.has_role(Role.secretariat)
+    return [
+        _view(p, user, blind=p.id in blind, facts=facts, secretariat=secretariat) for p in proposals
+    ]
 
 
 def event_views(session: Session, *, proposal: Proposal, user: User) -> list[EventPublic]:
