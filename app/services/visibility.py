@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, false, or_
+from sqlalchemy import Integer, and_, bindparam, false, or_, true
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
@@ -75,6 +75,10 @@ class Reader:
 def _visible(reader: Reader, user_id: Any, department_id: Any) -> ColumnElement[bool]:
     """Every sight rule for this kind of reader; `user_id` and `department_id` are values
     or bound parameters."""
+    return or_(false(), *_sight_rules(reader, user_id, department_id))
+
+
+def _sight_rules(reader: Reader, user_id: Any, department_id: Any) -> list[ColumnElement[bool]]:
     co_authored = select(ProposalCoAuthor.proposal_id).where(ProposalCoAuthor.user_id == user_id)
     conditions: list[ColumnElement[bool]] = [
         col(Proposal.author_id) == user_id,
@@ -87,11 +91,25 @@ def _visible(reader: Reader, user_id: Any, department_id: Any) -> ColumnElement[
         conditions.append(and_(_was_submitted(), col(Proposal.department_id) == department_id))
     if reader.reviewer:
         conditions.append(_assigned_to(user_id))
-    return or_(false(), *conditions)
+    return conditions
 
 
 def visible_clause(user: User) -> ColumnElement[bool]:
     return _visible(Reader.of(user), user.id, user.department_id)
+
+
+def visible_parts(user: User) -> list[ColumnElement[bool]]:
+    """visible_clause(user) cut into conditions no two of which hold for the same row, so
+    the count of visible rows is the sum of their counts: each an index range, where the OR
+    is a scan or a union of row sets. The public statuses come first, alone; each later
+    condition leaves out the rows of those before it (`IS NOT true`: a condition that is
+    NULL for a row did not take it)."""
+    author, co_author, public, *others = _sight_rules(Reader.of(user), user.id, user.department_id)
+    conditions = [public, author, co_author, *others]
+    return [
+        and_(condition, *(earlier.is_not(true()) for earlier in conditions[:i]))
+        for i, condition in enumerate(conditions)
+    ]
 
 
 @cache
