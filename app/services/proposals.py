@@ -37,7 +37,7 @@ from app.services import text_index
 from app.services.concurrency import check_version, claim, lock
 from app.services.events import merge_changes, record_event
 from app.services.japanese import query_words
-from app.services.pagination import PageParams, paginate
+from app.services.pagination import MAX_LIMIT, PageParams, paginate
 from app.services.search import relevance, text_clause
 from app.services.visibility import get_visible_proposal, visible_clause, visible_parts
 from app.validation import ModelOrValues, validate_body
@@ -127,6 +127,10 @@ def _newest_page(
         for part in visible_parts(user)
     )
     total = session.exec(select(sum(others, first))).one()
+    if page.limit > MAX_LIMIT:
+        # A whole selection (the ledger): in one query, not a list of ids to bind.
+        query = select(Proposal).where(visible_clause(user), *where).order_by(*NEWEST)
+        return list(session.exec(query.limit(page.limit).offset(page.offset)).all()), total
     ids = session.exec(
         select(Proposal.id)
         .where(visible_clause(user), *where)

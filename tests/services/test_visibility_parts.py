@@ -12,7 +12,7 @@ from app.models.enums import Role, Status
 from app.models.proposal import ProposalCreate
 from app.models.types import utcnow
 from app.services import proposals as proposals_service
-from app.services.pagination import PageParams, paginate
+from app.services.pagination import MAX_LIMIT, PageParams, paginate
 from app.services.proposals import ProposalFilters, list_proposals
 from app.services.visibility import visible_clause, visible_parts
 
@@ -70,7 +70,12 @@ def test_parts_partition_the_visible_rows_and_the_page_is_unchanged(
 
         for filters, page in product(
             (ProposalFilters(), ProposalFilters(status=[Status.completed, Status.draft])),
-            (PageParams(limit=7), PageParams(limit=5, offset=9), PageParams(offset=10_000)),
+            (
+                PageParams(limit=7),
+                PageParams(limit=5, offset=9),
+                PageParams(offset=10_000),
+                PageParams(limit=MAX_LIMIT + 1, offset=3),  # the ledger's whole selection
+            ),
         ):
             query = (
                 select(Proposal)
