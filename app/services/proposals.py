@@ -3,10 +3,12 @@ not-accept, accept, withdraw) performed through the lifecycle table."""
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app import rules
 from app.db import insert_if_absent
@@ -39,7 +41,13 @@ from app.services.events import merge_changes, record_event
 from app.services.japanese import query_words
 from app.services.pagination import MAX_LIMIT, PageParams, paginate
 from app.services.search import relevance, text_clause
-from app.services.visibility import get_visible_proposal, visible_clause, visible_parts
+from app.services.visibility import (
+    Reader,
+    get_visible_proposal,
+    sight_of,
+    sight_parameters,
+    visible_clause,
+)
 from app.validation import ModelOrValues, validate_body
 from app.wareki import fiscal_year_of, fiscal_year_short
 
@@ -119,29 +127,50 @@ def _newest_page(
 
     - the count is the sum of the counts of visibility.visible_parts, which do not overlap
       (the public statuses counted from an index alone);
-    - the page's ids come first, from the index of the order, which holds the columns the
-      visibility asks (skipping `offset` rows reads no table row); then those rows.
+    - past the first page, the page's ids come first, from the index of the order, which
+      holds the columns the visibility asks (skipping `offset` rows reads no table row);
+      then those rows.
+
+    Without filters the statements are built once per kind of reader (visibility.sight_of)
+    and run with the reader's id as a parameter.
     """
-    first, *others = (
-        select(func.count()).select_from(Proposal).where(part, *where).scalar_subquery()
-        for part in visible_parts(user)
-    )
-    total = session.exec(select(sum(others, first))).one()
-    if page.limit > MAX_LIMIT:
-        # A whole selection (the ledger): in one query, not a list of ids to bind.
-        query = select(Proposal).where(visible_clause(user), *where).order_by(*NEWEST)
-        return list(session.exec(query.limit(page.limit).offset(page.offset)).all()), total
-    ids = session.exec(
-        select(Proposal.id)
-        .where(visible_clause(user), *where)
-        .order_by(*NEWEST)
-        .limit(page.limit)
-        .offset(page.offset)
-    ).all()
+    reader = Reader.of(user)
+    params = sight_parameters(user)
+    count, newest, newest_ids = _unfiltered(reader) if not where else _statements(reader, where)
+    total = session.exec(count, params=params).one()
+    if page.offset == 0 or page.limit > MAX_LIMIT:
+        # The first page in one query (no offset to skip, so few rows read beyond those
+        # returned); a whole selection (the ledger's) too, not a list of ids to bind.
+        query = newest.limit(page.limit).offset(page.offset)
+        return list(session.exec(query, params=params).all()), total
+    ids = session.exec(newest_ids.limit(page.limit).offset(page.offset), params=params).all()
     if not ids:
         return [], total
     found = {p.id: p for p in session.exec(select(Proposal).where(col(Proposal.id).in_(ids)))}
     return [found[i] for i in ids], total
+
+
+Statements = tuple[SelectOfScalar[int], SelectOfScalar[Proposal], SelectOfScalar[Any]]
+
+
+def _statements(reader: Reader, where: list[Any]) -> Statements:
+    """The count, the page's rows and the page's ids of the visible proposals meeting
+    `where`, newest first."""
+    sight = sight_of(reader)
+    first, *others = (
+        select(func.count()).select_from(Proposal).where(part, *where).scalar_subquery()
+        for part in sight.parts
+    )
+    return (
+        select(sum(others, first)),
+        select(Proposal).where(sight.clause, *where).order_by(*NEWEST),
+        select(Proposal.id).where(sight.clause, *where).order_by(*NEWEST),
+    )
+
+
+@cache
+def _unfiltered(reader: Reader) -> Statements:
+    return _statements(reader, [])
 
 
 def list_proposals(

@@ -101,15 +101,43 @@ def visible_clause(user: User) -> ColumnElement[bool]:
 def visible_parts(user: User) -> list[ColumnElement[bool]]:
     """visible_clause(user) cut into conditions no two of which hold for the same row, so
     the count of visible rows is the sum of their counts: each an index range, where the OR
-    is a scan or a union of row sets. The public statuses come first, alone; each later
-    condition leaves out the rows of those before it (`IS NOT true`: a condition that is
-    NULL for a row did not take it)."""
-    author, co_author, public, *others = _sight_rules(Reader.of(user), user.id, user.department_id)
+    is a scan or a union of row sets."""
+    return _parts(Reader.of(user), user.id, user.department_id)
+
+
+def _parts(reader: Reader, user_id: Any, department_id: Any) -> list[ColumnElement[bool]]:
+    """The public statuses come first, alone; each later condition leaves out the rows of
+    those before it (`IS NOT true`: a condition that is NULL for a row did not take it)."""
+    author, co_author, public, *others = _sight_rules(reader, user_id, department_id)
     conditions = [public, author, co_author, *others]
     return [
         and_(condition, *(earlier.is_not(true()) for earlier in conditions[:i]))
         for i, condition in enumerate(conditions)
     ]
+
+
+@dataclass(frozen=True)
+class Sight:
+    """A kind of reader's visibility, with the reader's id and department as the bound
+    parameters `reader_id` and `reader_department_id` (`sight_parameters`): built once
+    per kind and reused, as _visible_by_id is."""
+
+    clause: ColumnElement[bool]  # visible_clause
+    parts: list[ColumnElement[bool]]  # visible_parts
+
+
+@cache
+def sight_of(reader: Reader) -> Sight:
+    user_id = bindparam("reader_id", type_=Integer)
+    department_id = bindparam("reader_department_id", type_=Integer)
+    return Sight(
+        clause=_visible(reader, user_id, department_id),
+        parts=_parts(reader, user_id, department_id),
+    )
+
+
+def sight_parameters(user: User) -> dict[str, Any]:
+    return {"reader_id": user.id, "reader_department_id": user.department_id}
 
 
 @cache
