@@ -6,7 +6,7 @@ are never read, and on PostgreSQL the page's ids come from an index-only scan. T
 replaces ix_proposal_updated_at_id, whose columns lead it.
 
 Revision ID: 0018_lists
-Revises: 0017_search
+Revises: 0019_stats
 Create Date: 2026-12-01 19:55:00
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0018_lists"
-down_revision: str | None = "0017_search"
+down_revision: str | None = "0019_stats"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
