@@ -5,7 +5,7 @@ the table to test who may see it; with status and author_id in the index the row
 are never read, and on PostgreSQL the page's ids come from an index-only scan. The index
 replaces ix_proposal_updated_at_id, whose columns lead it.
 
-Revision ID: 0018_lists
+Revision ID: 0020_lists
 Revises: 0019_stats
 Create Date: 2026-12-01 19:55:00
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0018_lists"
+revision: str = "0020_lists"
 down_revision: str | None = "0019_stats"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
