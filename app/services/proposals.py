@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -186,6 +186,11 @@ def list_proposals(
     if condition is None:
         return paginate(session, query.order_by(*newest), page)
     query = query.where(condition)
+    if session.get_bind().dialect.name == "postgresql":
+        # Which index serves a search depends on the words searched (the bigram index for
+        # two characters, the trigrams for three or more): PostgreSQL must plan it with
+        # them, not reuse a generic plan of the prepared statement (docs/benchmarks.md).
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     words = query_words(filters.q or "")
     if filters.sort == "updated" or not words:
         return _found_page(session, query.order_by(*newest), page)
