@@ -144,10 +144,15 @@ def _newest_page(
         query = newest.limit(page.limit).offset(page.offset)
         return list(session.exec(query, params=params).all()), total
     ids = session.exec(newest_ids.limit(page.limit).offset(page.offset), params=params).all()
+    return _in_order(session, list(ids)), total
+
+
+def _in_order(session: Session, ids: list[int]) -> list[Proposal]:
+    """The proposals of `ids`, in that order, read by primary key."""
     if not ids:
-        return [], total
+        return []
     found = {p.id: p for p in session.exec(select(Proposal).where(col(Proposal.id).in_(ids)))}
-    return [found[i] for i in ids], total
+    return [found[i] for i in ids]
 
 
 Statements = tuple[SelectOfScalar[int], SelectOfScalar[Proposal], SelectOfScalar[Any]]
@@ -181,26 +186,25 @@ def list_proposals(
     if not filters.q:
         return _newest_page(session, user, where, page)
     query = select(Proposal).where(visible_clause(user), *where)
-    newest = NEWEST
-    condition = text_clause(filters.q, session.get_bind().dialect.name) if filters.q else None
+    condition = text_clause(filters.q, session.get_bind().dialect.name)
     if condition is None:
-        return paginate(session, query.order_by(*newest), page)
+        return paginate(session, query.order_by(*NEWEST), page)
     query = query.where(condition)
     if session.get_bind().dialect.name == "postgresql":
         # Which index serves a search depends on the words searched (the bigram index for
         # two characters, the trigrams for three or more): PostgreSQL must plan it with
         # them, not reuse a generic plan of the prepared statement (docs/benchmarks.md).
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-    words = query_words(filters.q or "")
+    words = query_words(filters.q)
     if filters.sort == "updated" or not words:
-        return _found_page(session, query.order_by(*newest), page)
+        return _found_page(session, query.order_by(*NEWEST), page)
     # Relevance: the query's words weighted by their idf over the town's proposals. One
     # word's idf (always positive) would scale every rank alike and so cannot change the
     # order: it is left out, and with it the count of all proposals it needs.
     weights = text_index.Corpus(session).idfs(words) if len(words) > 1 else {words[0]: 1.0}
     ranked = relevance(weights)
     query = query.outerjoin(ranked, ranked.c.proposal_id == Proposal.id).order_by(
-        func.coalesce(ranked.c.rank, 0.0).desc(), *newest
+        func.coalesce(ranked.c.rank, 0.0).desc(), *NEWEST
     )
     return _found_page(session, query, page)
 
@@ -216,10 +220,7 @@ def _found_page(session: Session, query, page: PageParams) -> tuple[list[Proposa
         if page.offset == 0:
             return [], 0
         return paginate(session, query, page)
-    order = [row[0] for row in found]
-    loaded = session.exec(select(Proposal).where(col(Proposal.id).in_(order))).all()
-    by_id = {p.id: p for p in loaded}
-    return [by_id[i] for i in order], found[0][1]
+    return _in_order(session, [row[0] for row in found]), found[0][1]
 
 
 # -- writing ------------------------------------------------------------------------------

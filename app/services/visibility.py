@@ -146,13 +146,11 @@ def _visible_by_id(reader: Reader) -> SelectOfScalar[Proposal]:
     loading would be a second query). Built once per kind of reader and reused with the
     request's values as parameters: building a statement and its cache key costs more than
     running it (docs/benchmarks.md)."""
-    user_id = bindparam("reader_id", type_=Integer)
-    department_id = bindparam("reader_department_id", type_=Integer)
     return (
         select(Proposal)
         .options(joinedload(Proposal.co_author_rows))  # type: ignore[arg-type]
         .where(Proposal.id == bindparam("proposal_id", type_=Integer))
-        .where(_visible(reader, user_id, department_id))
+        .where(sight_of(reader).clause)
     )
 
 
@@ -180,11 +178,7 @@ def get_visible_proposal(session: Session, *, proposal_id: int, user: User) -> P
     (also for an id no row can have, which the database would refuse to compare)."""
     if not 1 <= proposal_id <= ID_MAX:
         raise NotFound(NOT_FOUND)
-    parameters = {
-        "proposal_id": proposal_id,
-        "reader_id": user.id,
-        "reader_department_id": user.department_id,
-    }
+    parameters = {"proposal_id": proposal_id, **sight_parameters(user)}
     proposal = session.exec(_visible_by_id(Reader.of(user)), params=parameters).unique().first()
     if proposal is None:
         raise NotFound(NOT_FOUND)
